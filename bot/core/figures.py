@@ -1,0 +1,86 @@
+"""Casualty figures: the values the extractor produces and alerts display.
+
+The contract for what the figures of an item are is ``../shared/eval/GUIDELINES.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Category(StrEnum):
+    KILLED = "killed"
+    WOUNDED = "wounded"
+    DISPLACED = "displaced"
+    MISSING = "missing"
+
+
+class Scope(StrEnum):
+    INCIDENT = "incident"
+    BACKGROUND = "background"
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One casualty figure found in the text.
+
+    ``qualifier`` is the normalised hedge as a desk would print it ("at least", "more than",
+    "nearly", "about", "up to") or None for a bare number. ``group`` is who was counted when the
+    text says so ("civilians", "children", "soldiers"). ``span`` indexes the text the extractor saw.
+    """
+
+    category: Category
+    value: int
+    qualifier: str | None = None
+    group: str | None = None
+    scope: Scope = Scope.INCIDENT
+    span: tuple[int, int] = (0, 0)
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Headline:
+    """The figure an alert headline shows for one category."""
+
+    category: Category
+    value: int
+    qualifier: str | None = None
+    group: str | None = None
+
+    def describe(self) -> str:
+        """'at least 9 civilians killed', '20 wounded', 'no one killed'."""
+        if self.value == 0:
+            return f"no one {self.category.value}"
+        parts = [p for p in (self.qualifier, f"{self.value:,}", self.group) if p]
+        return f"{' '.join(parts)} {self.category.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class Casualties:
+    """The headline figures of one item plus every figure found (incident and background)."""
+
+    killed: Headline | None = None
+    wounded: Headline | None = None
+    displaced: Headline | None = None
+    missing: Headline | None = None
+    figures: tuple[Figure, ...] = field(default=())
+
+    def headline(self, category: Category) -> Headline | None:
+        value: Headline | None = getattr(self, category.value)
+        return value
+
+    @property
+    def headlines(self) -> tuple[Headline, ...]:
+        return tuple(h for h in (self.killed, self.wounded, self.displaced, self.missing) if h is not None)
+
+    @property
+    def background(self) -> tuple[Figure, ...]:
+        return tuple(f for f in self.figures if f.scope is Scope.BACKGROUND)
+
+    def value(self, category: Category) -> int | None:
+        h = self.headline(category)
+        return None if h is None else h.value
+
+    def as_dict(self) -> dict[str, int | None]:
+        return {c.value: self.value(c) for c in Category}

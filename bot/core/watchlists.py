@@ -1,0 +1,44 @@
+"""Watchlists: what a desk watches (regions, keywords, exclusions) and where its alerts go."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Rule(StrEnum):
+    """How region and keyword hits combine into a match."""
+
+    REGION_AND_KEYWORD = "region_and_keyword"
+    REGION = "region"
+    KEYWORD = "keyword"
+    ANY = "any"
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """A watched place. ``aliases`` are extra spellings an admin added beyond the gazetteer's."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Watchlist:
+    name: str
+    channels: tuple[str, ...]
+    regions: tuple[Region, ...] = ()
+    keywords: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    rule: Rule = Rule.REGION_AND_KEYWORD
+    min_killed: int | None = None
+    min_wounded: int | None = None
+    min_displaced: int | None = None
+    min_missing: int | None = None
+    muted: bool = False
+    thresholds_any: bool = field(default=True)
+    """With several thresholds set, True alerts when any is reached, False only when all are."""
+
+    @property
+    def channel(self) -> str:
+        return self.channels[0]

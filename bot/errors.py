@@ -1,0 +1,50 @@
+"""The one small error hierarchy of Sitrep.
+
+Every error we raise on purpose is a ``SitrepError``; callers that must keep running (the poller,
+the outbox drainer, slash-command handlers) catch it and report its message, which is written for
+the person who has to act on it (an admin, a desk user, or whoever reads the log).
+"""
+
+from __future__ import annotations
+
+
+class SitrepError(Exception):
+    """Base class for errors Sitrep raises on purpose."""
+
+
+class ConfigError(SitrepError):
+    """The configuration file or the environment is invalid. The message names file, key and problem."""
+
+
+class FeedError(SitrepError):
+    """One feed could not be fetched or parsed. Only that feed is affected."""
+
+    def __init__(self, feed_id: str, reason: str) -> None:
+        super().__init__(f"feed {feed_id}: {reason}")
+        self.feed_id = feed_id
+        self.reason = reason
+
+
+class FetchError(FeedError):
+    """The HTTP side failed: refused, timed out, too large, bad status, too many redirects."""
+
+
+class ParseError(FeedError):
+    """The body was fetched but is not a feed we can read."""
+
+
+class StoreError(SitrepError):
+    """The database could not be reached or refused an operation."""
+
+
+class DeliveryError(SitrepError):
+    """Slack refused or could not be reached while delivering an alert."""
+
+    def __init__(self, reason: str, *, retryable: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+
+
+class CommandError(SitrepError):
+    """A slash command or CLI argument is malformed; the message says which part and the usage."""
