@@ -1,0 +1,1 @@
+"""Configuration: the TOML loader (``config.settings``) and the default config files beside it."""

@@ -1,0 +1,287 @@
+"""Load Sitrep's settings: one TOML file for what is watched, the environment for secrets.
+
+Modelled on starlette's ``config.py``: the environment is injected (a plain mapping), so tests and
+``python run.py check`` see exactly what they are given, and every problem is reported as one line
+naming the file, the key and what is wrong.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from bot.core.watchlists import Region, Rule, Watchlist
+from bot.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+CONFIG_DIR = Path(__file__).resolve().parent
+DEFAULT_CONFIG = CONFIG_DIR / "sitrep.toml"
+SAMPLES_DIR = CONFIG_DIR / "samples"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/sitrep.db"
+POLITE_INTERVAL = 60
+_SLACK_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class FeedConfig(_Strict):
+    url: Annotated[str, Field(min_length=1)]
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    interval: Annotated[int, Field(ge=1)] = 300
+    id: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, v: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", v, re.IGNORECASE):
+            raise ValueError(f"must be an http:// or https:// URL (got {v!r})")
+        return v
+
+    @property
+    def feed_id(self) -> str:
+        return self.id or slugify(self.name)
+
+
+class RegionConfig(_Strict):
+    name: Annotated[str, Field(min_length=1)]
+    aliases: list[str] = []
+
+
+class WatchlistConfig(_Strict):
+    name: Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+    channel: str | None = None
+    channels: list[str] = []
+    regions: list[str | RegionConfig] = []
+    keywords: list[Annotated[str, Field(min_length=1)]] = []
+    exclude: list[Annotated[str, Field(min_length=1)]] = []
+    rule: Rule = Rule.REGION_AND_KEYWORD
+    min_killed: Annotated[int, Field(ge=0)] | None = None
+    min_wounded: Annotated[int, Field(ge=0)] | None = None
+    min_displaced: Annotated[int, Field(ge=0)] | None = None
+    min_missing: Annotated[int, Field(ge=0)] | None = None
+    muted: bool = False
+
+    @model_validator(mode="after")
+    def _consistent(self) -> WatchlistConfig:
+        channels = self.all_channels
+        if not channels:
+            raise ValueError("needs a channel (a Slack channel ID such as C0123456789)")
+        for ch in channels:
+            if not _SLACK_ID.match(ch):
+                raise ValueError(f"channel {ch!r} is not a Slack channel ID (like C0123456789)")
+        needs_region = self.rule in (Rule.REGION_AND_KEYWORD, Rule.REGION)
+        needs_keyword = self.rule in (Rule.REGION_AND_KEYWORD, Rule.KEYWORD)
+        if needs_region and not self.regions:
+            raise ValueError(f"rule {self.rule.value!r} needs at least one region")
+        if needs_keyword and not self.keywords:
+            raise ValueError(f"rule {self.rule.value!r} needs at least one keyword")
+        if self.rule is Rule.ANY and not (self.regions or self.keywords):
+            raise ValueError("needs at least one region or keyword")
+        return self
+
+    @property
+    def all_channels(self) -> tuple[str, ...]:
+        seen = dict.fromkeys([*([self.channel] if self.channel else []), *self.channels])
+        return tuple(seen)
+
+    def to_watchlist(self) -> Watchlist:
+        regions = tuple(
+            Region(name=r, aliases=()) if isinstance(r, str) else Region(name=r.name, aliases=tuple(r.aliases))
+            for r in self.regions
+        )
+        return Watchlist(
+            name=self.name,
+            channels=self.all_channels,
+            regions=regions,
+            keywords=tuple(self.keywords),
+            exclude=tuple(self.exclude),
+            rule=self.rule,
+            min_killed=self.min_killed,
+            min_wounded=self.min_wounded,
+            min_displaced=self.min_displaced,
+            min_missing=self.min_missing,
+            muted=self.muted,
+        )
+
+
+class FileConfig(_Strict):
+    feeds: list[FeedConfig] = []
+    watchlists: list[WatchlistConfig] = []
+    admins: list[str] = []
+    admin_channel: str | None = None
+    incident_window_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 36
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @model_validator(mode="after")
+    def _unique(self) -> FileConfig:
+        _no_duplicates("watchlists", [w.name for w in self.watchlists], "name")
+        _no_duplicates("feeds", [f.feed_id for f in self.feeds], "id")
+        _no_duplicates("feeds", [f.url for f in self.feeds], "url")
+        return self
+
+
+def _no_duplicates(section: str, values: list[str], key: str) -> None:
+    seen: set[str] = set()
+    for i, v in enumerate(values):
+        if v in seen:
+            raise ValueError(f"{section}[{i}].{key}: duplicate {key} {v!r}")
+        seen.add(v)
+
+
+@dataclass(frozen=True, slots=True)
+class Secrets:
+    """Values that only ever come from the environment. ``repr`` never shows tokens."""
+
+    slack_bot_token: str | None
+    slack_app_token: str | None
+    slack_signing_secret: str | None
+
+    def __repr__(self) -> str:
+        def shown(v: str | None) -> str:
+            return "unset" if v is None else "set"
+
+        return (
+            f"Secrets(bot_token={shown(self.slack_bot_token)}, app_token={shown(self.slack_app_token)}, "
+            f"signing_secret={shown(self.slack_signing_secret)})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    config_path: Path
+    file: FileConfig
+    secrets: Secrets
+    database_url: str
+    slack_api_url: str
+    port: int
+
+    @property
+    def watchlists(self) -> tuple[Watchlist, ...]:
+        return tuple(w.to_watchlist() for w in self.file.watchlists)
+
+    @property
+    def mode(self) -> Literal["socket", "http", "demo"]:
+        s = self.secrets
+        if s.slack_bot_token and s.slack_app_token:
+            return "socket"
+        if s.slack_bot_token and s.slack_signing_secret:
+            return "http"
+        return "demo"
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug or "feed"
+
+
+def resolve_config_path(cli_path: str | None, environ: Mapping[str, str]) -> Path:
+    """``--config`` wins over ``SITREP_CONFIG``, which wins over the bundled default."""
+    if cli_path:
+        return Path(cli_path)
+    if environ.get("SITREP_CONFIG"):
+        return Path(environ["SITREP_CONFIG"])
+    return DEFAULT_CONFIG
+
+
+def load_file_config(path: Path) -> FileConfig:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as e:
+        raise ConfigError(f"{path}: config file not found") from e
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read config file: {e.strerror}") from e
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from e
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: invalid TOML: {e}") from e
+    return parse_file_config(data, source=str(path))
+
+
+def parse_file_config(data: Mapping[str, Any], *, source: str) -> FileConfig:
+    try:
+        cfg = FileConfig.model_validate(data)
+    except ValidationError as e:
+        raise ConfigError(f"{source}: {_describe(e, data)}") from e
+    for f in cfg.feeds:
+        if f.interval < POLITE_INTERVAL:
+            log.warning(
+                "%s: feed %r polls every %d s; below %d s is impolite to publishers",
+                source,
+                f.feed_id,
+                f.interval,
+                POLITE_INTERVAL,
+            )
+    return cfg
+
+
+def _describe(error: ValidationError, data: Mapping[str, Any]) -> str:
+    """The first problem as 'key: what is wrong', with list positions written like TOML tables."""
+    first = error.errors()[0]
+    loc = [p for p in first["loc"] if not (isinstance(p, str) and p in _UNION_TAGS)]
+    key = ""
+    for part in loc:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    msg = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        msg = "unknown key (check the spelling)"
+    elif first["type"] == "missing":
+        msg = "required key is missing"
+    name = _entry_name(data, loc)
+    more = f" (and {error.error_count() - 1} more problem(s))" if error.error_count() > 1 else ""
+    where = f"{key}{name}" if key else "(top level)"
+    return f"{where}: {msg}{more}"
+
+
+_UNION_TAGS = {"str", "RegionConfig", "int", "function-after[_http_url(), str]"}
+
+
+def _entry_name(data: Mapping[str, Any], loc: list[Any]) -> str:
+    if len(loc) >= 2 and isinstance(loc[1], int):
+        entries = data.get(str(loc[0]))
+        if isinstance(entries, list) and loc[1] < len(entries) and isinstance(entries[loc[1]], dict):
+            name = entries[loc[1]].get("name")
+            if isinstance(name, str):
+                return f" ({name!r})"
+    return ""
+
+
+def load_settings(cli_path: str | None, environ: Mapping[str, str]) -> Settings:
+    path = resolve_config_path(cli_path, environ)
+    file = load_file_config(path)
+    port_raw = environ.get("PORT", "3000")
+    try:
+        port = int(port_raw)
+        if not 0 < port < 65536:
+            raise ValueError(port_raw)
+    except ValueError as e:
+        raise ConfigError(f"environment: PORT must be a TCP port number (got {port_raw!r})") from e
+    api_url = environ.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
+    if not re.match(r"^https?://", api_url):
+        raise ConfigError(f"environment: SLACK_API_URL must be an http(s) URL (got {api_url!r})")
+    if not api_url.endswith("/"):
+        api_url += "/"  # slack_sdk joins base_url + method name
+    return Settings(
+        config_path=path,
+        file=file,
+        secrets=Secrets(
+            slack_bot_token=environ.get("SLACK_BOT_TOKEN") or None,
+            slack_app_token=environ.get("SLACK_APP_TOKEN") or None,
+            slack_signing_secret=environ.get("SLACK_SIGNING_SECRET") or None,
+        ),
+        database_url=environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        slack_api_url=api_url,
+        port=port,
+    )
