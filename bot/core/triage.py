@@ -1,0 +1,201 @@
+"""Triage: from a batch of new feed items to incidents and the Slack messages they call for.
+
+Pure: given the new items, the watchlists, a matcher, the open incidents and ``now``, it returns a
+``Plan`` — the items to record as seen, the incidents created or changed, and the outbox entries
+(post, threaded reply, edit). The storage adapter applies a plan in one transaction, which is what
+makes "an item is marked seen only once its alert is in the outbox" hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Literal, Protocol
+
+from bot.core.alerts import AlertContent, AlertSource, SlackMessage, compose_alert, compose_update
+from bot.core.clustering import ClusterPolicy, content_tokens, find_incident
+from bot.core.figures import Casualties, Category
+from bot.core.incidents import Incident, Source, absorb, incident_key, raised
+from bot.core.items import FeedItem
+from bot.core.matching import Match
+from bot.core.summary import summarise
+from bot.core.watchlists import Watchlist
+
+OutboxKind = Literal["post", "reply", "edit"]
+
+
+class TextMatcher(Protocol):
+    def match(self, title: str, summary: str) -> list[Match]: ...
+
+
+Extractor = Callable[[str, str], Casualties]
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    incident_key: str
+    kind: OutboxKind
+    channel: str
+    message: SlackMessage
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    seen: tuple[FeedItem, ...] = ()
+    incidents: tuple[Incident, ...] = ()
+    links: tuple[tuple[str, str, str], ...] = ()
+    """(incident key, feed id, item id) for every report that joined an incident."""
+    outbox: tuple[OutboxEntry, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.seen or self.incidents or self.outbox)
+
+
+def passes_thresholds(watchlist: Watchlist, casualties: Casualties) -> bool:
+    """True when the watchlist sets no threshold or the figures reach them."""
+    checks = [
+        (limit, casualties.value(cat))
+        for limit, cat in (
+            (watchlist.min_killed, Category.KILLED),
+            (watchlist.min_wounded, Category.WOUNDED),
+            (watchlist.min_displaced, Category.DISPLACED),
+            (watchlist.min_missing, Category.MISSING),
+        )
+        if limit is not None
+    ]
+    if not checks:
+        return True
+    met = [value is not None and value >= limit for limit, value in checks]
+    return any(met) if watchlist.thresholds_any else all(met)
+
+
+def alert_content(incident: Incident) -> AlertContent:
+    return AlertContent(
+        watchlist=incident.watchlist,
+        place=incident.place,
+        casualties=incident.casualties,
+        title=incident.title,
+        summary=incident.summary,
+        terms=incident.terms,
+        sources=tuple(AlertSource(name=s.name, link=s.link, published=s.published) for s in incident.sources),
+        first_seen=incident.first_seen,
+        updated=incident.updated if len(incident.sources) > 1 else None,
+    )
+
+
+@dataclass
+class _Batch:
+    """Mutable working state while one plan is built; never escapes ``triage``."""
+
+    open: dict[str, Incident]
+    changed: dict[str, Incident] = field(default_factory=dict)
+    links: list[tuple[str, str, str]] = field(default_factory=list)
+    outbox: list[OutboxEntry] = field(default_factory=list)
+
+    def put(self, incident: Incident) -> None:
+        self.open[incident.key] = incident
+        self.changed[incident.key] = incident
+
+
+def triage(
+    items: Iterable[FeedItem],
+    *,
+    watchlists: Sequence[Watchlist],
+    matcher: TextMatcher,
+    extract: Extractor,
+    open_incidents: Iterable[Incident],
+    source_names: Mapping[str, str],
+    now: datetime,
+    policy: ClusterPolicy = ClusterPolicy(),
+) -> Plan:
+    by_name = {w.name: w for w in watchlists}
+    batch = _Batch(open={i.key: i for i in open_incidents})
+    ordered = sorted(items, key=lambda i: (i.published, i.feed_id, i.id))
+    for item in ordered:
+        matches = [m for m in matcher.match(item.title, item.summary) if m.watchlist in by_name]
+        if not matches:
+            continue
+        casualties = extract(item.title, item.summary)
+        tokens = content_tokens(item.title, item.summary)
+        source = Source(
+            feed_id=item.feed_id,
+            item_id=item.id,
+            name=source_names.get(item.feed_id, item.feed_id),
+            link=item.link,
+            published=item.published,
+        )
+        for match in matches:
+            _route(batch, by_name[match.watchlist], match, item, source, casualties, tokens, now, policy)
+    return Plan(
+        seen=tuple(ordered),
+        incidents=tuple(batch.changed.values()),
+        links=tuple(batch.links),
+        outbox=tuple(batch.outbox),
+    )
+
+
+def _route(
+    batch: _Batch,
+    watchlist: Watchlist,
+    match: Match,
+    item: FeedItem,
+    source: Source,
+    casualties: Casualties,
+    tokens: frozenset[str],
+    now: datetime,
+    policy: ClusterPolicy,
+) -> None:
+    existing = find_incident(
+        batch.open.values(),
+        watchlist=watchlist.name,
+        published=item.published,
+        tokens=tokens,
+        casualties=casualties,
+        title=item.title,
+        policy=policy,
+    )
+    if existing is None:
+        incident = Incident(
+            key=incident_key(watchlist.name, item.feed_id, item.id),
+            watchlist=watchlist.name,
+            place=match.place,
+            title=item.title,
+            summary=summarise(item.title, item.summary),
+            casualties=replace(casualties, figures=()),
+            terms=match.terms,
+            sources=(source,),
+            tokens=tokens,
+            first_seen=item.published,
+            updated=item.published,
+        )
+        batch.links.append((incident.key, item.feed_id, item.id))
+        batch.put(_maybe_post(batch, watchlist, incident, now))
+        return
+    updated = absorb(existing, source, casualties, tokens, match.terms)
+    batch.links.append((existing.key, item.feed_id, item.id))
+    if not existing.alerted:
+        batch.put(_maybe_post(batch, watchlist, updated, now))
+        return
+    grew = raised(existing.casualties, updated.casualties)
+    new_source = len(updated.sources) > len(existing.sources)
+    if grew or new_source:
+        content = alert_content(updated)
+        for channel in watchlist.channels:
+            if grew:
+                reply = compose_update(existing.casualties, content, content.sources[-1], now=now)
+                if reply is not None:
+                    batch.outbox.append(OutboxEntry(updated.key, "reply", channel, reply))
+            batch.outbox.append(OutboxEntry(updated.key, "edit", channel, compose_alert(content, now=now)))
+    batch.put(updated)
+
+
+def _maybe_post(batch: _Batch, watchlist: Watchlist, incident: Incident, now: datetime) -> Incident:
+    """Queue the first alert when the watchlist is live and its thresholds are met."""
+    if watchlist.muted or not passes_thresholds(watchlist, incident.casualties):
+        return incident
+    message = compose_alert(alert_content(incident), now=now)
+    for channel in watchlist.channels:
+        batch.outbox.append(OutboxEntry(incident.key, "post", channel, message))
+    return replace(incident, alerted=True)
