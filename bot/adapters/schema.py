@@ -1,0 +1,130 @@
+"""The database schema (SQLAlchemy Core). Alembic migrations in ``bot/migrations`` create it.
+
+Times are stored as timezone-aware UTC; SQLite hands them back naive, so ``UTCDateTime`` puts
+the zone back on the way out.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; Sitrep stores UTC only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+feeds = Table(
+    "feeds",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("url", Text, nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("interval", Integer, nullable=False),
+    Column("origin", String(20), nullable=False, default="config"),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("body_sha256", String(64)),
+    Column("last_polled", UTCDateTime),
+    Column("last_success", UTCDateTime),
+    Column("last_error", Text),
+    Column("last_error_at", UTCDateTime),
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+    Column("items_seen", Integer, nullable=False, default=0),
+)
+
+items = Table(
+    "items",
+    metadata,
+    Column("feed_id", String(100), primary_key=True),
+    Column("item_id", String(512), primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("link", Text),
+    Column("published", UTCDateTime, nullable=False),
+    Column("published_estimated", Boolean, nullable=False, default=False),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Index("ix_items_published", "published"),
+)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("key", String(40), primary_key=True),
+    Column("watchlist", String(80), nullable=False),
+    Column("place", String(200)),
+    Column("title", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("killed", Integer),
+    Column("wounded", Integer),
+    Column("displaced", Integer),
+    Column("missing", Integer),
+    Column("headlines", JSON, nullable=False),
+    Column("terms", JSON, nullable=False),
+    Column("sources", JSON, nullable=False),
+    Column("tokens", JSON, nullable=False),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+    Column("alerted", Boolean, nullable=False, default=False),
+    Index("ix_incidents_updated", "updated"),
+    Index("ix_incidents_watchlist_updated", "watchlist", "updated"),
+)
+
+incident_items = Table(
+    "incident_items",
+    metadata,
+    Column("incident_key", String(40), ForeignKey("incidents.key"), primary_key=True),
+    Column("feed_id", String(100), primary_key=True),
+    Column("item_id", String(512), primary_key=True),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_key", String(40), ForeignKey("incidents.key"), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("channel", String(40), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("status", String(12), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Column("ts", String(40)),
+    Index("ix_outbox_status_next", "status", "next_attempt_at"),
+    Index("ix_outbox_incident_channel", "incident_key", "channel"),
+)

@@ -1,0 +1,446 @@
+"""Storage adapter: feeds and their HTTP validators, seen items, incidents and the alert outbox.
+
+SQLite (``sqlite+aiosqlite://``) is the embedded default, PostgreSQL (``postgresql+asyncpg://``)
+the production backend; both run the same Alembic migrations and the same tests.
+
+The one invariant that matters most: ``record_poll`` writes the items it saw, the incidents they
+changed, the outbox entries for Slack and the feed's new validators in a single transaction. An
+item is therefore never marked seen unless its alert is already queued, and a feed's ETag is
+never advanced past items that were not stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from bot.adapters import schema as t
+from bot.core.alerts import SlackMessage, message_from_json, message_json
+from bot.core.figures import Casualties, Category, Headline
+from bot.core.incidents import Incident, Source
+from bot.core.triage import OutboxEntry, Plan
+from bot.errors import StoreError
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    id: str
+    url: str
+    name: str
+    interval: int
+    origin: str = "config"
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    etag: str | None = None
+    last_modified: str | None = None
+    body_sha256: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    spec: FeedSpec
+    validators: Validators
+    last_polled: datetime | None
+    last_success: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    consecutive_failures: int
+    items_seen: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    incident_key: str
+    kind: str
+    channel: str
+    message: SlackMessage
+    attempts: int
+    created_at: datetime
+
+
+def _sqlite_file(url: str) -> Path | None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def _migrate(conn: Connection) -> None:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, "head")
+
+
+class Store:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    @classmethod
+    async def open(cls, url: str) -> Store:
+        """Connect and bring the schema to the newest migration."""
+        db_file = _sqlite_file(url)
+        if db_file is not None:
+            db_file.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            engine = create_async_engine(url, pool_pre_ping=True)
+        except (SQLAlchemyError, ImportError, ValueError) as e:
+            raise StoreError(f"cannot use DATABASE_URL ({make_url(url).render_as_string(True)}): {e}") from e
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(_migrate)
+        except (SQLAlchemyError, OSError) as e:
+            await engine.dispose()
+            safe = make_url(url).render_as_string(hide_password=True)
+            raise StoreError(f"cannot open database {safe}: {e.__class__.__name__}: {e}") from e
+        return cls(engine)
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+    # -- feeds -------------------------------------------------------------------------------
+
+    async def sync_feeds(self, specs: Sequence[FeedSpec]) -> None:
+        """Insert feeds not yet known; refresh url/name/interval of known ones. State is kept."""
+        async with self._engine.begin() as conn:
+            known = {r.id for r in await conn.execute(select(t.feeds.c.id))}
+            for s in specs:
+                values = {"url": s.url, "name": s.name, "interval": s.interval}
+                if s.id in known:
+                    await conn.execute(update(t.feeds).where(t.feeds.c.id == s.id).values(**values))
+                else:
+                    await conn.execute(
+                        insert(t.feeds).values(
+                            id=s.id, origin=s.origin, consecutive_failures=0, items_seen=0, **values
+                        )
+                    )
+
+    async def feeds(self) -> list[FeedState]:
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(select(t.feeds).order_by(t.feeds.c.id))
+            return [_feed_state(r._mapping) for r in rows]
+
+    async def feed(self, feed_id: str) -> FeedState | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(t.feeds).where(t.feeds.c.id == feed_id))).first()
+            return None if row is None else _feed_state(row._mapping)
+
+    # -- items -------------------------------------------------------------------------------
+
+    async def unseen(self, feed_id: str, item_ids: Sequence[str]) -> set[str]:
+        wanted = set(item_ids)
+        if not wanted:
+            return set()
+        seen: set[str] = set()
+        chunk = sorted(wanted)
+        async with self._engine.connect() as conn:
+            for i in range(0, len(chunk), 500):
+                part = chunk[i : i + 500]
+                rows = await conn.execute(
+                    select(t.items.c.item_id).where(t.items.c.feed_id == feed_id, t.items.c.item_id.in_(part))
+                )
+                seen.update(r.item_id for r in rows)
+        return wanted - seen
+
+    async def count_items(self) -> int:
+        async with self._engine.connect() as conn:
+            return int((await conn.execute(select(func.count()).select_from(t.items))).scalar_one())
+
+    # -- polling -----------------------------------------------------------------------------
+
+    async def record_poll(
+        self,
+        feed_id: str,
+        *,
+        now: datetime,
+        validators: Validators | None = None,
+        plan: Plan | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Apply one poll's outcome atomically (see the module docstring)."""
+        async with self._engine.begin() as conn:
+            if plan is not None and not plan.is_empty:
+                await _apply_plan(conn, plan, now)
+            values: dict[str, Any] = {"last_polled": now}
+            if error is None:
+                values.update(last_success=now, last_error=None, consecutive_failures=0)
+                if validators is not None:
+                    values.update(
+                        etag=validators.etag,
+                        last_modified=validators.last_modified,
+                        body_sha256=validators.body_sha256,
+                    )
+                if plan is not None and plan.seen:
+                    values["items_seen"] = t.feeds.c.items_seen + len(plan.seen)
+            else:
+                values.update(
+                    last_error=error[:1000],
+                    last_error_at=now,
+                    consecutive_failures=t.feeds.c.consecutive_failures + 1,
+                )
+            await conn.execute(update(t.feeds).where(t.feeds.c.id == feed_id).values(**values))
+
+    # -- incidents ---------------------------------------------------------------------------
+
+    async def open_incidents(self, since: datetime) -> list[Incident]:
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(select(t.incidents).where(t.incidents.c.updated >= since))
+            return [_incident(r._mapping) for r in rows]
+
+    async def incidents(self, *, watchlist: str | None = None, limit: int = 50) -> list[Incident]:
+        query = select(t.incidents).order_by(t.incidents.c.updated.desc()).limit(limit)
+        if watchlist is not None:
+            query = query.where(t.incidents.c.watchlist == watchlist)
+        async with self._engine.connect() as conn:
+            return [_incident(r._mapping) for r in await conn.execute(query)]
+
+    # -- outbox ------------------------------------------------------------------------------
+
+    async def due_outbox(self, now: datetime, limit: int = 50) -> list[OutboxRow]:
+        query = (
+            select(t.outbox)
+            .where(t.outbox.c.status == "pending", t.outbox.c.next_attempt_at <= now)
+            .order_by(t.outbox.c.id)
+            .limit(limit)
+        )
+        async with self._engine.connect() as conn:
+            return [_outbox_row(r._mapping) for r in await conn.execute(query)]
+
+    async def outbox_counts(self) -> dict[str, int]:
+        query = select(t.outbox.c.status, func.count()).group_by(t.outbox.c.status)
+        async with self._engine.connect() as conn:
+            return {status: int(n) for status, n in await conn.execute(query)}
+
+    async def posted_ts(self, incident_key: str, channel: str) -> tuple[str, str | None]:
+        """('sent', ts) once the first alert is in Slack; ('pending'|'failed'|'missing', None) otherwise."""
+        query = (
+            select(t.outbox.c.status, t.outbox.c.ts)
+            .where(
+                t.outbox.c.incident_key == incident_key,
+                t.outbox.c.channel == channel,
+                t.outbox.c.kind == "post",
+            )
+            .order_by(t.outbox.c.id)
+            .limit(1)
+        )
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        if row is None:
+            return ("missing", None)
+        return (row.status, row.ts)
+
+    async def mark_sent(self, row_id: int, *, ts: str | None, now: datetime) -> None:
+        await self._set_outbox(row_id, status="sent", ts=ts, sent_at=now, attempts=t.outbox.c.attempts + 1)
+
+    async def mark_retry(self, row_id: int, *, error: str, next_attempt_at: datetime) -> None:
+        await self._set_outbox(
+            row_id, last_error=error[:1000], next_attempt_at=next_attempt_at, attempts=t.outbox.c.attempts + 1
+        )
+
+    async def mark_failed(self, row_id: int, *, error: str) -> None:
+        await self._set_outbox(row_id, status="failed", last_error=error[:1000], attempts=t.outbox.c.attempts + 1)
+
+    async def _set_outbox(self, row_id: int, **values: Any) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(update(t.outbox).where(t.outbox.c.id == row_id).values(**values))
+
+
+async def _apply_plan(conn: AsyncConnection, plan: Plan, now: datetime) -> None:
+    if plan.seen:
+        await conn.execute(
+            insert(t.items),
+            [
+                {
+                    "feed_id": i.feed_id,
+                    "item_id": i.id,
+                    "title": i.title,
+                    "summary": i.summary,
+                    "link": i.link,
+                    "published": i.published,
+                    "published_estimated": i.published_estimated,
+                    "first_seen": now,
+                }
+                for i in plan.seen
+            ],
+        )
+    keys = [i.key for i in plan.incidents]
+    existing = set()
+    if keys:
+        existing = {
+            r.key for r in await conn.execute(select(t.incidents.c.key).where(t.incidents.c.key.in_(keys)))
+        }
+    for inc in plan.incidents:
+        values = _incident_values(inc)
+        if inc.key in existing:
+            await conn.execute(update(t.incidents).where(t.incidents.c.key == inc.key).values(**values))
+        else:
+            await conn.execute(insert(t.incidents).values(key=inc.key, **values))
+    if plan.links:
+        await conn.execute(
+            insert(t.incident_items),
+            [{"incident_key": k, "feed_id": f, "item_id": i} for k, f, i in dict.fromkeys(plan.links)],
+        )
+    for entry in plan.outbox:
+        await _enqueue(conn, entry, now)
+
+
+async def _enqueue(conn: AsyncConnection, entry: OutboxEntry, now: datetime) -> None:
+    """Queue one Slack message, coalescing with what is still pending for the same alert.
+
+    While the first post is still waiting (a Slack outage, say), nobody has seen it yet: an edit
+    simply replaces the post's content and a thread reply would be noise, so neither is queued.
+    Likewise a newer edit replaces an older pending one.
+    """
+    body = message_json(entry.message)
+    if entry.kind in ("edit", "reply"):
+        pending_post = (
+            await conn.execute(
+                select(t.outbox.c.id).where(
+                    t.outbox.c.incident_key == entry.incident_key,
+                    t.outbox.c.channel == entry.channel,
+                    t.outbox.c.kind == "post",
+                    t.outbox.c.status == "pending",
+                )
+            )
+        ).first()
+        if pending_post is not None:
+            if entry.kind == "edit":
+                await conn.execute(update(t.outbox).where(t.outbox.c.id == pending_post.id).values(message=body))
+            return
+    if entry.kind == "edit":
+        done = await conn.execute(
+            update(t.outbox)
+            .where(
+                and_(
+                    t.outbox.c.incident_key == entry.incident_key,
+                    t.outbox.c.channel == entry.channel,
+                    t.outbox.c.kind == "edit",
+                    t.outbox.c.status == "pending",
+                )
+            )
+            .values(message=body)
+        )
+        if done.rowcount:
+            return
+    await conn.execute(
+        insert(t.outbox).values(
+            incident_key=entry.incident_key,
+            kind=entry.kind,
+            channel=entry.channel,
+            message=body,
+            status="pending",
+            attempts=0,
+            created_at=now,
+            next_attempt_at=now,
+        )
+    )
+
+
+def _incident_values(inc: Incident) -> dict[str, Any]:
+    c = inc.casualties
+    return {
+        "watchlist": inc.watchlist,
+        "place": inc.place,
+        "title": inc.title,
+        "summary": inc.summary,
+        "killed": c.value(Category.KILLED),
+        "wounded": c.value(Category.WOUNDED),
+        "displaced": c.value(Category.DISPLACED),
+        "missing": c.value(Category.MISSING),
+        "headlines": [
+            {"category": h.category.value, "value": h.value, "qualifier": h.qualifier, "group": h.group}
+            for h in c.headlines
+        ],
+        "terms": list(inc.terms),
+        "sources": [
+            {
+                "feed_id": s.feed_id,
+                "item_id": s.item_id,
+                "name": s.name,
+                "link": s.link,
+                "published": s.published.isoformat(),
+            }
+            for s in inc.sources
+        ],
+        "tokens": sorted(inc.tokens),
+        "first_seen": inc.first_seen,
+        "updated": inc.updated,
+        "alerted": inc.alerted,
+    }
+
+
+def _incident(m: Any) -> Incident:
+    heads = {
+        h["category"]: Headline(Category(h["category"]), int(h["value"]), h.get("qualifier"), h.get("group"))
+        for h in m["headlines"]
+    }
+    return Incident(
+        key=m["key"],
+        watchlist=m["watchlist"],
+        place=m["place"],
+        title=m["title"],
+        summary=m["summary"],
+        casualties=Casualties(
+            killed=heads.get("killed"),
+            wounded=heads.get("wounded"),
+            displaced=heads.get("displaced"),
+            missing=heads.get("missing"),
+        ),
+        terms=tuple(m["terms"]),
+        sources=tuple(
+            Source(
+                feed_id=s["feed_id"],
+                item_id=s["item_id"],
+                name=s["name"],
+                link=s["link"],
+                published=datetime.fromisoformat(s["published"]),
+            )
+            for s in m["sources"]
+        ),
+        tokens=frozenset(m["tokens"]),
+        first_seen=m["first_seen"],
+        updated=m["updated"],
+        alerted=bool(m["alerted"]),
+    )
+
+
+def _feed_state(m: Any) -> FeedState:
+    return FeedState(
+        spec=FeedSpec(id=m["id"], url=m["url"], name=m["name"], interval=m["interval"], origin=m["origin"]),
+        validators=Validators(etag=m["etag"], last_modified=m["last_modified"], body_sha256=m["body_sha256"]),
+        last_polled=m["last_polled"],
+        last_success=m["last_success"],
+        last_error=m["last_error"],
+        last_error_at=m["last_error_at"],
+        consecutive_failures=m["consecutive_failures"],
+        items_seen=m["items_seen"],
+    )
+
+
+def _outbox_row(m: Any) -> OutboxRow:
+    return OutboxRow(
+        id=m["id"],
+        incident_key=m["incident_key"],
+        kind=m["kind"],
+        channel=m["channel"],
+        message=message_from_json(m["message"]),
+        attempts=m["attempts"],
+        created_at=m["created_at"],
+    )

@@ -1,0 +1,1 @@
+"""Alembic migrations for Sitrep's database; run programmatically by ``bot.adapters.store``."""
