@@ -1,0 +1,13 @@
+"""Slack listeners. Each group module has ``register(app, services)``; they only translate Slack
+payloads into calls on the engine's services and replies back — no business logic here."""
+
+from __future__ import annotations
+
+from slack_bolt.app.async_app import AsyncApp
+
+from handlers import commands
+from handlers.context import Services
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    commands.register(app, services)

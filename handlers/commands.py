@@ -1,0 +1,50 @@
+"""Slash commands. ``ack()`` first, always: Slack gives us three seconds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+
+from bot.core.slack_text import escape
+from handlers.context import Services
+
+HELP = """*Sitrep* posts one alert per incident for the watchlists of this workspace.
+• `/sitrep help` — this message
+• `/sitrep status` — feeds, last polls and the alert queue"""
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    async def sitrep(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        words = (command.get("text") or "").split()
+        sub = words[0].lower() if words else "help"
+        if sub == "help":
+            await respond(text=HELP, response_type="ephemeral")
+        elif sub == "status":
+            await respond(text=await _status(services), response_type="ephemeral")
+        else:
+            await respond(
+                text=f"Unknown subcommand `{escape(sub[:40])}`.\n{HELP}", response_type="ephemeral"
+            )
+
+    app.command("/sitrep")(sitrep)
+
+
+async def _status(services: Services) -> str:
+    now = datetime.now(UTC)
+    lines = [f"*Watchlists:* {', '.join(w.name for w in services.engine.rules.watchlists) or 'none'}"]
+    for f in await services.store.feeds():
+        if f.last_error:
+            state = f":warning: {escape(f.last_error)}"
+        elif f.last_success:
+            state = f"ok, {int((now - f.last_success).total_seconds() // 60)} min ago"
+        else:
+            state = "not polled yet"
+        lines.append(f"• *{escape(f.spec.name)}* — {state}; {f.items_seen} items seen")
+    counts = await services.store.outbox_counts()
+    lines.append(f"*Alert queue:* {counts.get('pending', 0)} pending, {counts.get('failed', 0)} failed")
+    return "\n".join(lines)

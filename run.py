@@ -1,0 +1,437 @@
+"""Sitrep's one entry point and composition root: parse the command line, build the adapters
+around the core, and run the requested mode.
+
+    python run.py                 # Slack (Socket Mode or HTTP) with tokens; demo mode without
+    python run.py demo [--once] [--corpus PATH] [--since DATE] [--until DATE]
+    python run.py poll --once     # one poll of the configured feeds
+    python run.py check           # validate config and environment, then exit
+    python run.py extract [FILE]  # casualty figures as JSON
+    python run.py eval FILE       # score the extractor on a labelled file
+    python run.py backtest --corpus PATH --watchlist NAME [--since D] [--until D] [--json]
+    python run.py watch show NAME # what a watchlist expands to
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import shutil
+import signal
+import sys
+import tempfile
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TextIO
+
+from bot.adapters.sink import AlertSink
+from bot.adapters.store import FeedSpec, Store
+from bot.errors import CommandError, ConfigError, SitrepError
+from config.settings import SAMPLES_DIR, Settings, load_settings
+
+log = logging.getLogger("sitrep")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# -- logging ---------------------------------------------------------------------------------
+
+
+class RedactSecrets(logging.Filter):
+    """Replace any secret value that reaches a log record with a marker."""
+
+    def __init__(self, secrets: Sequence[str]) -> None:
+        super().__init__()
+        self._secrets = [s for s in secrets if s and len(s) >= 8]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self._secrets:
+            message = record.getMessage()
+            if any(s in message for s in self._secrets):
+                for s in self._secrets:
+                    message = message.replace(s, "[redacted]")
+                record.msg, record.args = message, None
+        return True
+
+
+def setup_logging(level: str, environ: Mapping[str, str]) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+    handler.addFilter(
+        RedactSecrets(
+            [environ.get(k, "") for k in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET")]
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("apscheduler", "aiohttp.access", "alembic", "slack_sdk", "sitrep.bolt"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+# -- composition -----------------------------------------------------------------------------
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    store: Store
+    engine: object  # bot.engine.Engine; typed loosely to keep imports lazy for fast CLI commands
+    poller: object
+
+
+def feed_specs(settings: Settings) -> list[FeedSpec]:
+    return [FeedSpec(id=f.feed_id, url=f.url, name=f.name, interval=f.interval) for f in settings.file.feeds]
+
+
+@contextlib.asynccontextmanager
+async def runtime(
+    settings: Settings, *, sink: AlertSink, feeds: Sequence[FeedSpec], database_url: str
+) -> AsyncIterator[Runtime]:
+    from bot.adapters.fetch import Fetcher
+    from bot.core.clustering import ClusterPolicy
+    from bot.core.matching import Matcher
+    from bot.engine import Engine, EngineRules
+    from bot.geo import build_gazetteer
+    from bot.scheduler import Poller
+
+    store = await Store.open(database_url)
+    try:
+        await store.sync_feeds(feeds)
+        watchlists = settings.watchlists
+        rules = EngineRules(watchlists=watchlists, matcher=Matcher(watchlists, build_gazetteer()))
+        async with Fetcher() as fetcher:
+            engine = Engine(
+                store=store,
+                fetcher=fetcher,
+                sink=sink,
+                rules=rules,
+                clock=utcnow,
+                cluster_policy=ClusterPolicy(window=_hours(settings.file.incident_window_hours)),
+            )
+            yield Runtime(settings, store, engine, Poller(engine, store))
+    finally:
+        await store.close()
+
+
+def _hours(n: int):  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    return timedelta(hours=n)
+
+
+def slack_sink(settings: Settings) -> AlertSink:
+    from bot.adapters.slack_sink import SlackSink, make_web_client
+
+    assert settings.secrets.slack_bot_token
+    return SlackSink(make_web_client(settings.secrets.slack_bot_token, settings.slack_api_url))
+
+
+# -- commands --------------------------------------------------------------------------------
+
+
+async def cmd_demo(settings: Settings, args: argparse.Namespace, out: TextIO, environ: Mapping[str, str]) -> int:
+    from bot.adapters.feed_server import FeedServer
+    from bot.adapters.terminal_sink import TerminalSink
+    from bot.demo import describe_feeds, publish_corpus, publish_samples
+    from bot.scheduler import Poller
+
+    tmp = None
+    database_url = environ.get("DATABASE_URL")
+    if not database_url:
+        tmp = tempfile.mkdtemp(prefix="sitrep-demo-")
+        database_url = f"sqlite+aiosqlite:///{tmp}/demo.db"
+    try:
+        async with FeedServer() as server:
+            if args.corpus:
+                print(f"Reading {args.corpus} …", file=out, flush=True)
+                feeds, stats = publish_corpus(
+                    server, Path(args.corpus), since=args.since, until=args.until, per_feed=args.per_feed
+                )
+                if stats.malformed:
+                    print(f"({stats.malformed} malformed corpus lines skipped)", file=out)
+            else:
+                feeds = publish_samples(server, SAMPLES_DIR)
+            if not feeds:
+                print("Nothing to replay: no feeds in that window.", file=out)
+                return 1
+            print(
+                f"Sitrep demo — no Slack tokens, so alerts are rendered here.\n"
+                f"Replaying {len(feeds)} feeds ({describe_feeds(feeds)[:300]}) from {server.url('/')}\n"
+                f"Watchlists: {', '.join(w.name for w in settings.watchlists)}\n",
+                file=out,
+                flush=True,
+            )
+            sink = TerminalSink(out)
+            async with runtime(settings, sink=sink, feeds=feeds, database_url=database_url) as rt:
+                poller = rt.poller
+                assert isinstance(poller, Poller)
+                if args.once:
+                    results = await poller.poll_all()
+                    await poller.drain()
+                    _print_summary(results, out)
+                    return 0
+                await poller.start()
+                print("Polling; press Ctrl+C to stop.", file=out, flush=True)
+                await _wait_for_stop()
+                poller.shutdown()
+                return 0
+    finally:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _print_summary(results: Sequence[object], out: TextIO) -> None:
+    from bot.engine import PollResult
+
+    polls = [r for r in results if isinstance(r, PollResult)]
+    items = sum(r.new_items for r in polls)
+    errors = [r for r in polls if r.error]
+    print(f"\nOne pass: {len(polls)} feeds, {items} new items, {len(errors)} feed errors.", file=out)
+    for r in errors:
+        print(f"  {r.describe()}", file=out)
+
+
+async def cmd_poll(settings: Settings, args: argparse.Namespace, out: TextIO, environ: Mapping[str, str]) -> int:
+    from bot.adapters.terminal_sink import TerminalSink
+    from bot.scheduler import Poller
+
+    sink = slack_sink(settings) if settings.secrets.slack_bot_token else TerminalSink(out)
+    async with runtime(settings, sink=sink, feeds=feed_specs(settings), database_url=settings.database_url) as rt:
+        poller = rt.poller
+        assert isinstance(poller, Poller)
+        results = await poller.poll_all()
+        await poller.drain()
+        for r in results:
+            print(r.describe(), file=out)
+        return 1 if results and all(r.error for r in results) else 0
+
+
+async def cmd_serve(settings: Settings, out: TextIO) -> int:
+    """Connect to Slack (Socket Mode or HTTP) and poll on schedule until stopped."""
+    from aiohttp import web
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    from bot.adapters.slack_sink import SlackSink, make_web_client
+    from bot.engine import Engine
+    from bot.scheduler import Poller
+    from bot.slack_app import build_app, http_application
+    from handlers.context import Services
+
+    token = settings.secrets.slack_bot_token
+    assert token
+    client = make_web_client(token, settings.slack_api_url)
+    try:
+        auth = await client.auth_test()
+    except Exception as e:  # any failure here means we cannot talk to Slack at all
+        raise ConfigError(f"Slack auth.test failed at {settings.slack_api_url}: {e.__class__.__name__}") from e
+    log.info("connected to Slack as %s in %s", auth.get("user"), auth.get("team"))
+    async with runtime(
+        settings, sink=SlackSink(client), feeds=feed_specs(settings), database_url=settings.database_url
+    ) as rt:
+        assert isinstance(rt.engine, Engine) and isinstance(rt.poller, Poller)
+        services = Services(store=rt.store, engine=rt.engine)
+        mode = settings.mode
+        app = build_app(
+            client=client,
+            signing_secret=settings.secrets.slack_signing_secret,
+            services=services,
+            verify_requests=mode == "http",
+        )
+        await rt.poller.start()
+        try:
+            if mode == "socket":
+                handler = AsyncSocketModeHandler(app, settings.secrets.slack_app_token)
+                await handler.connect_async()
+                log.info("Socket Mode connected")
+                await _wait_for_stop()
+                await handler.close_async()
+            else:
+
+                async def health() -> dict[str, object]:
+                    feeds = await rt.store.feeds()
+                    return {"ok": True, "feeds": len(feeds), "outbox": await rt.store.outbox_counts()}
+
+                runner = web.AppRunner(http_application(app, health))
+                await runner.setup()
+                await web.TCPSite(runner, "0.0.0.0", settings.port).start()
+                log.info("HTTP mode: POST /slack/events and GET /healthz on port %d", settings.port)
+                await _wait_for_stop()
+                await runner.cleanup()
+        finally:
+            rt.poller.shutdown()
+    return 0
+
+
+async def _wait_for_stop() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+def cmd_check(settings: Settings, out: TextIO) -> int:
+    s = settings
+    print(f"config: {s.config_path} OK — {len(s.file.feeds)} feeds, {len(s.file.watchlists)} watchlists", file=out)
+    print(f"mode: {s.mode} (tokens: {s.secrets!r})", file=out)
+    print(f"database: {_safe_url(s.database_url)}", file=out)
+    print(f"Slack API: {s.slack_api_url}", file=out)
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def cmd_extract(args: argparse.Namespace, out: TextIO) -> int:
+    from bot.evaluation import run_extract
+
+    text = None
+    if args.file:
+        try:
+            text = Path(args.file).read_text(encoding="utf-8", errors="replace")
+        except OSError as e:
+            raise CommandError(f"cannot read {args.file}: {e.strerror}") from e
+    return run_extract(text, sys.stdin, out)
+
+
+def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
+    from bot.evaluation import run_eval
+
+    path = Path(args.file)
+    if not path.exists():
+        raise CommandError(f"no such file: {path}")
+    run_eval(path, out, misses=not args.no_misses)
+    return 0
+
+
+def cmd_backtest(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    from bot.backtest import run_backtest
+    from bot.geo import build_gazetteer
+
+    path = Path(args.corpus)
+    if not path.exists():
+        raise CommandError(f"no such corpus file: {path}")
+    names = {w.name for w in settings.watchlists}
+    if args.watchlist and args.watchlist not in names:
+        raise CommandError(f"no watchlist {args.watchlist!r} in {settings.config_path} (have: {', '.join(sorted(names))})")
+    run_backtest(
+        path,
+        settings.watchlists,
+        build_gazetteer(),
+        watchlist_name=args.watchlist,
+        since=args.since,
+        until=args.until,
+        out=out,
+        as_json=args.json,
+        progress=not args.json and sys.stderr.isatty(),
+    )
+    return 0
+
+
+def cmd_watch(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    from bot.geo import build_gazetteer
+    from bot.watch_report import describe_expansion
+
+    wl = {w.name: w for w in settings.watchlists}
+    if args.action == "show":
+        if args.name not in wl:
+            raise CommandError(f"no watchlist {args.name!r} (have: {', '.join(sorted(wl))})")
+        print(describe_expansion(build_gazetteer(), wl[args.name]), file=out)
+    elif args.action == "list":
+        for w in wl.values():
+            print(f"{w.name}: {', '.join(r.name for r in w.regions)} / {', '.join(w.keywords)} → {', '.join(w.channels)}", file=out)
+    return 0
+
+
+# -- CLI -------------------------------------------------------------------------------------
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from e
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="sitrep", description="Sitrep: conflict-news alerts for Slack.")
+    p.add_argument("--config", metavar="PATH", help="config file (default: $SITREP_CONFIG or config/sitrep.toml)")
+    p.add_argument("--verbose", "-v", action="store_true", help="log at DEBUG level")
+    sub = p.add_subparsers(dest="command")
+    sub.add_parser("run", help="connect to Slack with tokens, or run the demo without (the default)")
+    d = sub.add_parser("demo", help="replay bundled sample feeds (or a corpus) and render alerts here")
+    d.add_argument("--once", action="store_true", help="one pass, then exit")
+    d.add_argument("--corpus", metavar="PATH", help="replay a JSON Lines corpus (e.g. ../shared/corpus/news2023.jsonl.gz)")
+    d.add_argument("--since", type=_date, help="corpus window start (YYYY-MM-DD)")
+    d.add_argument("--until", type=_date, help="corpus window end (YYYY-MM-DD, inclusive)")
+    d.add_argument("--per-feed", type=int, default=300, help="newest items served per corpus feed (default 300)")
+    pl = sub.add_parser("poll", help="poll the configured feeds")
+    pl.add_argument("--once", action="store_true", required=True, help="one poll of every feed, then exit")
+    sub.add_parser("check", help="validate configuration and environment, then exit")
+    ex = sub.add_parser("extract", help="casualty figures as JSON (a text file, or JSON Lines on stdin)")
+    ex.add_argument("file", nargs="?", help="text file: first line title, the rest description")
+    ev = sub.add_parser("eval", help="score the casualty extractor on a labelled JSON Lines file")
+    ev.add_argument("file")
+    ev.add_argument("--no-misses", action="store_true", help="print only the table")
+    bt = sub.add_parser("backtest", help="what a watchlist would have alerted on in a corpus")
+    bt.add_argument("--corpus", required=True, metavar="PATH")
+    bt.add_argument("--watchlist", metavar="NAME", help="one watchlist (default: all)")
+    bt.add_argument("--since", type=_date)
+    bt.add_argument("--until", type=_date)
+    bt.add_argument("--json", action="store_true", help="one JSON object per matching item")
+    w = sub.add_parser("watch", help="inspect watchlists")
+    w.add_argument("action", choices=["show", "list"])
+    w.add_argument("name", nargs="?")
+    return p
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None, out: TextIO | None = None) -> int:
+    env = os.environ if environ is None else environ
+    out = out or sys.stdout
+    args = build_parser().parse_args(argv)
+    command = args.command or "run"
+    try:
+        if command == "extract":
+            return cmd_extract(args, out)
+        if command == "eval":
+            return cmd_eval(args, out)
+        settings = load_settings(args.config, env)
+        level = "DEBUG" if args.verbose else settings.file.log_level
+        if command == "demo" or (command == "run" and settings.mode == "demo"):
+            level = "DEBUG" if args.verbose else "WARNING"
+        setup_logging(level, env)
+        if command == "check":
+            return cmd_check(settings, out)
+        if command == "backtest":
+            return cmd_backtest(settings, args, out)
+        if command == "watch":
+            if args.action == "show" and not args.name:
+                raise CommandError("usage: watch show NAME")
+            return cmd_watch(settings, args, out)
+        if command == "poll":
+            return asyncio.run(cmd_poll(settings, args, out, env))
+        if command == "demo" or settings.mode == "demo":
+            if command == "run":
+                args = build_parser().parse_args(["demo"])
+            return asyncio.run(cmd_demo(settings, args, out, env))
+        return asyncio.run(cmd_serve(settings, out))
+    except SitrepError as e:
+        print(f"sitrep: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
