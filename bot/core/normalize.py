@@ -1,0 +1,114 @@
+"""Text normalisation and tokenisation shared by watchlist matching and story clustering.
+
+Feed text spells the same place many ways: "Ma'arrat al-Nu'man", "Maarat al Numan", "MAʿARRAT
+AL-NUʿMAN", "إدلب" and "ادلب". Matching compares normalised word tokens, never raw strings, and
+every token keeps the character offsets of the original text it came from so a hit can point at
+what the article actually said.
+
+The rules: case-folded; accents removed (NFKD, combining marks dropped); apostrophes, backticks
+and the Arabic transliteration marks ʿ ʾ vanish inside a word ("Ma'arrat" -> "maarrat"); a
+possessive "'s" ends the word ("Syria's" -> "syria"); hyphens and dashes separate words; Arabic
+script is kept with alef/ya/ta-marbuta variants unified and tashkeel/tatweel dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+_APOSTROPHES = frozenset("'`´‘’‛ʼʻʽʿʾ′＇")
+_DASHES = frozenset("-‐‑‒–—―−﹘﹣－")
+# Invisible characters that must not split a word (soft hyphen, zero-width joiners, tatweel).
+_INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff\u0640")
+_ARABIC = {
+    "ٱ": "ا",
+    "أ": "ا",
+    "إ": "ا",
+    "آ": "ا",
+    "ى": "ي",
+    "ی": "ي",
+    "ئ": "ي",
+    "ؤ": "و",
+    "ة": "ه",
+    "ک": "ك",
+}
+# A word is a run of letters/digits; an apostrophe joins two runs ("ma'arrat") and a trailing
+# possessive "'s" is left out of the word.
+_TOKEN = re.compile(r"([^\W_]+(?:'(?!s(?![^\W_]))[^\W_]+)*)(?:'s(?![^\W_]))?", re.UNICODE)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One normalised word and where it sits in the original text (``text[start:end]``)."""
+
+    norm: str
+    start: int
+    end: int
+
+
+@lru_cache(maxsize=8192)
+def _fold_char(ch: str) -> str:
+    """The normalised form of one character: '' to drop it, "'" for a joiner, ' ' for a break."""
+    if ch in _APOSTROPHES:
+        return "'"
+    if ch in _DASHES:
+        return " "
+    if ch in _INVISIBLE:
+        return ""
+    if ch in _ARABIC:
+        return _ARABIC[ch]
+    out = []
+    for c in unicodedata.normalize("NFKD", ch.casefold()):
+        if unicodedata.combining(c):
+            continue
+        if c in _APOSTROPHES:
+            out.append("'")
+        elif c in _DASHES:
+            out.append(" ")
+        elif c in _INVISIBLE:
+            continue
+        else:
+            out.append(_ARABIC.get(c, c))
+    return "".join(out)
+
+
+def _folded(text: str) -> tuple[str, list[int] | None]:
+    """The normalised text and, unless it is a 1:1 map, the original index of each of its chars."""
+    if text.isascii():
+        return text.lower().replace("`", "'").replace("-", " "), None
+    chars: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        folded = _fold_char(ch)
+        if folded:
+            chars.append(folded)
+            origin.extend([i] * len(folded))
+    return "".join(chars), origin
+
+
+def tokenize(text: str) -> list[Token]:
+    """Normalised word tokens of ``text`` with offsets into the original string."""
+    folded, origin = _folded(text)
+    tokens: list[Token] = []
+    for m in _TOKEN.finditer(folded):
+        word = m.group(1)
+        start, end = m.span(1)
+        if "'" in word:
+            word = word.replace("'", "")
+        if origin is None:
+            tokens.append(Token(word, start, end))
+        else:
+            tokens.append(Token(word, origin[start], origin[end - 1] + 1))
+    return tokens
+
+
+def normalize(text: str) -> str:
+    """The normalised words of ``text`` joined by single spaces ("Ma'arrat al-Nu'man" -> "maarrat al numan")."""
+    return " ".join(t.norm for t in tokenize(text))
+
+
+def words(text: str) -> tuple[str, ...]:
+    """The normalised words of ``text``."""
+    return tuple(t.norm for t in tokenize(text))
