@@ -105,7 +105,7 @@ def tokenize(text: str) -> list[Token]:
 
 
 def normalize(text: str) -> str:
-    """The normalised words of ``text`` joined by single spaces ("Ma'arrat al-Nu'man" -> "maarrat al numan")."""
+    """The normalised words joined by single spaces ("Ma'arrat al-Nu'man" -> "maarrat al numan")."""
     return " ".join(t.norm for t in tokenize(text))
 
 
