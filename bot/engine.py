@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.adapters.fetch import Fetcher, NotModified
-from bot.adapters.fetch import Validators as FetchValidators
 from bot.adapters.sink import AlertSink
-from bot.adapters.store import FeedState, OutboxRow, Store, Validators
+from bot.adapters.store import FeedState, OutboxRow, Store
 from bot.core.casualties import extract_casualties
 from bot.core.clustering import ClusterPolicy
 from bot.core.feed_parsing import parse_feed
@@ -87,15 +86,11 @@ class Engine:
         fid = feed.spec.id
         now = self._clock()
         try:
-            fetched = await self._fetcher.fetch(fid, feed.spec.url, _to_fetch(feed.validators))
+            fetched = await self._fetcher.fetch(fid, feed.spec.url, feed.validators)
             if isinstance(fetched, NotModified):
                 await self._store.record_poll(fid, now=now)
                 return PollResult(fid, "not modified")
-            validators = Validators(
-                etag=fetched.validators.etag,
-                last_modified=fetched.validators.last_modified,
-                body_sha256=fetched.validators.body_sha256,
-            )
+            validators = fetched.validators
             if fetched.unchanged:
                 await self._store.record_poll(fid, now=now, validators=validators)
                 return PollResult(fid, "unchanged")
@@ -176,7 +171,3 @@ class Engine:
             return "retry"
         await self._store.mark_sent(row.id, ts=ts, now=self._clock())
         return "sent"
-
-
-def _to_fetch(v: Validators) -> FetchValidators:
-    return FetchValidators(etag=v.etag, last_modified=v.last_modified, body_sha256=v.body_sha256)

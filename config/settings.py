@@ -231,17 +231,19 @@ def _describe(error: ValidationError, data: Mapping[str, Any]) -> str:
     """The first problem as 'key: what is wrong', with list positions written like TOML tables."""
     first = error.errors()[0]
     loc = [p for p in first["loc"] if not (isinstance(p, str) and p in _UNION_TAGS)]
+    name = _entry_name(data, loc)
     key = ""
-    for part in loc:
+    for i, part in enumerate(loc):
         key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+        if i == 1 and name:
+            key += name
     msg = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         msg = "unknown key (check the spelling)"
     elif first["type"] == "missing":
         msg = "required key is missing"
-    name = _entry_name(data, loc)
     more = f" (and {error.error_count() - 1} more problem(s))" if error.error_count() > 1 else ""
-    where = f"{key}{name}" if key else "(top level)"
+    where = key or "(top level)"
     return f"{where}: {msg}{more}"
 
 

@@ -21,3 +21,33 @@ def shared_path(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"shared material not available: {path}")
     return path
+
+
+def _database_params() -> list[object]:
+    params: list[object] = ["sqlite"]
+    if os.environ.get("TEST_DATABASE_URL"):
+        params.append(pytest.param("postgres", marks=pytest.mark.postgres))
+    return params
+
+
+async def _reset_postgres(url: str) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(params=_database_params())
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database: SQLite always, PostgreSQL too when TEST_DATABASE_URL is set."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path}/sitrep.db"
+    url = os.environ["TEST_DATABASE_URL"]
+    await _reset_postgres(url)
+    return url

@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.adapters import schema as t
+from bot.adapters.fetch import Validators
 from bot.core.alerts import SlackMessage, message_from_json, message_json
 from bot.core.figures import Casualties, Category, Headline
 from bot.core.incidents import Incident, Source
@@ -43,13 +44,6 @@ class FeedSpec:
     name: str
     interval: int
     origin: str = "config"
-
-
-@dataclass(frozen=True, slots=True)
-class Validators:
-    etag: str | None = None
-    last_modified: str | None = None
-    body_sha256: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

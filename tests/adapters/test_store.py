@@ -1,0 +1,131 @@
+"""The store on SQLite and (when TEST_DATABASE_URL is set) PostgreSQL: same behaviour on both."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.adapters.fetch import Validators
+from bot.adapters.store import FeedSpec, Store
+from bot.core.alerts import SlackMessage
+from bot.core.figures import Casualties, Category, Headline
+from bot.core.incidents import Incident, Source
+from bot.core.items import FeedItem
+from bot.core.triage import OutboxEntry, Plan
+from bot.errors import StoreError
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+def item(n: int, feed: str = "wire") -> FeedItem:
+    return FeedItem(feed_id=feed, id=f"guid-{n}", title=f"Title {n}", summary="Body", link=f"https://x.example/{n}",
+                    published=NOW - timedelta(minutes=n))
+
+
+def incident(key: str = "inc1", killed: int = 9) -> Incident:
+    return Incident(
+        key=key, watchlist="idlib", place="Idlib", title="Strike", summary="Summary",
+        casualties=Casualties(killed=Headline(Category.KILLED, killed, "at least", "civilians"),
+                              wounded=Headline(Category.WOUNDED, 20, "at least")),
+        terms=("Idlib", "airstrikes"),
+        sources=(Source("wire", "guid-1", "Levant Wire", "https://x.example/1", NOW),),
+        tokens=frozenset({"idlib", "market"}), first_seen=NOW, updated=NOW, alerted=True,
+    )
+
+
+def msg(text: str) -> SlackMessage:
+    return SlackMessage(text=text, blocks=({"type": "section", "text": {"type": "mrkdwn", "text": text}},))
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[Store]:
+    s = await Store.open(database_url)
+    await s.sync_feeds([FeedSpec("wire", "https://wire.example/rss", "Levant Wire", 300)])
+    yield s
+    await s.close()
+
+
+async def test_migrations_are_idempotent(database_url: str) -> None:
+    for _ in range(2):
+        s = await Store.open(database_url)
+        await s.close()
+
+
+async def test_bad_database_url_is_a_store_error() -> None:
+    with pytest.raises(StoreError, match="cannot open database"):
+        await Store.open("postgresql+asyncpg://nobody@127.0.0.1:1/none")
+
+
+async def test_sync_feeds_keeps_state(store: Store) -> None:
+    await store.record_poll("wire", now=NOW, validators=Validators(etag='"v1"', body_sha256="ab"))
+    await store.sync_feeds([FeedSpec("wire", "https://wire.example/rss2", "Levant Wire 2", 600)])
+    feed = await store.feed("wire")
+    assert feed is not None
+    assert feed.spec.url.endswith("rss2") and feed.spec.interval == 600
+    assert feed.validators.etag == '"v1"' and feed.last_success == NOW
+
+
+async def test_record_poll_is_one_transaction(store: Store) -> None:
+    plan = Plan(seen=(item(1), item(2)), incidents=(incident(),), links=(("inc1", "wire", "guid-1"),),
+                outbox=(OutboxEntry("inc1", "post", "C0123456789", msg("first")),))
+    await store.record_poll("wire", now=NOW, validators=Validators(etag='"e"'), plan=plan)
+    assert await store.unseen("wire", ["guid-1", "guid-2", "guid-3"]) == {"guid-3"}
+    (row,) = await store.due_outbox(NOW)
+    assert row.kind == "post" and row.message.text == "first"
+    (inc,) = await store.open_incidents(NOW - timedelta(hours=1))
+    assert inc == incident()
+    feed = await store.feed("wire")
+    assert feed is not None and feed.items_seen == 2 and feed.validators.etag == '"e"'
+
+
+async def test_failed_transaction_marks_nothing_seen(store: Store) -> None:
+    bad = Plan(seen=(item(1), item(1)), incidents=(incident(),))  # duplicate key: the insert fails
+    with pytest.raises(Exception):  # noqa: B017 - the database's own integrity error
+        await store.record_poll("wire", now=NOW, validators=Validators(etag='"new"'), plan=bad)
+    assert await store.unseen("wire", ["guid-1"]) == {"guid-1"}
+    assert await store.open_incidents(NOW - timedelta(days=1)) == []
+    feed = await store.feed("wire")
+    assert feed is not None and feed.validators.etag is None
+
+
+async def test_edits_coalesce_into_a_pending_post(store: Store) -> None:
+    await store.record_poll("wire", now=NOW, plan=Plan(
+        incidents=(incident(),), outbox=(OutboxEntry("inc1", "post", "C0123456789", msg("v1")),)))
+    await store.record_poll("wire", now=NOW, plan=Plan(outbox=(
+        OutboxEntry("inc1", "reply", "C0123456789", msg("toll rose")),
+        OutboxEntry("inc1", "edit", "C0123456789", msg("v2")),
+    )))
+    rows = await store.due_outbox(NOW)
+    assert [(r.kind, r.message.text) for r in rows] == [("post", "v2")]
+
+
+async def test_outbox_lifecycle(store: Store) -> None:
+    await store.record_poll("wire", now=NOW, plan=Plan(
+        incidents=(incident(),), outbox=(OutboxEntry("inc1", "post", "C0123456789", msg("v1")),)))
+    (row,) = await store.due_outbox(NOW)
+    assert await store.posted_ts("inc1", "C0123456789") == ("pending", None)
+    await store.mark_retry(row.id, error="HTTP 503", next_attempt_at=NOW + timedelta(seconds=30))
+    assert await store.due_outbox(NOW) == []
+    (again,) = await store.due_outbox(NOW + timedelta(seconds=31))
+    assert again.attempts == 1
+    await store.mark_sent(row.id, ts="1700000000.000100", now=NOW)
+    assert await store.posted_ts("inc1", "C0123456789") == ("sent", "1700000000.000100")
+    await store.record_poll("wire", now=NOW, plan=Plan(outbox=(
+        OutboxEntry("inc1", "edit", "C0123456789", msg("v2")),
+        OutboxEntry("inc1", "edit", "C0123456789", msg("v3")),
+    )))
+    rows = await store.due_outbox(NOW)
+    assert [(r.kind, r.message.text) for r in rows] == [("edit", "v3")]
+    assert await store.outbox_counts() == {"sent": 1, "pending": 1}
+
+
+async def test_errors_are_recorded_per_feed(store: Store) -> None:
+    await store.record_poll("wire", now=NOW, error="HTTP 500 Internal Server Error")
+    await store.record_poll("wire", now=NOW, error="timed out")
+    feed = await store.feed("wire")
+    assert feed is not None and feed.last_error == "timed out" and feed.consecutive_failures == 2
+    await store.record_poll("wire", now=NOW)
+    feed = await store.feed("wire")
+    assert feed is not None and feed.last_error is None and feed.consecutive_failures == 0

@@ -1,0 +1,133 @@
+"""Configuration loading: the issue's example works, every mistake is one clear line."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot.core.watchlists import Region, Rule
+from bot.errors import ConfigError
+from config.settings import DEFAULT_CONFIG, load_settings
+
+EXAMPLE = """
+[[feeds]]
+url = "https://www.aljazeera.com/xml/rss/all.xml"
+name = "Al Jazeera"
+interval = 300          # seconds
+
+[[watchlists]]
+name = "idlib"
+channel = "C0123456789" # Slack channel ID
+regions = ["Idlib"]
+keywords = ["ceasefire", "truce", "displaced", "airstrike"]
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "sitrep.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_issue_example_loads(tmp_path: Path) -> None:
+    s = load_settings(str(write(tmp_path, EXAMPLE)), {})
+    assert [f.feed_id for f in s.file.feeds] == ["al-jazeera"]
+    (w,) = s.watchlists
+    assert w.name == "idlib" and w.channels == ("C0123456789",)
+    assert w.regions == (Region("Idlib"),) and w.rule is Rule.REGION_AND_KEYWORD
+    assert s.mode == "demo"
+
+
+def test_bundled_default_config_is_valid() -> None:
+    s = load_settings(None, {})
+    assert s.config_path == DEFAULT_CONFIG
+    assert s.file.feeds and s.file.watchlists
+
+
+def test_config_path_precedence(tmp_path: Path) -> None:
+    a = write(tmp_path, EXAMPLE)
+    b = tmp_path / "other.toml"
+    b.write_text(EXAMPLE.replace("idlib", "other"), encoding="utf-8")
+    assert load_settings(None, {"SITREP_CONFIG": str(b)}).watchlists[0].name == "other"
+    assert load_settings(str(a), {"SITREP_CONFIG": str(b)}).watchlists[0].name == "idlib"
+
+
+@pytest.mark.parametrize(
+    ("env", "mode"),
+    [
+        ({}, "demo"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}, "socket"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}, "http"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, "demo"),
+    ],
+)
+def test_mode_from_tokens(tmp_path: Path, env: dict[str, str], mode: str) -> None:
+    assert load_settings(str(write(tmp_path, EXAMPLE)), env).mode == mode
+
+
+def test_environment_values(tmp_path: Path) -> None:
+    s = load_settings(
+        str(write(tmp_path, EXAMPLE)),
+        {"SLACK_API_URL": "http://127.0.0.1:9999/api", "DATABASE_URL": "sqlite+aiosqlite:///x.db", "PORT": "8080"},
+    )
+    assert s.slack_api_url == "http://127.0.0.1:9999/api/"
+    assert s.database_url == "sqlite+aiosqlite:///x.db" and s.port == 8080
+
+
+def test_secrets_never_in_repr(tmp_path: Path) -> None:
+    s = load_settings(str(write(tmp_path, EXAMPLE)), {"SLACK_BOT_TOKEN": "xoxb-very-secret-token"})
+    assert "xoxb-very-secret-token" not in repr(s)
+
+
+def test_low_interval_accepted_with_politeness_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        s = load_settings(str(write(tmp_path, EXAMPLE.replace("interval = 300", "interval = 5"))), {})
+    assert s.file.feeds[0].interval == 5
+    assert "impolite" in caplog.text and "al-jazeera" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (("interval = 300", "interval = 0"), "feeds[0] ('Al Jazeera').interval: Input should be greater than or equal to 1"),
+        (("interval = 300", 'interval = "often"'), "feeds[0] ('Al Jazeera').interval:"),
+        (('url = "https://www.aljazeera.com/xml/rss/all.xml"', 'url = "ftp://x/y"'), "feeds[0] ('Al Jazeera').url: must be an http"),
+        (('channel = "C0123456789"', 'channel = "#general"'), "watchlists[0] ('idlib'): channel '#general' is not a Slack channel ID"),
+        (('channel = "C0123456789"', ""), "watchlists[0] ('idlib'): needs a channel"),
+        (('regions = ["Idlib"]', ""), "watchlists[0] ('idlib'): rule 'region_and_keyword' needs at least one region"),
+        (('name = "idlib"', 'name = "idlib"\nrule = "sometimes"'), "watchlists[0] ('idlib').rule: Input should be"),
+        (('name = "idlib"', 'name = "idlib"\nmin_killed = -1'), "watchlists[0] ('idlib').min_killed:"),
+        (('name = "idlib"', 'name = "idlib"\nkeywrds = ["x"]'), "watchlists[0] ('idlib').keywrds: unknown key"),
+        (('name = "Al Jazeera"', ""), "feeds[0].name: required key is missing"),
+        (("[[feeds]]", "colour = 'red'\n[[feeds]]"), "colour: unknown key"),
+    ],
+)
+def test_invalid_config_is_one_clear_line(tmp_path: Path, edit: tuple[str, str], expected: str) -> None:
+    path = write(tmp_path, EXAMPLE.replace(*edit, 1))
+    with pytest.raises(ConfigError) as err:
+        load_settings(str(path), {})
+    message = str(err.value)
+    assert "\n" not in message
+    assert message.startswith(str(path))
+    assert expected in message
+
+
+def test_duplicate_watchlist_names(tmp_path: Path) -> None:
+    text = EXAMPLE + EXAMPLE.split("[[watchlists]]")[1].join(["[[watchlists]]", ""])
+    with pytest.raises(ConfigError, match=r"watchlists\[1\]\.name: duplicate name 'idlib'"):
+        load_settings(str(write(tmp_path, text)), {})
+
+
+def test_broken_toml_and_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        load_settings(str(write(tmp_path, "[[feeds]\nurl=")), {})
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_settings(str(tmp_path / "nope.toml"), {})
+
+
+@pytest.mark.parametrize("port", ["http", "0", "70000"])
+def test_bad_port(tmp_path: Path, port: str) -> None:
+    with pytest.raises(ConfigError, match="PORT must be a TCP port"):
+        load_settings(str(write(tmp_path, EXAMPLE)), {"PORT": port})
