@@ -1,0 +1,147 @@
+"""Delivering alerts to Slack through the Web API (chat.postMessage / chat.update).
+
+Transient trouble (429 with Retry-After, 500/503, dropped connections) is retried inside the SDK by
+its async retry handlers; what is left after that becomes a ``DeliveryError`` whose ``retryable``
+tells the outbox drainer whether to try again later or to stop and tell an admin. Reasons are
+written for that admin and never contain the token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.alerts import SlackMessage
+from bot.errors import DeliveryError
+
+MAX_RETRIES = 3
+
+# Slack error codes that no amount of retrying fixes; the text says what the admin should do.
+_PERMANENT: dict[str, str] = {
+    "channel_not_found": "channel {channel} not found — invite the bot or fix the watchlist's channel",
+    "not_in_channel": "the bot is not in channel {channel} — invite it with /invite @sitrep",
+    "is_archived": "channel {channel} is archived — unarchive it or fix the watchlist's channel",
+    "invalid_auth": "Slack rejected the bot token (invalid_auth) — check SLACK_BOT_TOKEN",
+    "not_authed": "no Slack bot token was sent (not_authed) — set SLACK_BOT_TOKEN",
+    "account_inactive": "the bot token belongs to a deactivated app or user (account_inactive)",
+    "token_revoked": "the bot token was revoked (token_revoked) — reinstall the app",
+    "token_expired": "the bot token expired (token_expired) — reinstall the app",
+    "missing_scope": "the bot token lacks a scope needed to post (missing_scope) — add chat:write",
+    "restricted_action": "posting to channel {channel} is restricted for the bot (restricted_action)",
+    "msg_too_long": "the alert for channel {channel} is too long for Slack (msg_too_long)",
+    "invalid_blocks": "Slack rejected the alert's blocks for channel {channel} (invalid_blocks)",
+    "invalid_blocks_format": "Slack rejected the alert's block format for channel {channel}",
+    "no_text": "the alert for channel {channel} had no text (no_text)",
+    "message_not_found": "the message to update in channel {channel} no longer exists (message_not_found)",
+    "cant_update_message": "the bot may not edit that message in channel {channel} (cant_update_message)",
+    "edit_window_closed": "the message in channel {channel} can no longer be edited (edit_window_closed)",
+}
+_TRANSIENT = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+
+
+def make_web_client(
+    token: str,
+    base_url: str,
+    *,
+    timeout: int = 30,
+    max_retries: int = MAX_RETRIES,
+    backoff: RetryIntervalCalculator | None = None,
+) -> AsyncWebClient:
+    """An ``AsyncWebClient`` that retries 429 (after Retry-After), 500/503 and connection errors.
+
+    ``backoff`` sets the wait between server-error and connection retries (exponential with jitter
+    by default); rate-limit retries always wait what Slack's Retry-After says.
+    """
+    interval = backoff or BackoffRetryIntervalCalculator(backoff_factor=0.5)
+    handlers: list[AsyncRetryHandler] = [
+        AsyncRateLimitErrorRetryHandler(max_retry_count=max_retries),
+        AsyncServerErrorRetryHandler(max_retry_count=max_retries, interval_calculator=interval),
+        AsyncConnectionErrorRetryHandler(max_retry_count=max_retries, interval_calculator=interval),
+    ]
+    return AsyncWebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=handlers)
+
+
+def _redact(text: str, token: str | None) -> str:
+    return text.replace(token, "[token]") if token else text
+
+
+def _api_error(e: SlackApiError, action: str, channel: str) -> DeliveryError:
+    response = e.response
+    status = getattr(response, "status_code", None)
+    data: Any = getattr(response, "data", None)
+    code = str(data.get("error", "")) if isinstance(data, dict) else ""
+    if status == 429 or code == "ratelimited":
+        return DeliveryError(
+            f"Slack rate-limited {action} to channel {channel} and retries ran out", retryable=True
+        )
+    if isinstance(status, int) and status >= 500:
+        return DeliveryError(
+            f"Slack returned HTTP {status} for {action} to channel {channel}", retryable=True
+        )
+    if code in _PERMANENT:
+        return DeliveryError(_PERMANENT[code].format(channel=channel), retryable=False)
+    if code in _TRANSIENT:
+        return DeliveryError(f"Slack failed {action} to channel {channel} ({code})", retryable=True)
+    detail = code or f"HTTP {status}"
+    return DeliveryError(f"Slack refused {action} to channel {channel} ({detail})", retryable=False)
+
+
+class SlackSink:
+    """An ``AlertSink`` posting to Slack. Link unfurling is off: the alert carries its own summary."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self._client = client
+
+    def _failure(self, e: Exception, action: str, channel: str) -> DeliveryError:
+        if isinstance(e, SlackApiError):
+            err = _api_error(e, action, channel)
+        elif isinstance(e, TimeoutError):
+            err = DeliveryError(f"Slack timed out during {action} to channel {channel}", retryable=True)
+        elif isinstance(e, aiohttp.ClientError | OSError):
+            err = DeliveryError(
+                f"could not reach Slack for {action} to channel {channel} ({type(e).__name__})",
+                retryable=True,
+            )
+        else:
+            err = DeliveryError(f"Slack client error during {action} to channel {channel}", retryable=False)
+        return DeliveryError(_redact(err.reason, self._client.token), retryable=err.retryable)
+
+    async def post(self, channel: str, message: SlackMessage, *, thread_ts: str | None = None) -> str:
+        try:
+            response = await self._client.chat_postMessage(
+                channel=channel,
+                text=message.text,
+                blocks=list(message.blocks),
+                thread_ts=thread_ts,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except (TimeoutError, SlackClientError, aiohttp.ClientError, OSError) as e:
+            raise self._failure(e, "posting", channel) from e
+        ts = response.get("ts")
+        if not isinstance(ts, str):
+            raise DeliveryError(
+                f"Slack accepted the post to channel {channel} but returned no ts", retryable=False
+            )
+        return ts
+
+    async def update(self, channel: str, ts: str, message: SlackMessage) -> None:
+        try:
+            await self._client.chat_update(
+                channel=channel, ts=ts, text=message.text, blocks=list(message.blocks)
+            )
+        except (TimeoutError, SlackClientError, aiohttp.ClientError, OSError) as e:
+            raise self._failure(e, "updating a message", channel) from e

@@ -1,0 +1,339 @@
+"""A local fake of the Slack Web API for tests, driven by the real ``slack_sdk`` client.
+
+It listens on 127.0.0.1 on a free port; point an ``AsyncWebClient`` at ``server.url`` (which ends
+in "/", since the SDK joins base_url + method name). It answers the methods Sitrep uses, records
+every call in ``server.calls``, checks the bearer token, keeps posted messages, captures replies
+sent to ``response_url(id)``, and can be told to fail the next calls of a method with a 429
+(Retry-After), a 500 or a Slack error code.
+
+Use the ``slack_api`` fixture (import it into a test module or conftest) or ``FakeSlackApi`` directly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import socket
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest_asyncio
+from aiohttp import web
+
+DEFAULT_TOKEN = "xoxb-fake-test-token"
+_JSON_PARAMS = ("blocks", "view", "attachments", "metadata")
+
+Handler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One Web API request as the server saw it."""
+
+    method: str
+    params: dict[str, Any]
+    auth: str | None
+
+
+@dataclass
+class Failure:
+    """How to fail one upcoming call: an HTTP status (429/500/503) or a Slack error code."""
+
+    status: int = 429
+    retry_after: int = 1
+    error: str | None = None
+
+
+@dataclass
+class FakeUser:
+    id: str
+    name: str = "user"
+    real_name: str = "Test User"
+    is_admin: bool = False
+    is_owner: bool = False
+    tz: str = "UTC"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "team_id": "T0FAKE",
+            "name": self.name,
+            "real_name": self.real_name,
+            "is_admin": self.is_admin,
+            "is_owner": self.is_owner,
+            "is_bot": False,
+            "deleted": False,
+            "tz": self.tz,
+            "profile": {"real_name": self.real_name, "display_name": self.name},
+        }
+
+
+@dataclass
+class FakeSlackApi:
+    """The fake server. ``channels`` None means every channel exists; a set restricts them."""
+
+    token: str = DEFAULT_TOKEN
+    channels: set[str] | None = None
+    users: dict[str, FakeUser] = field(default_factory=dict)
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    ephemerals: list[dict[str, Any]] = field(default_factory=list)
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)
+    home_views: dict[str, dict[str, Any]] = field(default_factory=dict)
+    responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    _failures: dict[str, deque[Failure]] = field(default_factory=dict)
+    _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _runner: web.AppRunner | None = None
+    _port: int = 0
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    async def start(self) -> FakeSlackApi:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{rid}", self._response)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        self._port = sock.getsockname()[1]
+        await web.SockSite(self._runner, sock).start()
+        return self
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    @property
+    def url(self) -> str:
+        """The base_url for ``AsyncWebClient`` (with the trailing slash the SDK needs)."""
+        return f"http://127.0.0.1:{self._port}/api/"
+
+    def response_url(self, rid: str) -> str:
+        return f"http://127.0.0.1:{self._port}/response/{rid}"
+
+    # -- configuration ---------------------------------------------------------------------------
+
+    def add_user(
+        self, user_id: str, *, name: str = "user", is_admin: bool = False, is_owner: bool = False
+    ) -> None:
+        self.users[user_id] = FakeUser(id=user_id, name=name, is_admin=is_admin, is_owner=is_owner)
+
+    def fail_next(
+        self, method: str, n: int = 1, *, status: int = 429, retry_after: int = 1, error: str | None = None
+    ) -> None:
+        """Fail the next ``n`` calls of ``method``: with ``error`` as an ok=false reply (HTTP 200),
+        otherwise with HTTP ``status`` (429 carries ``Retry-After: retry_after``)."""
+        queue = self._failures.setdefault(method, deque())
+        queue.extend(Failure(status=status, retry_after=retry_after, error=error) for _ in range(n))
+
+    # -- inspection ------------------------------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def messages_in(self, channel: str) -> list[dict[str, Any]]:
+        return [m for m in self.messages if m["channel"] == channel]
+
+    def message(self, channel: str, ts: str) -> dict[str, Any] | None:
+        return next((m for m in self.messages if m["channel"] == channel and m["ts"] == ts), None)
+
+    # -- HTTP ------------------------------------------------------------------------------------
+
+    @staticmethod
+    async def _params(request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)
+        if request.method == "POST" and request.can_read_body:
+            if request.content_type == "application/json":
+                body = await request.json()
+                if isinstance(body, dict):
+                    params.update(body)
+            else:
+                params.update({k: v for k, v in (await request.post()).items() if isinstance(v, str)})
+        for key in _JSON_PARAMS:
+            value = params.get(key)
+            if isinstance(value, str) and value[:1] in "[{":
+                # A malformed value stays a string; the handler then reports it as invalid.
+                with contextlib.suppress(json.JSONDecodeError):
+                    params[key] = json.loads(value)
+        return params
+
+    async def _api(self, request: web.Request) -> web.StreamResponse:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        auth = request.headers.get("Authorization")
+        self.calls.append(Call(method=method, params=params, auth=auth))
+        queue = self._failures.get(method)
+        if queue:
+            failure = queue.popleft()
+            if failure.error is not None:
+                return web.json_response({"ok": False, "error": failure.error})
+            if failure.status == 429:
+                return web.json_response(
+                    {"ok": False, "error": "ratelimited"},
+                    status=429,
+                    headers={"Retry-After": str(failure.retry_after)},
+                )
+            return web.Response(status=failure.status, text="upstream trouble", content_type="text/html")
+        token = auth.removeprefix("Bearer ").strip() if auth else params.get("token")
+        if not token:
+            return web.json_response({"ok": False, "error": "not_authed"})
+        if token != self.token:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        handler = self._handlers().get(method)
+        if handler is None:
+            return web.json_response({"ok": False, "error": "unknown_method"})
+        return web.json_response(await handler(params))
+
+    async def _response(self, request: web.Request) -> web.StreamResponse:
+        rid = request.match_info["rid"]
+        try:
+            payload = await request.json()
+        except json.JSONDecodeError:
+            payload = {"raw": await request.text()}
+        self.responses.setdefault(rid, []).append(payload if isinstance(payload, dict) else {"raw": payload})
+        return web.Response(text="ok")
+
+    # -- methods ---------------------------------------------------------------------------------
+
+    def _handlers(self) -> dict[str, Handler]:
+        return {
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._post_message,
+            "chat.update": self._update,
+            "chat.postEphemeral": self._post_ephemeral,
+            "chat.getPermalink": self._permalink,
+            "users.info": self._users_info,
+            "views.open": self._views_open,
+            "views.update": self._views_update,
+            "views.publish": self._views_publish,
+            "files.info": self._files_info,
+        }
+
+    def _new_ts(self) -> str:
+        return f"1700000000.{next(self._seq):06d}"
+
+    def _channel_error(self, channel: Any) -> dict[str, Any] | None:
+        if not isinstance(channel, str) or not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        if self.channels is not None and channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        return None
+
+    async def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": "https://sitrep-test.slack.com/",
+            "team": "Sitrep Test",
+            "user": "sitrep",
+            "team_id": "T0FAKE",
+            "user_id": "U0SITREP",
+            "bot_id": "B0SITREP",
+        }
+
+    async def _post_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = params.get("channel")
+        if err := self._channel_error(channel):
+            return err
+        if not params.get("text") and not params.get("blocks"):
+            return {"ok": False, "error": "no_text"}
+        if "blocks" in params and not isinstance(params["blocks"], list):
+            return {"ok": False, "error": "invalid_blocks"}
+        message = {
+            "channel": channel,
+            "ts": self._new_ts(),
+            "text": params.get("text", ""),
+            "blocks": params.get("blocks", []),
+            "thread_ts": params.get("thread_ts"),
+            "edits": 0,
+        }
+        self.messages.append(message)
+        return {"ok": True, "channel": channel, "ts": message["ts"], "message": dict(message)}
+
+    async def _update(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = params.get("channel"), params.get("ts")
+        if err := self._channel_error(channel):
+            return err
+        message = self.message(str(channel), str(ts))
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        message["text"] = params.get("text", message["text"])
+        message["blocks"] = params.get("blocks", message["blocks"])
+        message["edits"] += 1
+        return {"ok": True, "channel": channel, "ts": ts, "text": message["text"]}
+
+    async def _post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
+        if err := self._channel_error(params.get("channel")):
+            return err
+        if not params.get("user"):
+            return {"ok": False, "error": "user_not_found"}
+        ts = self._new_ts()
+        self.ephemerals.append({**params, "message_ts": ts})
+        return {"ok": True, "message_ts": ts}
+
+    async def _permalink(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = params.get("channel"), str(params.get("message_ts", ""))
+        if err := self._channel_error(channel):
+            return err
+        link = f"https://sitrep-test.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+        return {"ok": True, "channel": channel, "permalink": link}
+
+    async def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        user = self.users.get(str(params.get("user", "")))
+        if user is None:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "user": user.as_json()}
+
+    async def _views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        view = params.get("view")
+        if not params.get("trigger_id"):
+            return {"ok": False, "error": "invalid_trigger_id"}
+        if not isinstance(view, dict):
+            return {"ok": False, "error": "invalid_arguments"}
+        view_id = f"V{next(self._seq):08d}"
+        stored = {**view, "id": view_id, "hash": f"h{view_id}"}
+        self.views[view_id] = stored
+        return {"ok": True, "view": stored}
+
+    async def _views_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        view = params.get("view")
+        view_id = params.get("view_id")
+        if view_id is None and params.get("external_id"):
+            view_id = next(
+                (k for k, v in self.views.items() if v.get("external_id") == params["external_id"]), None
+            )
+        if not isinstance(view, dict) or view_id not in self.views:
+            return {"ok": False, "error": "not_found"}
+        stored = {**view, "id": view_id, "hash": f"h{view_id}-{next(self._seq)}"}
+        self.views[str(view_id)] = stored
+        return {"ok": True, "view": stored}
+
+    async def _views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
+        user_id, view = params.get("user_id"), params.get("view")
+        if not isinstance(user_id, str) or not isinstance(view, dict):
+            return {"ok": False, "error": "invalid_arguments"}
+        stored = {**view, "id": f"V{next(self._seq):08d}"}
+        self.home_views[user_id] = stored
+        return {"ok": True, "view": stored}
+
+    async def _files_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        file = self.files.get(str(params.get("file", "")))
+        if file is None:
+            return {"ok": False, "error": "file_not_found"}
+        return {"ok": True, "file": file}
+
+
+@pytest_asyncio.fixture
+async def slack_api() -> AsyncIterator[FakeSlackApi]:
+    """A running fake Slack Web API for one test."""
+    server = await FakeSlackApi().start()
+    try:
+        yield server
+    finally:
+        await server.close()
