@@ -1,0 +1,98 @@
+"""Feeds → matched incidents → Slack, through real processes and real local servers.
+
+The bot runs as ``python run.py poll --once`` in a subprocess (so a second run is a real restart
+on the same database); the feed server and the fake Slack Web API run in the test's event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from tests.e2e.feeds import IDLIB_FIRST, IDLIB_SECOND_OUTLET, IDLIB_TOLL_UPDATE, UNRELATED, config_toml, rss
+from tests.fakes.feed_server import FakeFeedServer, feed_server  # noqa: F401
+from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi, slack_api  # noqa: F401
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def run_bot(tmp_path: Path, slack: FakeSlackApi, database_url: str, *args: str) -> tuple[int, str, str]:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
+        "SLACK_BOT_TOKEN": DEFAULT_TOKEN,
+        "SLACK_SIGNING_SECRET": "e2e-signing-secret",
+        "SLACK_API_URL": slack.url,
+        "DATABASE_URL": database_url,
+        "SITREP_CONFIG": str(tmp_path / "sitrep.toml"),
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, str(ROOT / "run.py"), *args, cwd=str(tmp_path), env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+def blocks_text(params: dict[str, Any]) -> str:
+    blocks = params["blocks"]
+    return json.dumps(blocks if not isinstance(blocks, str) else json.loads(blocks))
+
+
+async def test_one_poll_posts_one_alert_and_never_again(
+    tmp_path: Path, feed_server: FakeFeedServer, slack_api: FakeSlackApi, database_url: str  # noqa: F811
+) -> None:
+    feed_server.set_feed("wire.xml", rss(IDLIB_FIRST, UNRELATED))
+    (tmp_path / "sitrep.toml").write_text(config_toml(feed_server.url("wire.xml")), encoding="utf-8")
+
+    code, out, err = await run_bot(tmp_path, slack_api, database_url, "poll", "--once")
+    assert code == 0, err
+    posts = slack_api.calls_to("chat.postMessage")
+    assert len(posts) == 1, err
+    params = posts[0].params
+    assert params["channel"] == "C0IDLIB0001"
+    assert str(params["unfurl_links"]).lower() in ("false", "0")
+    text = params["text"]
+    assert "Idlib" in text and "at least 9 civilians killed" in text and "at least 20 wounded" in text
+    body = blocks_text(params)
+    assert "1,000" not in text and "380,000" not in text
+    assert "levantwire.example/2026/11/24/idlib-market-raids" in body
+
+    # Second poll in the same process lifetime sees 304/unchanged and posts nothing.
+    code, _, err = await run_bot(tmp_path, slack_api, database_url, "poll", "--once")
+    assert code == 0, err
+    assert len(slack_api.calls_to("chat.postMessage")) == 1
+    assert feed_server.requests_to("wire.xml")[-1].headers.get("If-None-Match")
+
+    # A changed feed body with the same items (new order) is parsed again but still posts nothing.
+    feed_server.set_feed("wire.xml", rss(UNRELATED, IDLIB_FIRST))
+    code, _, err = await run_bot(tmp_path, slack_api, database_url, "poll", "--once")
+    assert code == 0, err
+    assert len(slack_api.calls_to("chat.postMessage")) == 1
+
+
+async def test_second_outlet_and_toll_update_thread_under_the_first_alert(
+    tmp_path: Path, feed_server: FakeFeedServer, slack_api: FakeSlackApi, database_url: str  # noqa: F811
+) -> None:
+    feed_server.set_feed("wire.xml", rss(IDLIB_FIRST))
+    (tmp_path / "sitrep.toml").write_text(config_toml(feed_server.url("wire.xml")), encoding="utf-8")
+    code, _, err = await run_bot(tmp_path, slack_api, database_url, "poll", "--once")
+    assert code == 0, err
+    (first,) = slack_api.messages_in("C0IDLIB0001")
+    parent_ts = first["ts"]
+
+    feed_server.set_feed("wire.xml", rss(IDLIB_FIRST, IDLIB_SECOND_OUTLET, IDLIB_TOLL_UPDATE))
+    code, _, err = await run_bot(tmp_path, slack_api, database_url, "poll", "--once")
+    assert code == 0, err
+    messages = slack_api.messages_in("C0IDLIB0001")
+    replies = [m for m in messages if m["thread_ts"] == parent_ts]
+    assert len(messages) == 2 and len(replies) == 1, [m["text"] for m in messages]
+    assert "12" in replies[0]["text"]
+    updates = slack_api.calls_to("chat.update")
+    assert updates and all(u.params["ts"] == parent_ts for u in updates)
+    parent = slack_api.message("C0IDLIB0001", parent_ts)
+    assert parent is not None and "12 civilians killed" in parent["text"] and parent["edits"] >= 1
