@@ -136,7 +136,9 @@ def slack_sink(settings: Settings) -> AlertSink:
 # -- commands --------------------------------------------------------------------------------
 
 
-async def cmd_demo(settings: Settings, args: argparse.Namespace, out: TextIO, environ: Mapping[str, str]) -> int:
+async def cmd_demo(
+    settings: Settings, args: argparse.Namespace, out: TextIO, environ: Mapping[str, str]
+) -> int:
     from bot.adapters.feed_server import FeedServer
     from bot.adapters.terminal_sink import TerminalSink
     from bot.demo import describe_feeds, publish_corpus, publish_samples
@@ -198,12 +200,16 @@ def _print_summary(results: Sequence[object], out: TextIO) -> None:
         print(f"  {r.describe()}", file=out)
 
 
-async def cmd_poll(settings: Settings, args: argparse.Namespace, out: TextIO, environ: Mapping[str, str]) -> int:
+async def cmd_poll(
+    settings: Settings, args: argparse.Namespace, out: TextIO, environ: Mapping[str, str]
+) -> int:
     from bot.adapters.terminal_sink import TerminalSink
     from bot.scheduler import Poller
 
     sink = slack_sink(settings) if settings.secrets.slack_bot_token else TerminalSink(out)
-    async with runtime(settings, sink=sink, feeds=feed_specs(settings), database_url=settings.database_url) as rt:
+    async with runtime(
+        settings, sink=sink, feeds=feed_specs(settings), database_url=settings.database_url
+    ) as rt:
         poller = rt.poller
         assert isinstance(poller, Poller)
         results = await poller.poll_all()
@@ -230,7 +236,9 @@ async def cmd_serve(settings: Settings, out: TextIO) -> int:
     try:
         auth = await client.auth_test()
     except Exception as e:  # any failure here means we cannot talk to Slack at all
-        raise ConfigError(f"Slack auth.test failed at {settings.slack_api_url}: {e.__class__.__name__}") from e
+        raise ConfigError(
+            f"Slack auth.test failed at {settings.slack_api_url}: {e.__class__.__name__}"
+        ) from e
     log.info("connected to Slack as %s in %s", auth.get("user"), auth.get("team"))
     async with runtime(
         settings, sink=SlackSink(client), feeds=feed_specs(settings), database_url=settings.database_url
@@ -280,7 +288,10 @@ async def _wait_for_stop() -> None:
 
 def cmd_check(settings: Settings, out: TextIO) -> int:
     s = settings
-    print(f"config: {s.config_path} OK — {len(s.file.feeds)} feeds, {len(s.file.watchlists)} watchlists", file=out)
+    print(
+        f"config: {s.config_path} OK — {len(s.file.feeds)} feeds, {len(s.file.watchlists)} watchlists",
+        file=out,
+    )
     print(f"mode: {s.mode} (tokens: {s.secrets!r})", file=out)
     print(f"database: {_safe_url(s.database_url)}", file=out)
     print(f"Slack API: {s.slack_api_url}", file=out)
@@ -317,6 +328,7 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_backtest(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     from bot.backtest import run_backtest
+
     from bot.geo import build_gazetteer
 
     path = Path(args.corpus)
@@ -324,7 +336,9 @@ def cmd_backtest(settings: Settings, args: argparse.Namespace, out: TextIO) -> i
         raise CommandError(f"no such corpus file: {path}")
     names = {w.name for w in settings.watchlists}
     if args.watchlist and args.watchlist not in names:
-        raise CommandError(f"no watchlist {args.watchlist!r} in {settings.config_path} (have: {', '.join(sorted(names))})")
+        raise CommandError(
+            f"no watchlist {args.watchlist!r} in {settings.config_path} (have: {', '.join(sorted(names))})"
+        )
     run_backtest(
         path,
         settings.watchlists,
@@ -340,8 +354,9 @@ def cmd_backtest(settings: Settings, args: argparse.Namespace, out: TextIO) -> i
 
 
 def cmd_watch(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
-    from bot.geo import build_gazetteer
     from bot.watch_report import describe_expansion
+
+    from bot.geo import build_gazetteer
 
     wl = {w.name: w for w in settings.watchlists}
     if args.action == "show":
@@ -350,7 +365,8 @@ def cmd_watch(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
         print(describe_expansion(build_gazetteer(), wl[args.name]), file=out)
     elif args.action == "list":
         for w in wl.values():
-            print(f"{w.name}: {', '.join(r.name for r in w.regions)} / {', '.join(w.keywords)} → {', '.join(w.channels)}", file=out)
+            regions = ", ".join(r.name for r in w.regions)
+            print(f"{w.name}: {regions} / {', '.join(w.keywords)} → {', '.join(w.channels)}", file=out)
     return 0
 
 
@@ -366,16 +382,24 @@ def _date(value: str) -> date:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="sitrep", description="Sitrep: conflict-news alerts for Slack.")
-    p.add_argument("--config", metavar="PATH", help="config file (default: $SITREP_CONFIG or config/sitrep.toml)")
+    p.add_argument(
+        "--config", metavar="PATH", help="config file (default: $SITREP_CONFIG or config/sitrep.toml)"
+    )
     p.add_argument("--verbose", "-v", action="store_true", help="log at DEBUG level")
     sub = p.add_subparsers(dest="command")
     sub.add_parser("run", help="connect to Slack with tokens, or run the demo without (the default)")
     d = sub.add_parser("demo", help="replay bundled sample feeds (or a corpus) and render alerts here")
     d.add_argument("--once", action="store_true", help="one pass, then exit")
-    d.add_argument("--corpus", metavar="PATH", help="replay a JSON Lines corpus (e.g. ../shared/corpus/news2023.jsonl.gz)")
+    d.add_argument(
+        "--corpus",
+        metavar="PATH",
+        help="replay a JSON Lines corpus (e.g. ../shared/corpus/news2023.jsonl.gz)",
+    )
     d.add_argument("--since", type=_date, help="corpus window start (YYYY-MM-DD)")
     d.add_argument("--until", type=_date, help="corpus window end (YYYY-MM-DD, inclusive)")
-    d.add_argument("--per-feed", type=int, default=300, help="newest items served per corpus feed (default 300)")
+    d.add_argument(
+        "--per-feed", type=int, default=300, help="newest items served per corpus feed (default 300)"
+    )
     pl = sub.add_parser("poll", help="poll the configured feeds")
     pl.add_argument("--once", action="store_true", required=True, help="one poll of every feed, then exit")
     sub.add_parser("check", help="validate configuration and environment, then exit")
@@ -396,7 +420,9 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None, out: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None, out: TextIO | None = None
+) -> int:
     env = os.environ if environ is None else environ
     out = out or sys.stdout
     args = build_parser().parse_args(argv)

@@ -31,7 +31,9 @@ def publish_samples(server: FeedServer, samples_dir: Path, *, interval: int = 60
     specs = []
     for path in sample_files(samples_dir):
         server.set_feed(f"/{path.name}", path.read_bytes())
-        specs.append(FeedSpec(id=path.stem, url=server.url(f"/{path.name}"), name=_title_of(path), interval=interval))
+        specs.append(
+            FeedSpec(id=path.stem, url=server.url(f"/{path.name}"), name=_title_of(path), interval=interval)
+        )
     return specs
 
 
@@ -50,8 +52,13 @@ def publish_corpus(
     for item in iter_corpus(corpus, stats, since=since, until=until):
         guid = item.link or hashlib.sha256(f"{item.title}|{item.published}".encode()).hexdigest()
         groups[item.feed].append(
-            RssItem(guid=guid, title=item.title, description=item.description, link=item.link,
-                    published=item.published)
+            RssItem(
+                guid=guid,
+                title=item.title,
+                description=item.description,
+                link=item.link,
+                published=item.published,
+            )
         )
     specs: list[FeedSpec] = []
     for n, (feed_url, entries) in enumerate(sorted(groups.items())):
@@ -59,8 +66,11 @@ def publish_corpus(
         host = urlsplit(feed_url).hostname or f"feed{n}"
         path = f"/corpus/{n}.xml"
         server.set_feed(path, render_rss(host, feed_url, entries[:per_feed]))
-        specs.append(FeedSpec(id=f"corpus-{n}", url=server.url(path), name=host.removeprefix("www."),
-                              interval=interval))
+        specs.append(
+            FeedSpec(
+                id=f"corpus-{n}", url=server.url(path), name=host.removeprefix("www."), interval=interval
+            )
+        )
     return specs, stats
 
 

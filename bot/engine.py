@@ -16,7 +16,7 @@ from bot.adapters.fetch import Fetcher, NotModified
 from bot.adapters.sink import AlertSink
 from bot.adapters.store import FeedState, OutboxRow, Store
 from bot.core.casualties import extract_casualties
-from bot.core.clustering import ClusterPolicy
+from bot.core.clustering import DEFAULT_POLICY, ClusterPolicy
 from bot.core.feed_parsing import parse_feed
 from bot.core.triage import TextMatcher, triage
 from bot.core.watchlists import Watchlist
@@ -39,7 +39,10 @@ class PollResult:
         if self.error:
             return f"{self.feed_id}: error: {self.error}"
         if self.status == "new":
-            return f"{self.feed_id}: {self.new_items} new of {self.items} items, {self.alerts} Slack message(s) queued"
+            return (
+                f"{self.feed_id}: {self.new_items} new of {self.items} items, "
+                f"{self.alerts} Slack message(s) queued"
+            )
         return f"{self.feed_id}: {self.status}"
 
 
@@ -68,7 +71,7 @@ class Engine:
         sink: AlertSink,
         rules: EngineRules,
         clock: Clock,
-        cluster_policy: ClusterPolicy = ClusterPolicy(),
+        cluster_policy: ClusterPolicy = DEFAULT_POLICY,
         retry_backoff: Sequence[int] = (5, 15, 60, 300, 900),
         max_attempts: int = 50,
     ) -> None:
@@ -167,7 +170,9 @@ class Engine:
                 return "failed"
             delay = self._backoff[min(row.attempts, len(self._backoff) - 1)]
             log.warning("alert %s to %s: %s; retrying in %d s", row.id, row.channel, e.reason, delay)
-            await self._store.mark_retry(row.id, error=e.reason, next_attempt_at=now + timedelta(seconds=delay))
+            await self._store.mark_retry(
+                row.id, error=e.reason, next_attempt_at=now + timedelta(seconds=delay)
+            )
             return "retry"
         await self._store.mark_sent(row.id, ts=ts, now=self._clock())
         return "sent"

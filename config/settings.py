@@ -97,7 +97,9 @@ class WatchlistConfig(_Strict):
 
     def to_watchlist(self) -> Watchlist:
         regions = tuple(
-            Region(name=r, aliases=()) if isinstance(r, str) else Region(name=r.name, aliases=tuple(r.aliases))
+            Region(name=r, aliases=())
+            if isinstance(r, str)
+            else Region(name=r.name, aliases=tuple(r.aliases))
             for r in self.regions
         )
         return Watchlist(

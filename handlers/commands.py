@@ -27,9 +27,7 @@ def register(app: AsyncApp, services: Services) -> None:
         elif sub == "status":
             await respond(text=await _status(services), response_type="ephemeral")
         else:
-            await respond(
-                text=f"Unknown subcommand `{escape(sub[:40])}`.\n{HELP}", response_type="ephemeral"
-            )
+            await respond(text=f"Unknown subcommand `{escape(sub[:40])}`.\n{HELP}", response_type="ephemeral")
 
     app.command("/sitrep")(sitrep)
 

@@ -70,7 +70,11 @@ def test_mode_from_tokens(tmp_path: Path, env: dict[str, str], mode: str) -> Non
 def test_environment_values(tmp_path: Path) -> None:
     s = load_settings(
         str(write(tmp_path, EXAMPLE)),
-        {"SLACK_API_URL": "http://127.0.0.1:9999/api", "DATABASE_URL": "sqlite+aiosqlite:///x.db", "PORT": "8080"},
+        {
+            "SLACK_API_URL": "http://127.0.0.1:9999/api",
+            "DATABASE_URL": "sqlite+aiosqlite:///x.db",
+            "PORT": "8080",
+        },
     )
     assert s.slack_api_url == "http://127.0.0.1:9999/api/"
     assert s.database_url == "sqlite+aiosqlite:///x.db" and s.port == 8080
@@ -81,7 +85,9 @@ def test_secrets_never_in_repr(tmp_path: Path) -> None:
     assert "xoxb-very-secret-token" not in repr(s)
 
 
-def test_low_interval_accepted_with_politeness_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_low_interval_accepted_with_politeness_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.WARNING):
         s = load_settings(str(write(tmp_path, EXAMPLE.replace("interval = 300", "interval = 5"))), {})
     assert s.file.feeds[0].interval == 5
@@ -91,15 +97,33 @@ def test_low_interval_accepted_with_politeness_warning(tmp_path: Path, caplog: p
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
-        (("interval = 300", "interval = 0"), "feeds[0] ('Al Jazeera').interval: Input should be greater than or equal to 1"),
+        (
+            ("interval = 300", "interval = 0"),
+            "feeds[0] ('Al Jazeera').interval: Input should be greater than or equal to 1",
+        ),
         (("interval = 300", 'interval = "often"'), "feeds[0] ('Al Jazeera').interval:"),
-        (('url = "https://www.aljazeera.com/xml/rss/all.xml"', 'url = "ftp://x/y"'), "feeds[0] ('Al Jazeera').url: must be an http"),
-        (('channel = "C0123456789"', 'channel = "#general"'), "watchlists[0] ('idlib'): channel '#general' is not a Slack channel ID"),
+        (
+            ('url = "https://www.aljazeera.com/xml/rss/all.xml"', 'url = "ftp://x/y"'),
+            "feeds[0] ('Al Jazeera').url: must be an http",
+        ),
+        (
+            ('channel = "C0123456789"', 'channel = "#general"'),
+            "watchlists[0] ('idlib'): channel '#general' is not a Slack channel ID",
+        ),
         (('channel = "C0123456789"', ""), "watchlists[0] ('idlib'): needs a channel"),
-        (('regions = ["Idlib"]', ""), "watchlists[0] ('idlib'): rule 'region_and_keyword' needs at least one region"),
-        (('name = "idlib"', 'name = "idlib"\nrule = "sometimes"'), "watchlists[0] ('idlib').rule: Input should be"),
+        (
+            ('regions = ["Idlib"]', ""),
+            "watchlists[0] ('idlib'): rule 'region_and_keyword' needs at least one region",
+        ),
+        (
+            ('name = "idlib"', 'name = "idlib"\nrule = "sometimes"'),
+            "watchlists[0] ('idlib').rule: Input should be",
+        ),
         (('name = "idlib"', 'name = "idlib"\nmin_killed = -1'), "watchlists[0] ('idlib').min_killed:"),
-        (('name = "idlib"', 'name = "idlib"\nkeywrds = ["x"]'), "watchlists[0] ('idlib').keywrds: unknown key"),
+        (
+            ('name = "idlib"', 'name = "idlib"\nkeywrds = ["x"]'),
+            "watchlists[0] ('idlib').keywrds: unknown key",
+        ),
         (('name = "Al Jazeera"', ""), "feeds[0].name: required key is missing"),
         (("[[feeds]]", "colour = 'red'\n[[feeds]]"), "colour: unknown key"),
     ],

@@ -249,7 +249,9 @@ class Store:
         )
 
     async def mark_failed(self, row_id: int, *, error: str) -> None:
-        await self._set_outbox(row_id, status="failed", last_error=error[:1000], attempts=t.outbox.c.attempts + 1)
+        await self._set_outbox(
+            row_id, status="failed", last_error=error[:1000], attempts=t.outbox.c.attempts + 1
+        )
 
     async def _set_outbox(self, row_id: int, **values: Any) -> None:
         async with self._engine.begin() as conn:
@@ -316,7 +318,9 @@ async def _enqueue(conn: AsyncConnection, entry: OutboxEntry, now: datetime) -> 
         ).first()
         if pending_post is not None:
             if entry.kind == "edit":
-                await conn.execute(update(t.outbox).where(t.outbox.c.id == pending_post.id).values(message=body))
+                await conn.execute(
+                    update(t.outbox).where(t.outbox.c.id == pending_post.id).values(message=body)
+                )
             return
     if entry.kind == "edit":
         done = await conn.execute(

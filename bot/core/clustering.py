@@ -25,10 +25,13 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _UPDATE = re.compile(
     r"\b(toll|rises?|rose|climbs?|climbed|jumps?|jumped|reaches|reached|now|updated?|risen)\b", re.I
 )
-_NUMBER_WORDS = {
-    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "twenty": "20",
-}  # fmt: skip
+_NUMBER_WORDS = dict(
+    zip(
+        "one two three four five six seven eight nine ten eleven twelve twenty".split(),
+        "1 2 3 4 5 6 7 8 9 10 11 12 20".split(),
+        strict=True,
+    )
+)
 _STOP = frozenset(
     """a an the and or but of in on at to for from by with as is are was were be been has have had
     it its this that these those after before over under into than then there their they he she his
@@ -45,6 +48,9 @@ class ClusterPolicy:
     threshold: float = 0.34
     figures_bonus: float = 0.2
     update_bonus: float = 0.1
+
+
+DEFAULT_POLICY = ClusterPolicy()
 
 
 def content_tokens(*texts: str) -> frozenset[str]:
@@ -84,7 +90,7 @@ def find_incident(
     tokens: frozenset[str],
     casualties: Casualties,
     title: str,
-    policy: ClusterPolicy = ClusterPolicy(),
+    policy: ClusterPolicy = DEFAULT_POLICY,
 ) -> Incident | None:
     """The best-matching open incident for this report, or None to start a new one."""
     best: tuple[float, Incident] | None = None

@@ -79,8 +79,9 @@ def raised(old: Casualties, new: Casualties) -> tuple[Category, ...]:
     return tuple(out)
 
 
-def absorb(incident: Incident, source: Source, casualties: Casualties, tokens: frozenset[str],
-           terms: tuple[str, ...]) -> Incident:
+def absorb(
+    incident: Incident, source: Source, casualties: Casualties, tokens: frozenset[str], terms: tuple[str, ...]
+) -> Incident:
     """The incident after one more report of it."""
     known = {(s.feed_id, s.item_id) for s in incident.sources}
     sources = incident.sources if (source.feed_id, source.item_id) in known else (*incident.sources, source)

@@ -80,11 +80,15 @@ def clip(mrkdwn: str, limit: int, *, ellipsis: str = "…") -> str:
     if limit <= len(ellipsis):
         return ellipsis[:limit]
     cut = mrkdwn[: limit - len(ellipsis)]
-    cut = _PARTIAL_TAIL.sub("", cut)
     space = cut.rfind(" ")
     if space >= len(cut) * 2 // 3:
         cut = cut[:space]
-    return cut.rstrip(" ,;:—-") + ellipsis
+    cut = _PARTIAL_TAIL.sub("", cut)
+    # Trailing punctuation goes before "…", but a ";" may close an entity and must stay.
+    stripped = cut.rstrip(" ,;:—-")
+    if _PARTIAL_TAIL.search(stripped):
+        stripped = cut.rstrip(" ,:—-")
+    return stripped + ellipsis
 
 
 def to_plain(mrkdwn: str) -> str:

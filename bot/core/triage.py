@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Literal, Protocol
 
 from bot.core.alerts import AlertContent, AlertSource, SlackMessage, compose_alert, compose_update
-from bot.core.clustering import ClusterPolicy, content_tokens, find_incident
+from bot.core.clustering import DEFAULT_POLICY, ClusterPolicy, content_tokens, find_incident
 from bot.core.figures import Casualties, Category
 from bot.core.incidents import Incident, Source, absorb, incident_key, raised
 from bot.core.items import FeedItem
@@ -108,7 +108,7 @@ def triage(
     open_incidents: Iterable[Incident],
     source_names: Mapping[str, str],
     now: datetime,
-    policy: ClusterPolicy = ClusterPolicy(),
+    policy: ClusterPolicy = DEFAULT_POLICY,
 ) -> Plan:
     by_name = {w.name: w for w in watchlists}
     batch = _Batch(open={i.key: i for i in open_incidents})

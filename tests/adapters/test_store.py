@@ -20,18 +20,33 @@ NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 def item(n: int, feed: str = "wire") -> FeedItem:
-    return FeedItem(feed_id=feed, id=f"guid-{n}", title=f"Title {n}", summary="Body", link=f"https://x.example/{n}",
-                    published=NOW - timedelta(minutes=n))
+    return FeedItem(
+        feed_id=feed,
+        id=f"guid-{n}",
+        title=f"Title {n}",
+        summary="Body",
+        link=f"https://x.example/{n}",
+        published=NOW - timedelta(minutes=n),
+    )
 
 
 def incident(key: str = "inc1", killed: int = 9) -> Incident:
     return Incident(
-        key=key, watchlist="idlib", place="Idlib", title="Strike", summary="Summary",
-        casualties=Casualties(killed=Headline(Category.KILLED, killed, "at least", "civilians"),
-                              wounded=Headline(Category.WOUNDED, 20, "at least")),
+        key=key,
+        watchlist="idlib",
+        place="Idlib",
+        title="Strike",
+        summary="Summary",
+        casualties=Casualties(
+            killed=Headline(Category.KILLED, killed, "at least", "civilians"),
+            wounded=Headline(Category.WOUNDED, 20, "at least"),
+        ),
         terms=("Idlib", "airstrikes"),
         sources=(Source("wire", "guid-1", "Levant Wire", "https://x.example/1", NOW),),
-        tokens=frozenset({"idlib", "market"}), first_seen=NOW, updated=NOW, alerted=True,
+        tokens=frozenset({"idlib", "market"}),
+        first_seen=NOW,
+        updated=NOW,
+        alerted=True,
     )
 
 
@@ -68,8 +83,12 @@ async def test_sync_feeds_keeps_state(store: Store) -> None:
 
 
 async def test_record_poll_is_one_transaction(store: Store) -> None:
-    plan = Plan(seen=(item(1), item(2)), incidents=(incident(),), links=(("inc1", "wire", "guid-1"),),
-                outbox=(OutboxEntry("inc1", "post", "C0123456789", msg("first")),))
+    plan = Plan(
+        seen=(item(1), item(2)),
+        incidents=(incident(),),
+        links=(("inc1", "wire", "guid-1"),),
+        outbox=(OutboxEntry("inc1", "post", "C0123456789", msg("first")),),
+    )
     await store.record_poll("wire", now=NOW, validators=Validators(etag='"e"'), plan=plan)
     assert await store.unseen("wire", ["guid-1", "guid-2", "guid-3"]) == {"guid-3"}
     (row,) = await store.due_outbox(NOW)
@@ -91,19 +110,31 @@ async def test_failed_transaction_marks_nothing_seen(store: Store) -> None:
 
 
 async def test_edits_coalesce_into_a_pending_post(store: Store) -> None:
-    await store.record_poll("wire", now=NOW, plan=Plan(
-        incidents=(incident(),), outbox=(OutboxEntry("inc1", "post", "C0123456789", msg("v1")),)))
-    await store.record_poll("wire", now=NOW, plan=Plan(outbox=(
-        OutboxEntry("inc1", "reply", "C0123456789", msg("toll rose")),
-        OutboxEntry("inc1", "edit", "C0123456789", msg("v2")),
-    )))
+    await store.record_poll(
+        "wire",
+        now=NOW,
+        plan=Plan(incidents=(incident(),), outbox=(OutboxEntry("inc1", "post", "C0123456789", msg("v1")),)),
+    )
+    await store.record_poll(
+        "wire",
+        now=NOW,
+        plan=Plan(
+            outbox=(
+                OutboxEntry("inc1", "reply", "C0123456789", msg("toll rose")),
+                OutboxEntry("inc1", "edit", "C0123456789", msg("v2")),
+            )
+        ),
+    )
     rows = await store.due_outbox(NOW)
     assert [(r.kind, r.message.text) for r in rows] == [("post", "v2")]
 
 
 async def test_outbox_lifecycle(store: Store) -> None:
-    await store.record_poll("wire", now=NOW, plan=Plan(
-        incidents=(incident(),), outbox=(OutboxEntry("inc1", "post", "C0123456789", msg("v1")),)))
+    await store.record_poll(
+        "wire",
+        now=NOW,
+        plan=Plan(incidents=(incident(),), outbox=(OutboxEntry("inc1", "post", "C0123456789", msg("v1")),)),
+    )
     (row,) = await store.due_outbox(NOW)
     assert await store.posted_ts("inc1", "C0123456789") == ("pending", None)
     await store.mark_retry(row.id, error="HTTP 503", next_attempt_at=NOW + timedelta(seconds=30))
@@ -112,10 +143,16 @@ async def test_outbox_lifecycle(store: Store) -> None:
     assert again.attempts == 1
     await store.mark_sent(row.id, ts="1700000000.000100", now=NOW)
     assert await store.posted_ts("inc1", "C0123456789") == ("sent", "1700000000.000100")
-    await store.record_poll("wire", now=NOW, plan=Plan(outbox=(
-        OutboxEntry("inc1", "edit", "C0123456789", msg("v2")),
-        OutboxEntry("inc1", "edit", "C0123456789", msg("v3")),
-    )))
+    await store.record_poll(
+        "wire",
+        now=NOW,
+        plan=Plan(
+            outbox=(
+                OutboxEntry("inc1", "edit", "C0123456789", msg("v2")),
+                OutboxEntry("inc1", "edit", "C0123456789", msg("v3")),
+            )
+        ),
+    )
     rows = await store.due_outbox(NOW)
     assert [(r.kind, r.message.text) for r in rows] == [("edit", "v3")]
     assert await store.outbox_counts() == {"sent": 1, "pending": 1}

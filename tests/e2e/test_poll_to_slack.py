@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from tests.e2e.feeds import IDLIB_FIRST, IDLIB_SECOND_OUTLET, IDLIB_TOLL_UPDATE, UNRELATED, config_toml, rss
-from tests.fakes.feed_server import FakeFeedServer, feed_server  # noqa: F401
-from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi, slack_api  # noqa: F401
+from tests.fakes.feed_server import FakeFeedServer
+from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,8 +30,13 @@ async def run_bot(tmp_path: Path, slack: FakeSlackApi, database_url: str, *args:
         "SITREP_CONFIG": str(tmp_path / "sitrep.toml"),
     }
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, str(ROOT / "run.py"), *args, cwd=str(tmp_path), env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        str(ROOT / "run.py"),
+        *args,
+        cwd=str(tmp_path),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
     assert proc.returncode is not None
@@ -44,12 +49,15 @@ def blocks_text(params: dict[str, Any]) -> str:
 
 
 async def test_one_poll_posts_one_alert_and_never_again(
-    tmp_path: Path, feed_server: FakeFeedServer, slack_api: FakeSlackApi, database_url: str  # noqa: F811
+    tmp_path: Path,
+    feed_server: FakeFeedServer,
+    slack_api: FakeSlackApi,
+    database_url: str,
 ) -> None:
     feed_server.set_feed("wire.xml", rss(IDLIB_FIRST, UNRELATED))
     (tmp_path / "sitrep.toml").write_text(config_toml(feed_server.url("wire.xml")), encoding="utf-8")
 
-    code, out, err = await run_bot(tmp_path, slack_api, database_url, "poll", "--once")
+    code, _, err = await run_bot(tmp_path, slack_api, database_url, "poll", "--once")
     assert code == 0, err
     posts = slack_api.calls_to("chat.postMessage")
     assert len(posts) == 1, err
@@ -76,7 +84,10 @@ async def test_one_poll_posts_one_alert_and_never_again(
 
 
 async def test_second_outlet_and_toll_update_thread_under_the_first_alert(
-    tmp_path: Path, feed_server: FakeFeedServer, slack_api: FakeSlackApi, database_url: str  # noqa: F811
+    tmp_path: Path,
+    feed_server: FakeFeedServer,
+    slack_api: FakeSlackApi,
+    database_url: str,
 ) -> None:
     feed_server.set_feed("wire.xml", rss(IDLIB_FIRST))
     (tmp_path / "sitrep.toml").write_text(config_toml(feed_server.url("wire.xml")), encoding="utf-8")
