@@ -13,6 +13,12 @@ No I/O happens here, and that needed care:
   feedparser strips the DOCTYPE before parsing, keeps only literal internal ``<!ENTITY>``
   declarations, and turns off ``feature_external_ges`` on the SAX parser. The tests check this
   against a local server that records every request.
+
+The feed's URL is deliberately *not* given to feedparser as ``content-location``. feedparser
+resolves ``<guid>`` values (which default to isPermaLink="true") against that base, so a guid
+"12345" would become "https://host/path/12345" and every id would change the day the feed URL
+or its redirect target changes, re-announcing every item. Links are instead resolved here
+with ``urljoin(base_url, ...)``; in-document ``xml:base`` is still honoured by feedparser.
 """
 
 from __future__ import annotations
@@ -68,9 +74,7 @@ def parse_feed(
         raise ValueError("now must be timezone-aware")
     if not body.strip():
         raise ParseError(feed_id, "empty body")
-    headers = {"content-location": base_url}
-    if content_type:
-        headers["content-type"] = content_type
+    headers = {"content-type": content_type} if content_type else {}
     try:
         parsed = feedparser.parse(
             io.BytesIO(body), response_headers=headers, resolve_relative_uris=True, sanitize_html=True
@@ -147,7 +151,11 @@ def _looks_binary(sample: bytes) -> bool:
 def _to_item(feed_id: str, entry: Mapping[str, Any], *, base_url: str, now: datetime) -> FeedItem | None:
     title = _truncate(_text_of(entry, "title"), MAX_TITLE_CHARS)
     summary = _truncate(_summary_of(entry), MAX_SUMMARY_CHARS)
-    link = _absolute_link(entry.get("link"), base_url)
+    raw_link = entry.get("link")
+    if entry.get("guidislink") and raw_link == entry.get("id") and not _is_web_url(raw_link):
+        # feedparser copies a permalink guid into the link; "12345" is no link at all.
+        raw_link = None
+    link = _absolute_link(raw_link, base_url)
     if not (title or summary or link):
         return None
     published, estimated = _published(entry, now)
@@ -182,7 +190,9 @@ def _digest(s: str) -> str:
 def _published(entry: Mapping[str, Any], now: datetime) -> tuple[datetime, bool]:
     now = now.astimezone(UTC)
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        parsed = entry.get(key)
+        # dict.get, not entry.get: FeedParserDict would map a missing updated_parsed onto
+        # published_parsed (with a DeprecationWarning), and we try each date on its own anyway.
+        parsed = dict.get(entry, key) if isinstance(entry, dict) else entry.get(key)
         if parsed is None:
             continue
         try:
@@ -231,6 +241,13 @@ def _absolute_link(link: object, base_url: str) -> str | None:
     except ValueError:  # e.g. a malformed IPv6 host
         return None
     return absolute if scheme.lower() in _LINK_SCHEMES else None
+
+
+def _is_web_url(value: object) -> bool:
+    try:
+        return isinstance(value, str) and urlsplit(value.strip()).scheme.lower() in _LINK_SCHEMES
+    except ValueError:
+        return False
 
 
 def _truncate(s: str, limit: int) -> str:
