@@ -18,10 +18,8 @@ from bot.adapters.slack_sink import SlackSink, make_web_client
 from bot.core.alerts import AlertContent, AlertSource, SlackMessage, compose_alert
 from bot.core.figures import Casualties, Category, Headline
 from bot.errors import DeliveryError
-from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi, slack_api
+from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
 from tests.fakes.slack_signing import sign
-
-__all__ = ["slack_api"]  # the fixture, imported so pytest finds it
 
 NOW = datetime(2026, 11, 25, 14, 30, tzinfo=UTC)
 FAST = FixedValueRetryIntervalCalculator(0.01)
