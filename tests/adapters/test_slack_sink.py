@@ -188,6 +188,18 @@ async def test_connection_refused_is_retryable_and_hides_token() -> None:
     assert err.value.__cause__ is not None
 
 
+async def test_timeout_is_retryable() -> None:
+    # A listening socket nobody serves: the connection opens, the response never comes.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        client = make_web_client(DEFAULT_TOKEN, f"http://127.0.0.1:{port}/api/", timeout=1, backoff=FAST)
+        with pytest.raises(DeliveryError, match="timed out") as err:
+            await SlackSink(client).update("C0123", "1.000001", _message())
+    assert err.value.retryable is True
+
+
 async def test_make_web_client_adds_trailing_slash(slack_api: FakeSlackApi) -> None:
     client = make_web_client(DEFAULT_TOKEN, slack_api.url.rstrip("/"), backoff=FAST)
     response = await client.auth_test()

@@ -141,6 +141,14 @@ def test_source_without_link_is_named_plainly() -> None:
     assert msg.text == "Idlib — at least 9 civilians killed, at least 20 wounded"
 
 
+def test_muted_reason_is_shown() -> None:
+    msg = compose_alert(_content(muted_reason="watchlist muted until 18:00 <!here>"), now=NOW)
+    assert (
+        _blocks(msg, "context")[-1]["elements"][0]["text"]
+        == "Muted: watchlist muted until 18:00 &lt;!here&gt;"
+    )
+
+
 HOSTILE_TITLES = [
     "<!channel> Idlib strikes",
     "Strikes <https://evil.example|BBC> report",
