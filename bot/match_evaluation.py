@@ -1,0 +1,289 @@
+"""Measuring the watchlist matcher against the hand-labelled set in ``eval/matching/``.
+
+The labels hold only links and judgments; the text comes from the shared corpus, read once. Each
+labelled item is run through the real ``Matcher`` and compared with its label, per watchlist: a
+match on a relevant item is a true positive, a match on an irrelevant one a false positive, no match
+on a relevant one a false negative. Run ``python -m bot.match_evaluation`` to print the report that
+``docs/ACCURACY.md`` quotes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sys
+import tomllib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.core.matching import Match
+from bot.core.text import html_to_text
+from bot.core.watchlists import Region, Rule, Watchlist
+from bot.errors import ConfigError
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "news2023.jsonl.gz"
+DEFAULT_LABELS = REPO / "eval" / "matching"
+DEFAULT_CONFIG = DEFAULT_LABELS / "watchlists.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    link: str
+    watchlist: str
+    relevant: bool
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledText:
+    """A corpus item as the bot would see it: plain-text title and description."""
+
+    link: str
+    title: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class Miss:
+    link: str
+    title: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """Confusion counts of one watchlist, with the items that went wrong for the report."""
+
+    watchlist: str
+    tp: int
+    fp: int
+    fn: int
+    tn: int
+    false_positives: tuple[Miss, ...] = field(default=())
+    false_negatives: tuple[Miss, ...] = field(default=())
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "items": self.tp + self.fp + self.fn + self.tn,
+            "relevant": self.tp + self.fn,
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "tn": self.tn,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+        }
+
+
+def read_labels(path: Path) -> list[Label]:
+    """The labels of one JSON Lines file; a malformed line is a ConfigError naming file and line."""
+    labels: list[Label] = []
+    with path.open(encoding="utf-8") as fh:
+        for line_no, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+                label = Label(
+                    link=_str(obj, "link"),
+                    watchlist=_str(obj, "watchlist"),
+                    relevant=_bool(obj, "relevant"),
+                    note=_str(obj, "note"),
+                )
+            except (ValueError, TypeError, KeyError) as e:
+                raise ConfigError(f"{path}:{line_no}: bad label ({e})") from e
+            labels.append(label)
+    return labels
+
+
+def load_labels(labels_dir: Path) -> list[Label]:
+    """Every ``labels-*.jsonl`` in the directory, in file-name order."""
+    files = sorted(labels_dir.glob("labels-*.jsonl"))
+    if not files:
+        raise ConfigError(f"{labels_dir}: no labels-*.jsonl files")
+    return [label for path in files for label in read_labels(path)]
+
+
+def _str(obj: Mapping[str, Any], key: str) -> str:
+    value = obj[key]
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{key!r} must be a non-empty string")
+    return value
+
+
+def _bool(obj: Mapping[str, Any], key: str) -> bool:
+    value = obj[key]
+    if not isinstance(value, bool):
+        raise ValueError(f"{key!r} must be true or false")
+    return value
+
+
+def load_watchlists(config_path: Path) -> tuple[Watchlist, ...]:
+    """The ``[[watchlists]]`` of a TOML file in the project's config format."""
+    try:
+        data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise ConfigError(f"{config_path}: cannot read watchlists ({e})") from e
+    try:
+        return tuple(_watchlist(entry) for entry in data.get("watchlists", []))
+    except (KeyError, TypeError, ValueError) as e:
+        raise ConfigError(f"{config_path}: bad watchlist ({e})") from e
+
+
+def _watchlist(entry: Mapping[str, Any]) -> Watchlist:
+    regions = tuple(
+        Region(name=r) if isinstance(r, str) else Region(name=r["name"], aliases=tuple(r.get("aliases", ())))
+        for r in entry.get("regions", [])
+    )
+    channels = tuple(
+        dict.fromkeys([*([entry["channel"]] if "channel" in entry else []), *entry.get("channels", [])])
+    )
+    return Watchlist(
+        name=entry["name"],
+        channels=channels,
+        regions=regions,
+        keywords=tuple(entry.get("keywords", ())),
+        exclude=tuple(entry.get("exclude", ())),
+        rule=Rule(entry.get("rule", Rule.REGION_AND_KEYWORD.value)),
+    )
+
+
+def corpus_lines(corpus_path: Path) -> Iterator[dict[str, Any]]:
+    opener = gzip.open if corpus_path.suffix == ".gz" else open
+    with opener(corpus_path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                obj = json.loads(line)
+                if isinstance(obj, dict):
+                    yield obj
+
+
+def find_items(corpus_path: Path, links: Iterable[str]) -> dict[str, LabelledText]:
+    """The wanted items by link, found in one pass; the first occurrence of a link wins."""
+    wanted = set(links)
+    found: dict[str, LabelledText] = {}
+    for obj in corpus_lines(corpus_path):
+        link = obj.get("link")
+        if link in wanted and link not in found:
+            found[link] = LabelledText(
+                link=link,
+                title=html_to_text(str(obj.get("title") or "")),
+                description=html_to_text(str(obj.get("description") or "")),
+            )
+            if len(found) == len(wanted):
+                break
+    return found
+
+
+def score(
+    watchlist: str,
+    labels: Sequence[Label],
+    items: Mapping[str, LabelledText],
+    matched: Mapping[str, frozenset[str]],
+) -> Score:
+    """Confusion counts of one watchlist; ``matched`` maps a link to the watchlists that matched it."""
+    tp = fp = fn = tn = 0
+    fps: list[Miss] = []
+    fns: list[Miss] = []
+    for label in labels:
+        if label.watchlist != watchlist or label.link not in items:
+            continue
+        hit = watchlist in matched.get(label.link, frozenset())
+        miss = Miss(label.link, items[label.link].title, label.note)
+        if hit and label.relevant:
+            tp += 1
+        elif hit:
+            fp += 1
+            fps.append(miss)
+        elif label.relevant:
+            fn += 1
+            fns.append(miss)
+        else:
+            tn += 1
+    return Score(watchlist, tp, fp, fn, tn, tuple(fps), tuple(fns))
+
+
+def build_matcher(watchlists: Sequence[Watchlist]) -> Any:
+    # Imported here so the label tooling works while the matcher is still being written.
+    from bot.core.matching import Matcher  # type: ignore[attr-defined,unused-ignore]
+    from bot.geo import load_gazetteer
+
+    return Matcher(list(watchlists), load_gazetteer())
+
+
+def evaluate_matching(
+    corpus_path: Path, labels_dir: Path, config_path: Path, out: TextIO
+) -> dict[str, dict[str, Any]]:
+    """Score the matcher on every labelled watchlist; print the report to ``out``; return the metrics."""
+    labels = load_labels(labels_dir)
+    watchlists = load_watchlists(config_path)
+    names = [w.name for w in watchlists]
+    unknown = sorted({label.watchlist for label in labels} - set(names))
+    if unknown:
+        raise ConfigError(f"labels name watchlists missing from {config_path}: {', '.join(unknown)}")
+    items = find_items(corpus_path, (label.link for label in labels))
+    matcher = build_matcher(watchlists)
+    matched: dict[str, frozenset[str]] = {}
+    for link, item in items.items():
+        matches: list[Match] = matcher.match(item.title, item.description)
+        matched[link] = frozenset(m.watchlist for m in matches)
+    missing = {label.link for label in labels} - items.keys()
+    if missing:
+        out.write(f"warning: {len(missing)} labelled links not found in {corpus_path}\n")
+    results: dict[str, dict[str, Any]] = {}
+    for name in names:
+        if not any(label.watchlist == name for label in labels):
+            continue
+        s = score(name, labels, items, matched)
+        results[name] = s.as_dict()
+        _report(s, out)
+    return results
+
+
+def _report(s: Score, out: TextIO) -> None:
+    m = s.as_dict()
+    out.write(
+        f"\n== {s.watchlist}: {m['items']} items, {m['relevant']} relevant — "
+        f"precision {s.precision:.3f}  recall {s.recall:.3f}  F1 {s.f1:.3f} "
+        f"(tp {s.tp}, fp {s.fp}, fn {s.fn}, tn {s.tn})\n"
+    )
+    for heading, misses in (("false positives", s.false_positives), ("false negatives", s.false_negatives)):
+        if misses:
+            out.write(f"  {heading}:\n")
+            for miss in misses:
+                out.write(f"    - {miss.title[:100]}  [{miss.note}]\n      {miss.link}\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--labels", type=Path, default=DEFAULT_LABELS)
+    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    parser.add_argument("--json", action="store_true", help="also print the metrics as JSON")
+    args = parser.parse_args(argv)
+    results = evaluate_matching(args.corpus, args.labels, args.config, sys.stdout)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
