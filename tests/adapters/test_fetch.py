@@ -136,6 +136,14 @@ async def test_endless_body_stops_at_size_cap(feed_server: FakeFeedServer) -> No
     assert caught.value.reason == "body larger than 64 KB"
 
 
+async def test_cap_counts_decompressed_bytes(feed_server: FakeFeedServer) -> None:
+    # 1 MB of spaces gzips to about 1 KB: a small download must not become a large body.
+    feed_server.set_feed("bomb.xml", b"<rss>" + b" " * (1024 * 1024) + b"</rss>")
+    with pytest.raises(FetchError) as caught:
+        await fetch(feed_server, "bomb.xml", FetchPolicy(max_body_bytes=64 * 1024))
+    assert caught.value.reason == "body larger than 64 KB"
+
+
 async def test_declared_length_over_cap_is_refused_before_reading(feed_server: FakeFeedServer) -> None:
     with pytest.raises(FetchError) as caught:
         await fetch(feed_server, "_/huge?mb=2", FetchPolicy(max_body_bytes=1024 * 1024))

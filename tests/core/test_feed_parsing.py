@@ -281,6 +281,25 @@ def test_rss1_rdf() -> None:
     assert item.published == datetime(2026, 3, 1, 9, tzinfo=UTC)
 
 
+RSS091 = (
+    b'<?xml version="1.0" encoding="ISO-8859-1"?>\n'
+    b'<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN" '
+    b'"http://my.netscape.com/publish/formats/rss-0.91.dtd">\n'
+    b'<rss version="0.91"><channel><title>Vieille \xe9cole</title><link>http://old.example/</link>'
+    b"<description>d</description><language>fr</language>"
+    b"<item><title>Convoi attaqu\xe9</title><link>http://old.example/1</link>"
+    b"<description>Deux bless\xe9s.</description></item></channel></rss>"
+)
+
+
+def test_rss091_latin1_with_netscape_doctype() -> None:
+    parsed = parse(RSS091, content_type="text/xml")
+    item = only(parsed)
+    assert parsed.title == "Vieille école"
+    assert (item.id, item.title, item.summary) == ("http://old.example/1", "Convoi attaqué", "Deux blessés.")
+    assert item.published_estimated  # RSS 0.91 items have no dates
+
+
 # --- entries and feeds that are wrong ---------------------------------------------------------
 
 
