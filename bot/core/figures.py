@@ -37,6 +37,12 @@ class Figure:
     scope: Scope = Scope.INCIDENT
     span: tuple[int, int] = (0, 0)
     text: str = ""
+    subset: bool = False
+    """A part of another figure ("including 11 children"): shown, never added or used as headline."""
+    update: bool = False
+    """Stated as a toll or its update ("death toll rises to 141"); beats other figures of its category."""
+    vague: bool = False
+    """Read from a vague plural ("dozens" → 24) by convention."""
 
 
 @dataclass(frozen=True, slots=True)

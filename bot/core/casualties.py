@@ -1,0 +1,293 @@
+"""Casualty figures of one news item: who was killed, wounded, displaced or went missing, and how many.
+
+``extract_casualties(title, description)`` reads the counts next to casualty words, decides whether
+each belongs to the reported event or is background ("the war that has killed 380,000 since 2011"),
+and picks one headline figure per category following ``../shared/eval/GUIDELINES.md``: a toll or
+its update beats other figures, disjoint groups are summed, subsets are not added, a singular victim
+counts as 1, explicit negation is 0, hypothetical figures are dropped. Most items hold no casualty
+word at all; a substring prefilter lets them exit in microseconds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+from bot.core import casualty_cues as cues
+from bot.core.figures import Casualties, Category, Figure, Headline, Scope
+from bot.core.numbers import Quantity, find_quantities
+
+_WEAK = "weak"  # internal scope marker: background unless the event has no figure of its own
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    figure: Figure
+    weak: bool = False
+
+
+def might_mention_casualties(text: str) -> bool:
+    """Cheap prefilter: False means the text certainly holds no casualty figure."""
+    low = text.lower()
+    return any(stem in low for stem in cues.TRIGGER_STEMS)
+
+
+def _sentences(text: str) -> Iterator[tuple[int, int]]:
+    start = 0
+    for m in cues.SENTENCE_BREAK.finditer(text):
+        if m.start() > start:
+            yield start, m.start()
+        start = m.end()
+    if start < len(text):
+        yield start, len(text)
+
+
+def _singular_quantities(sentence: str) -> list[Quantity]:
+    """'…and a Ugandan national were killed': a singular joined to a list counts 1."""
+    return [
+        Quantity(value=1, qualifier=None, start=m.start("q"), end=m.end("q"), text=m.group("q"))
+        for m in cues.SINGLE_AND.finditer(sentence)
+    ]
+
+
+def _group_from(words: str) -> str | None:
+    for token in reversed(words.split()):
+        word = token.strip("'’.,").lower()
+        if word in cues.GROUP_NOUNS or (token[:1].isupper() and word.endswith(("ans", "is", "ese"))):
+            return word
+    return None
+
+
+def _first_noun(after: str) -> str | None:
+    m = cues.FIGURE_WORD.match(after)
+    return None if m is None else m.group("noun").strip("'’.,").lower()
+
+
+def _names_things(after: str) -> bool:
+    """'10 homes', '32 dog and 31 horse samples': the count is not of people."""
+    m = cues.FIGURE_WORD.match(after)
+    if m is None:
+        return False
+    words = [w.strip("'’.,").lower() for w in m.group(0).split()]
+    return any(w in cues.NON_PERSON for w in words[:3])
+
+
+def _classify(sentence: str, q: Quantity) -> tuple[Category, str | None, bool] | None:
+    """Category, group and whether it is stated as a toll, for one count in one sentence."""
+    before = sentence[max(0, q.start - 90) : q.start]
+    after = cues.INSERTED_SUBSET.sub(r"\1", sentence[q.end : q.end + 140], count=1)
+    m = cues.AFTER.match(after)
+    if m is not None:
+        cat = next(Category(name) for name in ("killed", "wounded", "displaced", "missing") if m.group(name))
+        if _names_things(after):
+            return None
+        if m.group("killed") and m.group("killed").lower() == "to death" and cues.SENTENCED.search(before):
+            return None
+        return cat, _group_from(m.group("group")), False
+    b = cues.BEFORE.search(before)
+    if b is None or _names_things(after):
+        return None
+    group = _group_from(" ".join(after.split()[:3]))
+    if b.group("toll") is not None:
+        return Category.KILLED, group, True
+    if b.group("lost") is not None:
+        return (Category.KILLED, group or "family members", False) if cues.FAMILY_TAIL.match(after) else None
+    if b.group("displaced") is not None:
+        verb = b.group("displaced").split()[0].lower()
+        if verb.startswith(("forc", "driv", "sent")) and not cues.FORCED_TAIL.match(after):
+            return None
+        return Category.DISPLACED, group, False
+    if b.group("wounded") is not None:
+        return Category.WOUNDED, group, False
+    verb = b.group("killed").split()[0].lower()
+    if verb in ("recovered", "beat", "burned", "burnt", "stoned", "hacked") and not re.match(
+        r"^\s+(?:[\w'’-]+\s+){0,3}?(?:bodies|to\s+death)", after
+    ):
+        return None
+    return Category.KILLED, group, False
+
+
+def _is_hypothetical(sentence: str, q: Quantity) -> bool:
+    window = sentence[max(0, q.start - 60) : q.start]
+    clause = re.split(r"[;:—]|,\s(?=\w+ing\b)", window)[-1]
+    return cues.HYPOTHETICAL.search(clause) is not None
+
+
+def _scope(sentence: str, q: Quantity) -> str:
+    if cues.STRONG_BACKGROUND.search(sentence) or cues.EARLIER_EVENT.search(sentence, 0, q.start):
+        return Scope.BACKGROUND.value
+    if cues.NOT_HARM_BEFORE.search(sentence[max(0, q.start - 40) : q.start]):
+        return Scope.BACKGROUND.value
+    if cues.WEAK_BACKGROUND.search(sentence):
+        return _WEAK
+    return Scope.INCIDENT.value
+
+
+def _sentence_candidates(text: str, start: int, end: int) -> list[_Candidate]:
+    sentence = text[start:end]
+    quantities = sorted(find_quantities(sentence) + _singular_quantities(sentence), key=lambda q: q.start)
+    classified: list[tuple[Quantity, tuple[Category, str | None, bool] | None, bool]] = []
+    for q in quantities:
+        subset = cues.SUBSET_BEFORE.search(sentence[max(0, q.start - 40) : q.start]) is not None
+        classified.append((q, _classify(sentence, q), subset))
+    # A count that names a group next to a classified one shares its category ("10 soldiers and 5
+    # militants were killed"); a subset inherits its parent's category.
+    for i, (q, info, subset) in enumerate(classified):
+        if info is not None:
+            continue
+        if subset and i > 0 and classified[i - 1][1] is not None:
+            parent = classified[i - 1][1]
+            assert parent is not None
+            classified[i] = (q, (parent[0], _group_from(sentence[q.end : q.end + 40]), False), True)
+            continue
+        for j in (i - 1, i + 1):
+            if not 0 <= j < len(classified) or classified[j][1] is None:
+                continue
+            left, right = (classified[j][0], q) if j < i else (q, classified[j][0])
+            between = cues.CHAIN_BETWEEN.match(sentence[left.end : right.start])
+            if between is None:
+                continue
+            if _group_from(between.group("noun")) is None:
+                continue
+            other = classified[j][1]
+            assert other is not None
+            classified[i] = (q, (other[0], _group_from(sentence[q.end : q.end + 40]), other[2]), False)
+            break
+
+    out: list[_Candidate] = []
+    pending_sum: Figure | None = None
+    for i, (q, info, subset) in enumerate(classified):
+        if info is None or _is_hypothetical(sentence, q):
+            continue
+        category, group, toll = info
+        scope = _scope(sentence, q)
+        figure = Figure(
+            category=category,
+            value=q.value,
+            qualifier=q.qualifier,
+            group=group,
+            scope=Scope.BACKGROUND if scope == Scope.BACKGROUND.value else Scope.INCIDENT,
+            span=(start + q.start, start + q.end),
+            text=q.text,
+            subset=subset,
+            update=toll,
+            vague=q.vague,
+        )
+        out.append(_Candidate(figure, weak=scope == _WEAK))
+        # Disjoint groups of one event, listed together, add up to the event's total.
+        if i > 0 and not subset and pending_sum is not None:
+            prev = classified[i - 1][0]
+            chained = cues.CHAIN_BETWEEN.match(sentence[prev.end : q.start])
+            if (
+                chained is not None
+                and pending_sum.category is category
+                and pending_sum.group != group
+                and not pending_sum.subset
+            ):
+                total = replace(
+                    figure,
+                    value=pending_sum.value + q.value,
+                    qualifier=pending_sum.qualifier or q.qualifier,
+                    group=None,
+                    span=(pending_sum.span[0], figure.span[1]),
+                    text=text[pending_sum.span[0] : figure.span[1]],
+                )
+                out.append(_Candidate(total, weak=scope == _WEAK))
+                pending_sum = total
+                continue
+        pending_sum = figure
+    return out
+
+
+def _pick(figures: list[Figure]) -> Figure | None:
+    if not figures:
+        return None
+    updates = [f for f in figures if f.update]
+    pool = updates or [f for f in figures if not f.vague] or figures
+    # equal values: the hedged, group-naming mention is the more informative one to display
+    return max(pool, key=lambda f: (f.value, f.qualifier is not None, f.group is not None))
+
+
+def _headline(f: Figure) -> Headline:
+    return Headline(category=f.category, value=f.value, qualifier=f.qualifier, group=f.group)
+
+
+def _singular(title: str, description: str, text: str) -> dict[Category, int]:
+    """Counts of 1 (or 0) for categories the text names without a number."""
+    out: dict[Category, int] = {}
+    obituary = cues.OBITUARY.search(text) is not None
+    hits = [m for m in cues.SINGLE_KILLED.finditer(text) if _counts_at(text, m.start())]
+    if not obituary or any(not m.group(0).lower().startswith(("die", "who")) for m in hits):
+        if hits:
+            out[Category.KILLED] = 1
+        else:
+            t = cues.TITLE_SINGLE_KILLED.search(title)
+            if t is not None and not obituary:
+                noun = t.group("noun")
+                if noun is None or not cues.PLURAL_SUBJECT.search(noun):
+                    out[Category.KILLED] = 1
+    if any(_counts_at(text, m.start()) for m in cues.SINGLE_WOUNDED.finditer(text)):
+        out[Category.WOUNDED] = 1
+    if cues.SINGLE_MISSING.search(text) and Category.KILLED not in out:
+        out[Category.MISSING] = 1
+    if cues.ZERO_BOTH.search(text):
+        out.setdefault(Category.KILLED, 0)
+        out.setdefault(Category.WOUNDED, 0)
+    if cues.ZERO_KILLED.search(text):
+        out[Category.KILLED] = 0
+    if cues.ZERO_WOUNDED.search(text):
+        out[Category.WOUNDED] = 0
+    return out
+
+
+def _counts_at(text: str, pos: int) -> bool:
+    """A singular mention counts unless hypothetical or set in a background sentence."""
+    window = text[max(0, pos - 40) : pos]
+    clause = re.split(r"[.;:—]", window)[-1]
+    if cues.HYPOTHETICAL.search(clause) is not None:
+        return False
+    start = max(text.rfind(". ", 0, pos), text.rfind("\n", 0, pos)) + 1
+    ends = [i for i in (text.find(". ", pos), text.find("\n", pos)) if i >= 0]
+    sentence = text[start : min(ends) if ends else len(text)]
+    at = pos - start
+    return not (cues.STRONG_BACKGROUND.search(sentence) or cues.EARLIER_EVENT.search(sentence, 0, at))
+
+
+def extract_casualties(title: str, description: str) -> Casualties:
+    """The casualty figures of one feed item (title and plain-text description)."""
+    title = title.strip()
+    description = description.strip()
+    text = f"{title}\n{description}" if description else title
+    if not might_mention_casualties(text):
+        return Casualties()
+    candidates: list[_Candidate] = []
+    for start, end in _sentences(text):
+        if might_mention_casualties(text[start:end]):
+            candidates.extend(_sentence_candidates(text, start, end))
+
+    heads: dict[Category, Headline] = {}
+    for category in Category:
+        mine = [c for c in candidates if c.figure.category is category and not c.figure.subset]
+        incident = [c.figure for c in mine if c.figure.scope is Scope.INCIDENT and not c.weak]
+        weak = [c.figure for c in mine if c.figure.scope is Scope.INCIDENT and c.weak]
+        chosen = _pick(incident) or _pick(weak)
+        if chosen is not None:
+            heads[category] = _headline(chosen)
+    for category, value in _singular(title, description, text).items():
+        if category not in heads or (value == 0 and heads[category].value == 0):
+            heads[category] = Headline(category=category, value=value)
+
+    figures = tuple(
+        replace(c.figure, scope=Scope.BACKGROUND)
+        if c.weak and heads.get(c.figure.category) != _headline(c.figure)
+        else c.figure
+        for c in candidates
+    )
+    return Casualties(
+        killed=heads.get(Category.KILLED),
+        wounded=heads.get(Category.WOUNDED),
+        displaced=heads.get(Category.DISPLACED),
+        missing=heads.get(Category.MISSING),
+        figures=figures,
+    )

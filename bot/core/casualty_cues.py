@@ -1,0 +1,245 @@
+"""The compiled vocabulary of the casualty extractor: triggers, cues and word lists.
+
+Kept apart from the extraction logic so the rules read as prose there and every pattern is
+compiled exactly once, at import. All patterns are case-insensitive unless noted.
+"""
+
+from __future__ import annotations
+
+import re
+
+_I = re.IGNORECASE
+
+# Stems of every casualty word; an item whose lower-cased text holds none of them exits at once.
+TRIGGER_STEMS: tuple[str, ...] = (
+    "kill", "dead", "death", "die", "dying", "wound", "injur", "hurt", "displac", "fled", "flee",
+    "homeless", "evacuat", "refugee", "missing", "unaccounted", "bodies", "body", "remains", "toll",
+    "casualt", "lives", "life", "execut", "murder", "stabb", "shot", "slain", "fatal", "perish",
+    "drown", "lost", "lose", "massacr", "vanish", "disappear", "strangl", "fighting for",
+)  # fmt: skip
+
+PERSON = (
+    r"(?:man|woman|boy|girl|child|kid|baby|toddler|infant|newborn|teenager|teen|youth|person|pilot|guard|"
+    r"soldier|serviceman|officer|policeman|policewoman|cop|assailant|attacker|gunman|suspect|driver|"
+    r"passenger|student|worker|tourist|journalist|reporter|photographer|mother|father|son|daughter|"
+    r"wife|husband|brother|sister|grandmother|grandfather|grandson|granddaughter|victim|civilian|"
+    r"resident|pedestrian|cyclist|motorist|contractor|doctor|nurse|medic|paramedic|firefighter|miner|"
+    r"farmer|fisherman|shepherd|priest|imam|pastor|teacher|pupil|schoolgirl|schoolboy|camper|hiker|"
+    r"climber|skier|swimmer|diver|sailor|fighter|militant|commander|chief|leader|official|politician|"
+    r"activist|protester|prisoner|inmate|detainee|hostage|migrant|refugee|national|citizen|rapper|"
+    r"singer|actor|actress|star|partner|girlfriend|boyfriend|fiance|fiancee|friend|neighbour|neighbor|"
+    r"classmate|colleague|employee|security\s+guard|worshipper|villager|shopkeeper|owner|customer|"
+    r"teenage\s+girl|teenage\s+boy|pensioner|grandmother|mum|mom|dad|toddler|student|cleric|general|"
+    r"colonel|sergeant|private|marine|trooper|warlord|dissident|opponent|critic|blogger|influencer)"
+)
+
+GROUP_NOUNS = frozenset(
+    """people persons civilians children kids soldiers troops servicemen militants fighters rebels
+    insurgents jihadists gunmen police policemen officers workers miners migrants refugees women men
+    students pupils protesters demonstrators passengers tourists journalists worshippers villagers
+    residents members pilots guards inmates prisoners detainees hostages babies infants toddlers
+    teenagers boys girls adults victims family relatives farmers fishermen firefighters doctors nurses
+    medics paramedics staff employees personnel skiers climbers hikers americans palestinians
+    israelis ukrainians russians syrians afghans iraqis sudanese lebanese britons nationals citizens
+    pedestrians motorists patients elderly physicians shoppers spectators fans mourners""".split()
+)
+
+NON_PERSON = frozenset(
+    """homes houses buildings structures vehicles cars trucks lorries buses animals dogs cats horses
+    cattle cows sheep goats camels livestock birds fish whales dolphins elephants trains flights drones
+    missiles rockets shells tanks aircraft planes jets helicopters ships vessels boats trees acres
+    hectares schools hospitals shops businesses apartments flats votes seats points goals runs wickets
+    shares jobs barrels doses cases pets chickens pigs bees animals properties dwellings tents
+    appointments operations attacks strikes raids incidents crimes""".split()
+)
+
+# Words that may sit between a number and its trigger ("nine [civilians] were killed").
+_STOP = (
+    r"(?:and|or|but|in|on|at|after|before|as|while|when|since|during|from|to|for|by|with|that|which|"
+    r"could|would|might|may|will|can|should|must|shall|not|if|than|into|onto|over|under|amid|despite|"
+    r"through|across|against|near|outside|inside|without|killed|dead|died|wounded|injured|hurt|missing|"
+    r"displaced|fled|said|says|say|told|reported|according|including|among|whom|where|the|its|their|"
+    r"this|these|those|homes|houses|buildings)"
+)
+_GROUP_TOKEN = rf"(?!{_STOP}\b)[A-Za-z][\w'’.-]*"
+_AUX = (
+    r"(?:were|was|have|has|had|are|is|been|being|got|get|reportedly|allegedly|confirmed|now|all|later|"
+    r"also|feared|believed|thought|still|so\s+far|already|who|were\s+left|remain|remained|remains|"
+    r"subsequently|eventually|either|tragically|mistakenly|instantly|seriously|critically|badly|"
+    r"slightly|severely|lightly|fatally|more|others|other|people|presumed|officially|found)"
+)
+_KILLED_AFTER = (
+    r"killed|dead|died|die|dying|deaths|fatalities|perished|slain|murdered|executed|drowned|massacred|"
+    r"lost\s+their\s+lives|shot\s+dead|shot\s+and\s+killed|stabbed\s+to\s+death|burned\s+to\s+death|"
+    r"beaten\s+to\s+death|to\s+death|bodies|lives\s+were\s+lost|lives\s+lost|succumbed"
+)
+_WOUNDED_AFTER = r"wounded|injured|hurt|injuries|casualties\s+injured"
+_DISPLACED_AFTER = (
+    r"displaced|made\s+homeless|left\s+homeless|homeless|evacuated|uprooted|forced\s+(?:out\s+of|from)|"
+    r"fled\s+(?:their\s+homes|the\s+(?:fighting|violence|country|region|area|city|town|village)|to|into|across)|"
+    r"(?:refugees|migrants)\s+(?:are|were|have\s+been)?\s*(?:stuck|stranded|expelled|arrived|crossed)"
+)
+_MISSING_AFTER = r"missing|unaccounted\s+for|unaccounted"
+
+AFTER = re.compile(
+    rf"^(?P<group>(?:\s+{_GROUP_TOKEN}){{0,4}}?)\s*,?(?:\s+{_AUX}){{0,3}}\s+(?:"
+    rf"(?P<killed>{_KILLED_AFTER})|(?P<wounded>{_WOUNDED_AFTER})|(?P<displaced>{_DISPLACED_AFTER})|"
+    rf"(?P<missing>{_MISSING_AFTER}))\b",
+    _I,
+)
+
+_DET = r"(?:(?:the|another|an\s+additional|a\s+further|all|its|his|her|their|some)\s+)?[\"'‘“]?"
+BEFORE = re.compile(
+    rf"""(?:
+      (?P<killed>\b(?:kill(?:ed|s|ing)?|claim(?:ed|s|ing)?\s+the\s+lives\s+of|murder(?:ed|s|ing)?|
+         massacr(?:ed|es|ing)|slaughter(?:ed|s|ing)?|execut(?:ed|es|ing)|shot\s+dead|shoots?\s+dead|
+         shooting\s+dead|bodies\s+of|remains\s+of|deaths\s+of|lives\s+of|recovered|beat|burned|burnt|
+         stoned|hacked)\s+{_DET})
+    | (?P<toll>\b(?:death|casualty|fatality)?\s*toll\b(?:\s+[\w'’,.-]+){{0,6}}?\s+
+         (?:(?:has|had|is|was|now|officially|further|also|reportedly|already)\s+)*
+         (?:(?P<rise>rises|rose|risen|rising|climbs|climbed|climbing|jumps|jumped|passes|passed|
+             passing|tops|topped|reaches|reached|hits|hit|exceeds|exceeded|surpasses|surpassed|
+             increases|increased|soars|soared|grows|grew|mounts|mounted|nears|neared|crosses|crossed)
+           \s*(?:to|past|above|beyond|over)?|stands\s+at|stood\s+at|of|at|to|is|was|reached)\s+
+       | \b(?:death|casualty)\s+toll\s+(?:of|at)?\s*)
+    | (?P<wounded>\b(?:wound(?:ed|s|ing)?|injur(?:ed|es|ing|e)|hurt(?:ing|s)?|maim(?:ed|ing|s)?)\s+{_DET})
+    | (?P<displaced>\b(?:displac(?:ed|es|ing|e)|uproot(?:ed|s|ing)?|evacuat(?:ed|es|ing|e)|
+         forc(?:ed|es|ing|e)|driv(?:en|ing|es)|sent)\s+{_DET})
+    | (?P<lost>\blos(?:t|es|ing|e)\s+{_DET})
+    )\Z""",
+    _I | re.VERBOSE,
+)
+FORCED_TAIL = re.compile(
+    r"^(?:\s+[\w'’-]+){0,2}?\s+(?:(?:from|out\s+of)\s+(?:their\s+)?(?:homes?|houses)|to\s+flee|fleeing)", _I
+)
+FAMILY_TAIL = re.compile(
+    r"^\s+(?:(?:of\s+(?:his|her|their)\s+)?(?:family|relatives|loved\s+ones|children|sons|daughters|"
+    r"members\s+of\s+(?:his|her|their)\s+family)|lives)",
+    _I,
+)
+SUBSET_BEFORE = re.compile(
+    r"(?:\bincluding|\bincluded|\bamong\s+them|\bamong\s+whom|\bof\s+whom|\bof\s+them|\bmostly|\bmost\s+of\s+them"
+    r"|\bamong\s+the\s+dead\s+(?:are|were)|\bamong\s+the\s+victims\s+(?:are|were))\s*,?\s*\Z",
+    _I,
+)
+FIGURE_WORD = re.compile(r"^\s+(?:[\w'’-]+\s+){0,2}?(?P<noun>[\w'’-]+)", _I)
+
+HYPOTHETICAL = re.compile(
+    r"\b(?:could|would|might|will|to\s+avoid|avoid(?:ing|ed)?|prevent(?:ing|ed|s)?|risk(?:s|ing|ed)?|"
+    r"threat(?:en|ens|ened|ening)?|fears?\s+that|warn(?:s|ed)?\s+(?:that|of)|plot(?:s|ted)?\s+to|"
+    r"plan(?:s|ned)?\s+to|tried\s+to|try\s+to|attempt(?:s|ed)?\s+to|want(?:s|ed)?\s+to|"
+    r"intend(?:s|ed)?\s+to|if|unless|potential(?:ly)?|projected|forecast|estimates?\s+that)\b|\bmay\b",
+)
+NOT_HARM_BEFORE = re.compile(
+    r"\b(?:host(?:s|ing|ed)?|hous(?:es|ing|ed)|shelter(?:s|ing|ed)?|treat(?:s|ing|ed)?|car(?:es|ing)\s+for|"
+    r"link(?:ed)?\s+to|tied\s+to|blamed\s+for|responsible\s+for)\s+(?:the\s+|some\s+)?\Z",
+    _I,
+)
+
+# Context that makes a figure a background total rather than the reported event.
+STRONG_BACKGROUND = re.compile(
+    r"""\bsince\s+(?:(?:early|late|mid|the\s+start\s+of|the\s+beginning\s+of)[\s-]+)?(?:1[89]\d\d|20\d\d)\b
+    | \bsince\s+(?:it|the\s+(?:war|conflict|fighting|invasion|uprising|revolution|crisis))\s+
+        (?:broke\s+out|began|started|erupted)
+    | \b(?:war|conflict|fighting|violence|insurgency|uprising|crisis|invasion|campaign|offensive|
+         revolution)\s+(?:that|which)\s+(?:has|have|had)\s+(?:so\s+far\s+|now\s+)?(?:killed|claimed|left|
+         displaced|forced|uprooted|cost)
+    | \b(?:war|conflict)\s+(?:has|had)\s+(?:so\s+far\s+|now\s+)?(?:killed|claimed|left|displaced|uprooted)
+    | \bin\s+(?:the\s+(?:past|last|first)\s+)?(?:\w+\s+)?(?:months|years|weeks|decades)\b
+    | \bin\s+recent\s+(?:days|weeks|months|years)
+    | \bover\s+the\s+(?:past|last)\s
+    | \bso\s+far\s+this\s+year | \bthis\s+year\b | \blast\s+year\b | \bthroughout\s+the\b
+    | \bin\s+total\b | \ball\s+told\b | \bsince\s+the\s+(?:start|beginning|outbreak)\b
+    | \bago\b | \bhonou?r(?:s|ed|ing)?\b | \bcommemorat | \bmemorial\b | \banniversary\b | \bremember
+    """,
+    _I | re.VERBOSE,
+)
+# Only when it comes before the figure: the figure then belongs to the earlier event.
+EARLIER_EVENT = re.compile(
+    r"""\b(?:a|one|two|three|four|five|six|several|\d+)\s+(?:days?|weeks?|months?|years?|decades?)\s+
+          (?:after|before)\b
+      | \bthe\s+day\s+(?:after|before)\b | \b(?:days|weeks|months|years)\s+after\b
+      | \blast\s+(?:week|month|year)\b | \bearlier\s+this\s+(?:week|month|year)\b""",
+    _I | re.VERBOSE,
+)
+WEAK_BACKGROUND = re.compile(r"\bsince\b|\b(?:in|of)\s+(?:\w+\s+)?(?:1[89]\d\d|20[01]\d|202[0-2])\b", _I)
+
+# Singular victims, used when the text gives no number for the category.
+_PASSIVE_KILLED = (
+    r"(?:killed|murdered|slain|shot\s+dead|stabbed\s+(?:to\s+death|dead)|beaten\s+to\s+death|"
+    r"burned\s+to\s+death|found\s+dead|fatally\s+\w+|strangled|executed|assassinated|crushed\s+to\s+death)"
+)
+SINGLE_KILLED = re.compile(
+    rf"""\b(?:was|has\s+been|had\s+been|is|being|got)\s+(?:\w+ly\s+)?{_PASSIVE_KILLED}
+    | \bwho\s+(?:has\s+|had\s+)?(?:died|was\s+killed|was\s+murdered)
+    | \b(?:kill(?:ed|s|ing)?|murder(?:ed|s|ing)?|strangl(?:ed|es|ing)|shot\s+dead|stabbed\s+to\s+death)\s+
+         (?:(?:a|an|the|his|her|their|one)\s+)?(?:[\w'’.-]+\s+){{0,4}}?{PERSON}\b
+    | \bkill(?:ed|ing)\s+(?:him|her)\b
+    | \b(?:fatal|deadly)\s+(?:[\w-]+\s+){{0,2}}?(?:stabbing|shooting|attack|crash|collision|assault|accident|
+         mauling|beating)\s+of\b
+    | \b(?:body|remains)\s+(?:of|believed|thought|were\s+found|was\s+found|found)\b
+    | \btook\s+(?:his|her)\s+own\s+life | \bkilled\s+(?:himself|herself)
+    | \b(?:found|stabbed|shot)\s+dead\b | \bstabbed\s+to\s+death\b | \bbeaten\s+to\s+death\b
+    | \bsuccumbed\s+to\s+(?:his|her)\s+(?:injuries|wounds)
+    | \bkilling\s+of\s+(?:a|an|the|his|her)?\s*(?:[\w'’-]+\s+){{0,3}}?{PERSON}\b
+    | (?:'s|’s)\s+death\b | \bdeath\s+of\s+(?:a|an|his|her)\s
+    | \b(?:dies|died)\s+(?:after|from|in|of|when|following|while|on|at\s+the\s+scene)\b
+    """,
+    _I | re.VERBOSE,
+)
+TITLE_SINGLE_KILLED = re.compile(
+    r"\b(?P<noun>[A-Za-z0-9’-]+),?\s+['‘\"]?(?:killed|dies|died|dead|murdered)\s+(?:in|after|as|by|at|on|during|while|"
+    r"when|following|outside|near|over|from)\b|\b(?:dies|died)\b",
+    _I,
+)
+PLURAL_SUBJECT = re.compile(r"(?:[^s]s|people|men|women|children)\Z", _I)
+OBITUARY = re.compile(
+    r"\b(?:die[sd]|death|passed\s+away)\b[^.]{0,40}?\b(?:aged|at\s+(?:the\s+)?age\s+(?:of\s+)?|at)\s+\d{2,3}\b"
+    r"|\btributes?\b[^.]{0,60}\bdeath\s+of\b",
+    _I,
+)
+SINGLE_WOUNDED = re.compile(
+    rf"""\b(?:was|has\s+been|had\s+been|is)\s+(?:\w+ly\s+)?(?:injured|wounded|hurt)\b
+    | \banother\s+(?:\w+ly\s+)?(?:injured|wounded|hurt)\b
+    | \b(?:injur(?:ed|ing|es)|wound(?:ed|ing|s)|hurt(?:ing)?)\s+(?:a|an|the|one|his|her)\s+
+         (?:[\w'’-]+\s+){{0,3}}?{PERSON}\b
+    | \bleft\s+(?:him|her)\s+(?:\w+\s+)?(?:injured|wounded|hurt)
+    | \bfighting\s+for\s+(?:his|her)\s+life
+    """,
+    _I | re.VERBOSE,
+)
+SINGLE_MISSING = re.compile(
+    rf"""\bmissing\s+(?:[A-Z][\w'’-]*\s+)?{PERSON}\b | ^missing\s+[A-Z]
+    | \b(?:he|she|who)\s+(?:has\s+|had\s+)?(?:gone\s+missing|vanished|disappeared|went\s+missing)
+    | \b(?:was|is|has\s+been)\s+(?:reported\s+)?missing\b""",
+    _I | re.VERBOSE | re.MULTILINE,
+)
+SINGLE_AND = re.compile(rf"\band\s+(?P<q>an?)\s+(?:[\w'’-]+\s+){{0,2}}?{PERSON}\b", _I)
+CHAIN_BETWEEN = re.compile(r"^\s+(?:[\w'’-]+\s+){0,2}?(?P<noun>[\w'’-]+)\s*(?:,\s*and|,|and)\s+\Z", _I)
+
+ZERO_KILLED = re.compile(
+    r"\bno\s*(?:one|body)\s+(?:was\s+|were\s+|has\s+been\s+|had\s+been\s+)?(?:killed|died|dead)"
+    r"|\bno\s+(?:immediate\s+|other\s+|further\s+)?(?:reports?\s+of\s+)?(?:deaths|fatalities)\b"
+    r"|\bwithout\s+(?:any\s+)?(?:deaths|fatalities)",
+    _I,
+)
+ZERO_WOUNDED = re.compile(
+    r"\bno\s*(?:one|body)\s+(?:was\s+|were\s+|has\s+been\s+)?(?:injured|wounded)"
+    r"|\bno\s+(?:immediate\s+|other\s+|further\s+|serious\s+)?(?:reports?\s+of\s+)?(?:injuries|injured)\b"
+    r"|\bwithout\s+(?:any\s+)?injur",
+    _I,
+)
+ZERO_BOTH = re.compile(
+    r"\bno\s+(?:immediate\s+|other\s+|further\s+)?(?:reported\s+)?(?:reports?\s+of\s+)?casualties\b"
+    r"|\bno\s*(?:one|body)\s+(?:was\s+|were\s+|has\s+been\s+)?(?:hurt|harmed)"
+    r"|\bwithout\s+(?:any\s+)?casualties",
+    _I,
+)
+
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"'’”]?\s+(?=[A-Z0-9\"'‘“])|\n+|\s+[|•]\s+")
+
+# ", including women and children," between a count and its verb does not change what is counted.
+INSERTED_SUBSET = re.compile(
+    r"^(\s+[\w'’-]+(?:\s+[\w'’-]+){0,2}),\s+(?:including|among\s+them|mostly|many\s+of\s+them)[^,.;]{0,80},", _I
+)
+SENTENCED = re.compile(r"\b(?:sentenc|condemn)\w*\s+\Z", _I)
