@@ -2,12 +2,41 @@
 
 Result types are defined here; the ``Matcher`` builds one index for a set of watchlists and
 answers ``match(title, summary)`` with one ``Match`` per watchlist that the text satisfies.
+
+How it matches, and why:
+
+* Every term (region names and the gazetteer places inside each region, keywords, exclusions)
+  is stored once as a tuple of normalised tokens in a dict keyed by its first token. The text is
+  tokenised once and walked once; each position costs a dict lookup however many terms exist.
+* Word boundaries are token boundaries: "Gaza" never matches inside "Gazaland" or "Gazans".
+* Place names (regions, aliases, gazetteer places) must be capitalised somewhere in the text
+  ("Harem", not "harem"); scripts without case (Arabic) always pass. Keywords ignore case.
+* Keywords, exclusions: light stemming (``normalize.stem``) so "airstrike" meets "air strikes",
+  "air-strike" and "airstrikes"; "displaced" meets "displacement". A one-word term also meets two
+  text words written apart ("air strike"), and a two-word term the same words written together.
+* Fuzzy matching is only for transliterations of region/place names ("Saraqeb", "Maarat al
+  Nouman"): only capitalised, unknown, non-common words of 5+ letters are candidates, compared
+  after a transliteration skeleton (e/i, o/u, doubled letters, al-/el-/ad-…) with the same first
+  letter and ``fuzz.ratio`` >= ``fuzzy_threshold``.
+* Rules combine region and keyword hits; any exclusion hit vetoes its watchlist. Muting and
+  thresholds are not decided here.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
+
+from rapidfuzz import fuzz, process
+
+from bot.core.gazetteer import Gazetteer
+from bot.core.normalize import Token, stem, tokenize, words
+from bot.core.watchlists import Rule, Watchlist
+
+_K = TypeVar("_K")
 
 
 class HitKind(StrEnum):
@@ -55,3 +84,270 @@ class Match:
         if not self.regions:
             return None
         return min(self.regions, key=lambda h: h.start).term
+
+
+@dataclass(frozen=True, slots=True)
+class _Term:
+    """What one indexed token sequence stands for in one watchlist."""
+
+    watchlist: int
+    kind: HitKind
+    term: str
+    place: str | None = None
+
+
+_Entry = tuple[tuple[str, ...], tuple[_Term, ...]]
+_ARTICLES = frozenset("al el an ad ar as ash at az ed en er es esh et ez ech".split())
+_SKELETON_PAIRS = (
+    ("ou", "u"),
+    ("oo", "u"),
+    ("ee", "i"),
+    ("ei", "i"),
+    ("ey", "i"),
+    ("ay", "i"),
+    ("ai", "i"),
+    ("dzh", "j"),
+    ("dj", "j"),
+    ("ch", "sh"),
+    ("gh", "g"),
+    ("dh", "d"),
+    ("q", "k"),
+    ("e", "i"),
+    ("o", "u"),
+    ("y", "i"),
+)
+_ARABIC_CLITICS = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ب", "ل", "ف")
+
+
+def skeleton(tokens: Sequence[str]) -> str:
+    """A transliteration-insensitive form of a Latin name for fuzzy comparison.
+
+    "Saraqeb" and "Saraqib" both become "sarakib"; "Khan Sheikhoun" and "Khan Shaykhun"
+    "khan shikhun"; "el-Noman" and "al-Numan" "al numan".
+    """
+    out = []
+    for i, tok in enumerate(tokens):
+        if tok in _ARTICLES and i + 1 < len(tokens):
+            out.append("al")
+            continue
+        for a, b in _SKELETON_PAIRS:
+            tok = tok.replace(a, b)
+        collapsed = [c for j, c in enumerate(tok) if j == 0 or c != tok[j - 1]]
+        out.append("".join(collapsed))
+    return " ".join(out)
+
+
+def _is_arabic(word: str) -> bool:
+    return "\u0600" <= word[0] <= "\u06ff"
+
+
+class Matcher:
+    """Matches text against a fixed set of watchlists. Build once per watchlist change."""
+
+    def __init__(
+        self,
+        watchlists: Sequence[Watchlist],
+        gazetteer: Gazetteer,
+        *,
+        fuzzy_threshold: float = 88.0,
+        fuzzy_min_length: int = 5,
+    ) -> None:
+        self._watchlists = tuple(watchlists)
+        self._common = gazetteer.common_words
+        self._fuzzy_threshold = fuzzy_threshold
+        self._fuzzy_min = fuzzy_min_length
+        names: dict[tuple[str, ...], dict[tuple[int, str], _Term]] = defaultdict(dict)
+        terms: dict[tuple[str, ...], dict[tuple[int, HitKind, str], _Term]] = defaultdict(dict)
+        fuzzy: dict[str, dict[tuple[int, str], _Term]] = defaultdict(dict)
+        for wi, wl in enumerate(self._watchlists):
+            for region in wl.regions:
+                expansion = gazetteer.expand(region.name, region.aliases)
+                spellings: list[tuple[str, str | None]] = [(n, None) for n in expansion.names]
+                for place in expansion.places:
+                    spellings.extend((n, place.name) for n in place.names)
+                for spelling, place_name in spellings:
+                    seq = words(spelling)
+                    if not seq:
+                        continue
+                    # The region's own name wins over a place inside it with the same spelling.
+                    names[seq].setdefault(
+                        (wi, region.name), _Term(wi, HitKind.REGION, region.name, place_name)
+                    )
+                    if seq[0].isascii() and len("".join(seq)) >= fuzzy_min_length:
+                        fuzzy[skeleton(seq)].setdefault(
+                            (wi, region.name), _Term(wi, HitKind.REGION, region.name, place_name)
+                        )
+            for kind, items in ((HitKind.KEYWORD, wl.keywords), (HitKind.EXCLUDE, wl.exclude)):
+                for item in items:
+                    seq = tuple(stem(w) for w in words(item))
+                    if not seq:
+                        continue
+                    term = _Term(wi, kind, item)
+                    terms[seq].setdefault((wi, kind, item), term)
+                    if len(seq) > 1:
+                        terms[(stem("".join(words(item))),)].setdefault((wi, kind, item), term)
+        self._names = self._index(names)
+        self._terms = self._index(terms)
+        self._fuzzy_exact = {k: tuple(v.values()) for k, v in fuzzy.items()}
+        by_bucket: dict[tuple[str, int], list[str]] = defaultdict(list)
+        for key in self._fuzzy_exact:
+            by_bucket[(key[0], key.count(" ") + 1)].append(key)
+        self._fuzzy_buckets = dict(by_bucket)
+
+    @staticmethod
+    def _index(table: dict[tuple[str, ...], dict[_K, _Term]]) -> dict[str, tuple[_Entry, ...]]:
+        index: dict[str, list[_Entry]] = defaultdict(list)
+        for seq, found in table.items():
+            index[seq[0]].append((seq, tuple(found.values())))
+        # Longest first, so a multi-word name is tried before its first word alone.
+        return {k: tuple(sorted(v, key=lambda e: -len(e[0]))) for k, v in index.items()}
+
+    @property
+    def watchlists(self) -> tuple[Watchlist, ...]:
+        return self._watchlists
+
+    def match(self, title: str, summary: str) -> list[Match]:
+        """One ``Match`` per watchlist whose rule the text satisfies, in watchlist order."""
+        text = f"{title}\n{summary}"
+        tokens = tokenize(text)
+        if not tokens:
+            return []
+        hits: dict[int, list[Hit]] = defaultdict(list)
+        covered = self._exact(text, tokens, hits)
+        if self._fuzzy_exact:
+            self._fuzzy(text, tokens, covered, hits)
+        return self._decide(hits)
+
+    def _exact(self, text: str, tokens: list[Token], hits: dict[int, list[Hit]]) -> set[int]:
+        norms = [t.norm for t in tokens]
+        stems = [stem(n) for n in norms]
+        count = len(tokens)
+        covered: set[int] = set()
+
+        def emit(i: int, n: int, found: tuple[_Term, ...], fuzzy: bool = False) -> None:
+            start, end = tokens[i].start, tokens[i + n - 1].end
+            surface = text[start:end]
+            for t in found:
+                hits[t.watchlist].append(Hit(t.kind, t.term, surface, start, end, fuzzy, t.place))
+
+        for i in range(count):
+            word = norms[i]
+            entries = self._names.get(word)
+            if entries is None and _is_arabic(word):
+                entries = self._arabic_entries(word)
+            if entries is not None:
+                for seq, found in entries:
+                    n = len(seq)
+                    if n > 1 and tuple(norms[i : i + n]) != seq:
+                        continue
+                    if all(text[tokens[j].start].islower() for j in range(i, i + n)):
+                        continue
+                    emit(i, n, found)
+                    covered.update(range(i, i + n))
+            for seq, found in self._terms.get(stems[i], ()):
+                n = len(seq)
+                if n == 1 or tuple(stems[i : i + n]) == seq:
+                    emit(i, n, found)
+            if i + 1 < count:
+                joined = self._terms.get(stem(word + norms[i + 1]))
+                if joined is not None:
+                    for seq, found in joined:
+                        if len(seq) == 1:
+                            emit(i, 2, found)
+        return covered
+
+    def _arabic_entries(self, word: str) -> tuple[_Entry, ...] | None:
+        """Arabic writes "and", "in", "to", "the" onto the word: "بإدلب" is "in Idlib"."""
+        for clitic in _ARABIC_CLITICS:
+            if word.startswith(clitic) and len(word) - len(clitic) >= 3:
+                found = self._names.get(word[len(clitic) :])
+                if found is not None:
+                    return tuple(e for e in found if len(e[0]) == 1)
+        return None
+
+    def _fuzzy(self, text: str, tokens: list[Token], covered: set[int], hits: dict[int, list[Hit]]) -> None:
+        norms = [t.norm for t in tokens]
+        i = 0
+        while i < len(tokens):
+            word = norms[i]
+            if (
+                i in covered
+                or len(word) < self._fuzzy_min
+                or not word.isascii()
+                or not text[tokens[i].start].isupper()
+                or word in self._common
+                or stem(word) in self._terms
+            ):
+                i += 1
+                continue
+            matched = 0
+            for n in (3, 2, 1):
+                if i + n > len(tokens) or any(j in covered for j in range(i, i + n)):
+                    continue
+                found = self._fuzzy_lookup(norms[i : i + n])
+                if found is not None:
+                    start, end = tokens[i].start, tokens[i + n - 1].end
+                    for t in found:
+                        hits[t.watchlist].append(
+                            Hit(t.kind, t.term, text[start:end], start, end, True, t.place)
+                        )
+                    matched = n
+                    break
+            i += max(matched, 1)
+
+    def _fuzzy_lookup(self, window: Sequence[str]) -> tuple[_Term, ...] | None:
+        key = skeleton(window)
+        exact = self._fuzzy_exact.get(key)
+        if exact is not None:
+            return exact
+        bucket = self._fuzzy_buckets.get((key[0], len(window)))
+        if not bucket:
+            return None
+        best = process.extractOne(key, bucket, scorer=fuzz.ratio, score_cutoff=self._fuzzy_threshold)
+        if best is None:
+            return None
+        return self._fuzzy_exact[best[0]]
+
+    def _decide(self, hits: dict[int, list[Hit]]) -> list[Match]:
+        out: list[Match] = []
+        for wi in sorted(hits):
+            found = _outermost(hits[wi])
+            if any(h.kind is HitKind.EXCLUDE for h in found):
+                continue
+            regions = tuple(h for h in found if h.kind is HitKind.REGION)
+            keywords = tuple(h for h in found if h.kind is HitKind.KEYWORD)
+            wl = self._watchlists[wi]
+            if _satisfies(wl.rule, bool(regions), bool(keywords)):
+                out.append(Match(watchlist=wl.name, regions=regions, keywords=keywords))
+        return out
+
+
+def _satisfies(rule: Rule, region: bool, keyword: bool) -> bool:
+    if rule is Rule.REGION_AND_KEYWORD:
+        return region and keyword
+    if rule is Rule.REGION:
+        return region
+    if rule is Rule.KEYWORD:
+        return keyword
+    return region or keyword
+
+
+def _outermost(hits: list[Hit]) -> list[Hit]:
+    """Hits in text order without duplicates or hits nested in a longer hit of the same kind."""
+    ordered = sorted(hits, key=lambda h: (h.start, -h.end, h.fuzzy, h.term))
+    out: list[Hit] = []
+    seen: set[tuple[HitKind, str, int, int]] = set()
+    reach: dict[HitKind, int] = {}
+    for h in ordered:
+        key = (h.kind, h.term, h.start, h.end)
+        if key in seen:
+            continue
+        longest = reach.get(h.kind, -1)
+        if h.end <= longest and not any(
+            o.kind is h.kind and o.start == h.start and o.end == h.end for o in out
+        ):
+            continue
+        seen.add(key)
+        reach[h.kind] = max(longest, h.end)
+        out.append(h)
+    return out

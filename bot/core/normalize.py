@@ -112,3 +112,41 @@ def normalize(text: str) -> str:
 def words(text: str) -> tuple[str, ...]:
     """The normalised words of ``text``."""
     return tuple(t.norm for t in tokenize(text))
+
+
+# Longest first: the first suffix that applies wins. (suffix, replacement, shortest stem kept)
+_SUFFIXES: tuple[tuple[str, str, int], ...] = (
+    ("ments", "", 4),
+    ("ment", "", 4),
+    ("ings", "", 3),
+    ("ing", "", 3),
+    ("ies", "y", 3),
+    ("ied", "y", 3),
+    ("sses", "ss", 2),
+    ("shes", "sh", 2),
+    ("ches", "ch", 2),
+    ("xes", "x", 2),
+    ("ed", "", 3),
+    ("s", "", 3),
+)
+
+
+def stem(word: str) -> str:
+    """A light, predictable English stem so inflections meet: "airstrikes"/"airstrike" -> "airstrik",
+    "displaced"/"displacement"/"displacing" -> "displac", "killed"/"kills" -> "kill".
+
+    Deliberately crude (no dictionary): it only has to map a keyword and the inflected forms of
+    the same word onto one string. Words of 3 letters or fewer, and non-Latin words, stay as they are;
+    a final "e" goes only from words longer than 4 letters so "aide" never becomes "aid".
+    """
+    if len(word) <= 3 or not word.isascii() or not word.isalpha():
+        return word
+    for suffix, repl, keep in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= keep:
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                break
+            word = word[: len(word) - len(suffix)] + repl
+            break
+    if len(word) > 4 and word.endswith("e"):
+        word = word[:-1]
+    return word

