@@ -26,7 +26,9 @@ def figures_json(casualties: Casualties) -> dict[str, Any]:
     out["qualifiers"] = {h.category.value: h.qualifier for h in heads if h is not None and h.qualifier}
     out["groups"] = {h.category.value: h.group for h in heads if h is not None and h.group}
     out["background"] = [
-        {"category": f.category.value, "n": f.value} for f in casualties.figures if f.scope is Scope.BACKGROUND
+        {"category": f.category.value, "n": f.value}
+        for f in casualties.figures
+        if f.scope is Scope.BACKGROUND
     ]
     return out
 

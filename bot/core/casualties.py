@@ -59,33 +59,39 @@ def _group_from(words: str) -> str | None:
     return None
 
 
-def _first_noun(after: str) -> str | None:
-    m = cues.FIGURE_WORD.match(after)
-    return None if m is None else m.group("noun").strip("'’.,").lower()
-
-
 def _names_things(after: str) -> bool:
-    """'10 homes', '32 dog and 31 horse samples': the count is not of people."""
-    m = cues.FIGURE_WORD.match(after)
-    if m is None:
-        return False
-    words = [w.strip("'’.,").lower() for w in m.group(0).split()]
-    return any(w in cues.NON_PERSON for w in words[:3])
+    """'10 homes', 'millions of dead fish': the count is not of people."""
+    for word in cues.WORD.findall(after, 0, 60)[:4]:
+        w = word.lower()
+        if w in cues.NON_PERSON:
+            return True
+        if w in cues.ENDS_NOUN_PHRASE:
+            return False
+    return False
 
 
 def _classify(sentence: str, q: Quantity) -> tuple[Category, str | None, bool] | None:
     """Category, group and whether it is stated as a toll, for one count in one sentence."""
     before = sentence[max(0, q.start - 90) : q.start]
     after = cues.INSERTED_SUBSET.sub(r"\1", sentence[q.end : q.end + 140], count=1)
+    after = cues.INSERTED_AGES.sub(r"\1", after, count=1)
     m = cues.AFTER.match(after)
     if m is not None:
         cat = next(Category(name) for name in ("killed", "wounded", "displaced", "missing") if m.group(name))
-        if _names_things(after):
+        attributive = (m.group("killed") or "").lower() == "dead" and any(
+            w.lower() in cues.NON_PERSON for w in cues.WORD.findall(after, m.end(), m.end() + 30)[:1]
+        )
+        if attributive or _names_things(after):
             return None
         if m.group("killed") and m.group("killed").lower() == "to death" and cues.SENTENCED.search(before):
             return None
         return cat, _group_from(m.group("group")), False
     b = cues.BEFORE.search(before)
+    if b is None:
+        # "killed a woman and three boys": look through the listed singulars to the verb
+        listed = cues.LISTED_SINGULARS.search(before)
+        if listed is not None:
+            b = cues.BEFORE.search(before[: listed.start()])
     if b is None or _names_things(after):
         return None
     group = _group_from(" ".join(after.split()[:3]))
@@ -114,9 +120,12 @@ def _is_hypothetical(sentence: str, q: Quantity) -> bool:
     return cues.HYPOTHETICAL.search(clause) is not None
 
 
-def _scope(sentence: str, q: Quantity) -> str:
-    if cues.STRONG_BACKGROUND.search(sentence) or cues.EARLIER_EVENT.search(sentence, 0, q.start):
+def _scope(sentence: str, q: Quantity, *, in_title: bool) -> str:
+    if cues.HISTORIC_WAR.search(sentence) or cues.EARLIER_EVENT.search(sentence, 0, q.start):
         return Scope.BACKGROUND.value
+    if cues.STRONG_BACKGROUND.search(sentence):
+        # a running total in the headline is what the item reports ("100 killed so far this year")
+        return _WEAK if in_title else Scope.BACKGROUND.value
     if cues.NOT_HARM_BEFORE.search(sentence[max(0, q.start - 40) : q.start]):
         return Scope.BACKGROUND.value
     if cues.WEAK_BACKGROUND.search(sentence):
@@ -124,7 +133,7 @@ def _scope(sentence: str, q: Quantity) -> str:
     return Scope.INCIDENT.value
 
 
-def _sentence_candidates(text: str, start: int, end: int) -> list[_Candidate]:
+def _sentence_candidates(text: str, start: int, end: int, title_end: int) -> list[_Candidate]:
     sentence = text[start:end]
     quantities = sorted(find_quantities(sentence) + _singular_quantities(sentence), key=lambda q: q.start)
     classified: list[tuple[Quantity, tuple[Category, str | None, bool] | None, bool]] = []
@@ -161,7 +170,11 @@ def _sentence_candidates(text: str, start: int, end: int) -> list[_Candidate]:
         if info is None or _is_hypothetical(sentence, q):
             continue
         category, group, toll = info
-        scope = _scope(sentence, q)
+        scope = _scope(sentence, q, in_title=start < title_end)
+        listed = cues.LISTED_SINGULARS.search(sentence[max(0, q.start - 80) : q.start])
+        if listed is not None and not subset:
+            # each bare singular noun in the list is one more person of the same event
+            q = replace(q, value=q.value + len(cues.PERSON_RE.findall(listed.group(1))))
         figure = Figure(
             category=category,
             value=q.value,
@@ -218,7 +231,9 @@ def _singular(title: str, description: str, text: str) -> dict[Category, int]:
     out: dict[Category, int] = {}
     obituary = cues.OBITUARY.search(text) is not None
     hits = [m for m in cues.SINGLE_KILLED.finditer(text) if _counts_at(text, m.start())]
-    if not obituary or any(not m.group(0).lower().startswith(("die", "who")) for m in hits):
+    # an obituary's "died" is a natural death; its violent wording ("shot dead") still counts
+    violent = any(not m.group(0).lower().startswith(("die", "who")) for m in hits)
+    if cues.NATURAL_DEATH.search(text) is None and (not obituary or violent):
         if hits:
             out[Category.KILLED] = 1
         else:
@@ -251,7 +266,13 @@ def _counts_at(text: str, pos: int) -> bool:
     ends = [i for i in (text.find(". ", pos), text.find("\n", pos)) if i >= 0]
     sentence = text[start : min(ends) if ends else len(text)]
     at = pos - start
-    return not (cues.STRONG_BACKGROUND.search(sentence) or cues.EARLIER_EVENT.search(sentence, 0, at))
+    if cues.ANIMAL.search(sentence, max(0, at - 50), at + 1):
+        return False
+    return not (
+        cues.STRONG_BACKGROUND.search(sentence)
+        or cues.HISTORIC_WAR.search(sentence)
+        or cues.EARLIER_EVENT.search(sentence, 0, at)
+    )
 
 
 def extract_casualties(title: str, description: str) -> Casualties:
@@ -264,7 +285,7 @@ def extract_casualties(title: str, description: str) -> Casualties:
     candidates: list[_Candidate] = []
     for start, end in _sentences(text):
         if might_mention_casualties(text[start:end]):
-            candidates.extend(_sentence_candidates(text, start, end))
+            candidates.extend(_sentence_candidates(text, start, end, len(title)))
 
     heads: dict[Category, Headline] = {}
     for category in Category:

@@ -30,7 +30,8 @@ PERSON = (
     r"singer|actor|actress|star|partner|girlfriend|boyfriend|fiance|fiancee|friend|neighbour|neighbor|"
     r"classmate|colleague|employee|security\s+guard|worshipper|villager|shopkeeper|owner|customer|"
     r"teenage\s+girl|teenage\s+boy|pensioner|grandmother|mum|mom|dad|toddler|student|cleric|general|"
-    r"colonel|sergeant|private|marine|trooper|warlord|dissident|opponent|critic|blogger|influencer)"
+    r"colonel|sergeant|private|marine|trooper|warlord|dissident|opponent|critic|blogger|influencer|walker|"
+    r"jogger|runner|model|[a-z]+-(?:year|month|week|day)-old)"
 )
 
 GROUP_NOUNS = frozenset(
@@ -73,10 +74,12 @@ _KILLED_AFTER = (
     r"lost\s+their\s+lives|shot\s+dead|shot\s+and\s+killed|stabbed\s+to\s+death|burned\s+to\s+death|"
     r"beaten\s+to\s+death|to\s+death|bodies|lives\s+were\s+lost|lives\s+lost|succumbed"
 )
-_WOUNDED_AFTER = r"wounded|injured|hurt|injuries|casualties\s+injured"
+_WOUNDED_AFTER = (
+    r"wounded|injured|hurt|injuries|suffer(?:ed|s|ing)?\s+(?:[\w-]+\s+){0,2}?(?:injuries|wounds|burns)"
+)
 _DISPLACED_AFTER = (
-    r"displaced|made\s+homeless|left\s+homeless|homeless|evacuated|uprooted|forced\s+(?:out\s+of|from)|"
-    r"fled\s+(?:their\s+homes|the\s+(?:fighting|violence|country|region|area|city|town|village)|to|into|across)|"
+    r"displaced|(?:made|left|rendered)\s+homeless|evacuated|uprooted|forced\s+(?:out\s+of|from)|"
+    r"fled\s+(?:their\s+homes|the\s+(?:fighting|violence|country|region|area|city|town|village))|"
     r"(?:refugees|migrants)\s+(?:are|were|have\s+been)?\s*(?:stuck|stranded|expelled|arrived|crossed)"
 )
 _MISSING_AFTER = r"missing|unaccounted\s+for|unaccounted"
@@ -93,7 +96,7 @@ BEFORE = re.compile(
     rf"""(?:
       (?P<killed>\b(?:kill(?:ed|s|ing)?|claim(?:ed|s|ing)?\s+the\s+lives\s+of|murder(?:ed|s|ing)?|
          massacr(?:ed|es|ing)|slaughter(?:ed|s|ing)?|execut(?:ed|es|ing)|shot\s+dead|shoots?\s+dead|
-         shooting\s+dead|bodies\s+of|remains\s+of|deaths\s+of|lives\s+of|recovered|beat|burned|burnt|
+         shooting\s+dead|bodies\s+of|remains\s+of|deaths?\s+of|(?:cost|took|taken)\s+the\s+lives\s+of|recovered|beat|burned|burnt|
          stoned|hacked)\s+{_DET})
     | (?P<toll>\b(?:death|casualty|fatality)?\s*toll\b(?:\s+[\w'’,.-]+){{0,6}}?\s+
          (?:(?:has|had|is|was|now|officially|further|also|reportedly|already)\s+)*
@@ -150,13 +153,14 @@ STRONG_BACKGROUND = re.compile(
     | \bover\s+the\s+(?:past|last)\s
     | \bso\s+far\s+this\s+year | \bthis\s+year\b | \blast\s+year\b | \bthroughout\s+the\b
     | \bin\s+total\b | \ball\s+told\b | \bsince\s+the\s+(?:start|beginning|outbreak)\b
-    | \bago\b | \bhonou?r(?:s|ed|ing)?\b | \bcommemorat | \bmemorial\b | \banniversary\b | \bremember
+    | \bago\b | \bhonou?r(?:s|ed|ing)?\b | \bcommemorat | \bmemorial\b | \banniversary\b
+    | \b(?:\w+|\d+)\s+(?:days|weeks|months|years|decades)\s+later\b
     """,
     _I | re.VERBOSE,
 )
 # Only when it comes before the figure: the figure then belongs to the earlier event.
 EARLIER_EVENT = re.compile(
-    r"""\b(?:a|one|two|three|four|five|six|several|\d+)\s+(?:days?|weeks?|months?|years?|decades?)\s+
+    r"""(?<!\bfor\s)\b(?:a|one|two|three|four|five|six|several|\d+)\s+(?:days?|weeks?|months?|years?|decades?)\s+
           (?:after|before)\b
       | \bthe\s+day\s+(?:after|before)\b | \b(?:days|weeks|months|years)\s+after\b
       | \blast\s+(?:week|month|year)\b | \bearlier\s+this\s+(?:week|month|year)\b""",
@@ -172,9 +176,14 @@ _PASSIVE_KILLED = (
 SINGLE_KILLED = re.compile(
     rf"""\b(?:was|has\s+been|had\s+been|is|being|got)\s+(?:\w+ly\s+)?{_PASSIVE_KILLED}
     | \bwho\s+(?:has\s+|had\s+)?(?:died|was\s+killed|was\s+murdered)
-    | \b(?:kill(?:ed|s|ing)?|murder(?:ed|s|ing)?|strangl(?:ed|es|ing)|shot\s+dead|stabbed\s+to\s+death)\s+
+    | \b(?:kill(?:ed|s|ing)?|murder(?:ed|s|ing)?|strangl(?:ed|es|ing)|(?:shot|shooting|shoots)\s+dead|
+         stabbed\s+to\s+death)\s+
          (?:(?:a|an|the|his|her|their|one)\s+)?(?:[\w'’.-]+\s+){{0,4}}?{PERSON}\b
     | \bkill(?:ed|ing)\s+(?:him|her)\b
+    | \b(?:beat|beating|beaten|stabbing|stabbed|burning|burned|crushed|crushing|hacking|hacked|kicking|
+         kicked)\s+
+         (?:(?:his|her|a|an|the)\s+)?(?:[\w'’-]+\s+){{0,3}}?{PERSON}\s+to\s+death
+    | \b(?:was|has\s+been|had\s+been|is)\s+(?:\w+ly\s+)?\w+ed\s+to\s+death
     | \b(?:fatal|deadly)\s+(?:[\w-]+\s+){{0,2}}?(?:stabbing|shooting|attack|crash|collision|assault|accident|
          mauling|beating)\s+of\b
     | \b(?:body|remains)\s+(?:of|believed|thought|were\s+found|was\s+found|found)\b
@@ -183,7 +192,8 @@ SINGLE_KILLED = re.compile(
     | \bsuccumbed\s+to\s+(?:his|her)\s+(?:injuries|wounds)
     | \bkilling\s+of\s+(?:a|an|the|his|her)?\s*(?:[\w'’-]+\s+){{0,3}}?{PERSON}\b
     | (?:'s|’s)\s+death\b | \bdeath\s+of\s+(?:a|an|his|her)\s
-    | \b(?:dies|died)\s+(?:after|from|in|of|when|following|while|on|at\s+the\s+scene)\b
+    | (?<!have\s)(?<!had\s)(?<!who\s)\b(?:dies|died)\s+(?:after|from|in|of|when|following|while|on|
+         at\s+the\s+scene)\b
     """,
     _I | re.VERBOSE,
 )
@@ -194,8 +204,14 @@ TITLE_SINGLE_KILLED = re.compile(
 )
 PLURAL_SUBJECT = re.compile(r"(?:[^s]s|people|men|women|children)\Z", _I)
 OBITUARY = re.compile(
-    r"\b(?:die[sd]|death|passed\s+away)\b[^.]{0,40}?\b(?:aged|at\s+(?:the\s+)?age\s+(?:of\s+)?|at)\s+\d{2,3}\b"
-    r"|\btributes?\b[^.]{0,60}\bdeath\s+of\b",
+    r"\b(?:die[sd]|death|dead|passed\s+away)\b[^.]{0,40}?\b(?:aged|at\s+(?:the\s+)?age\s+(?:of\s+)?|at)\s+\d{2,3}\b"
+    r"|\btributes?\b[^.]{0,60}\bdeath\s+of\b|\bpassed\s+away\b|\blost\s+(?:his|her)\s+(?:\w+\s+)?battle\b",
+    _I,
+)
+NATURAL_DEATH = re.compile(
+    r"\b(?:die[sd]|death|dying)\s+(?:\w+\s+){0,2}?(?:from|of|after)\s+(?:a\s+|an\s+)?(?:\w+\s+)?(?:cancer|melanoma|"
+    r"leuka?emia|tumou?r|stroke|heart\s+attack|cardiac\s+arrest|illness|natural\s+causes|dementia|alzheimer|"
+    r"parkinson|pneumonia|old\s+age|long\s+illness|short\s+illness)",
     _I,
 )
 SINGLE_WOUNDED = re.compile(
@@ -204,6 +220,8 @@ SINGLE_WOUNDED = re.compile(
     | \b(?:injur(?:ed|ing|es)|wound(?:ed|ing|s)|hurt(?:ing)?)\s+(?:a|an|the|one|his|her)\s+
          (?:[\w'’-]+\s+){{0,3}}?{PERSON}\b
     | \bleft\s+(?:him|her)\s+(?:\w+\s+)?(?:injured|wounded|hurt)
+    | \b(?:suffer(?:ed|s|ing)?|sustain(?:ed|s|ing)?)\s+(?:[\w-]+\s+)?(?:serious|severe|critical|
+         life-threatening|life-changing|horrific|multiple|terrible|significant|major)\s+(?:[\w-]+\s+)?(?:injuries|wounds|burns)
     | \bfighting\s+for\s+(?:his|her)\s+life
     """,
     _I | re.VERBOSE,
@@ -240,6 +258,38 @@ SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"'’”]?\s+(?=[A-Z0-9\"'‘“])|\n+
 
 # ", including women and children," between a count and its verb does not change what is counted.
 INSERTED_SUBSET = re.compile(
-    r"^(\s+[\w'’-]+(?:\s+[\w'’-]+){0,2}),\s+(?:including|among\s+them|mostly|many\s+of\s+them)[^,.;]{0,80},", _I
+    r"^(\s+[\w'’-]+(?:\s+[\w'’-]+){0,2}),\s+(?:including|among\s+them|mostly|many\s+of\s+them)[^,.;]{0,80},",
+    _I,
 )
 SENTENCED = re.compile(r"\b(?:sentenc|condemn)\w*\s+\Z", _I)
+
+# A war of the past named in the sentence makes its figures history, not news. Case-sensitive.
+HISTORIC_WAR = re.compile(
+    r"\b(?:World\s+War|Yom\s+Kippur\s+War|Vietnam\s+War|Korean\s+War|Gulf\s+War|Six-Day\s+War|Cold\s+War|"
+    r"Falklands\s+War|Iran-Iraq\s+War|Holocaust|Second\s+World\s+War|First\s+World\s+War|Great\s+War)\b"
+)
+# "whose mother, father and four siblings were killed": bare singular relatives listed before a count.
+_DET_SINGLE = r"(?:(?:a|an|the|his|her|their|one)\s+)?"
+LISTED_SINGULARS = re.compile(
+    rf"((?:{_DET_SINGLE}\b{PERSON},\s+)*{_DET_SINGLE}\b{PERSON})\s*,?\s+and\s+{_DET_SINGLE}\Z", _I
+)
+PERSON_RE = re.compile(rf"\b{PERSON}\b", _I)
+
+# "Two men, 25 and 30, were killed": ages between a count and its verb are skipped.
+INSERTED_AGES = re.compile(
+    r"^(\s+[\w'’-]+(?:\s+[\w'’-]+){0,2}),\s+(?:aged\s+)?\d{1,3}(?:\s+and\s+\d{1,3})?,", _I
+)
+
+ANIMAL = re.compile(
+    r"\b(?:dog|dogs|cat|cats|pet|pets|horse|horses|alligator|crocodile|shark|whale|dolphin|bear|tiger|lion|"
+    r"elephant|animal|animals|bird|birds|cow|cows|sheep|goat|swan|puppy|kitten|pooch|gorilla|monkey|giraffe|"
+    r"zebra|fox|wolf|deer|rhino|panda|orca|seal|penguin|livestock|cattle)\b",
+    _I,
+)
+
+WORD = re.compile(r"[A-Za-z][\w'’-]*")
+ENDS_NOUN_PHRASE = frozenset(
+    """and or but in on at after before as while when since during from to for by with that which who were
+    was have has had are is been killed dead died wounded injured hurt missing displaced said says
+    including""".split()
+)

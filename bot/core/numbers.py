@@ -106,7 +106,9 @@ _AGE_BEFORE = re.compile(r"[\w)'’],\s$|\(\s?$")
 _AGE_AFTER = re.compile(r"^\s?(?:,|\)|$|\s(?:and|who|was|is|has|had|were|are|from|of|in|died|dies|\d)\b|\.)")
 _FROM_BEFORE = re.compile(r"\bfrom\s+\Z")
 _YEAR = re.compile(r"^(?:1[89]\d\d|20\d\d)$")
-_PEOPLE_AFTER = re.compile(r"^\s+(?:people|persons|civilians|soldiers|children|migrants|refugees|dead|killed)\b")
+_PEOPLE_AFTER = re.compile(
+    r"^\s+(?:people|persons|civilians|soldiers|children|migrants|refugees|dead|killed)\b"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +159,7 @@ def _core_value(core: str) -> tuple[int, bool] | None:
         if head == "half a":
             return 6, False
         n = _word_value(head) if not head.isdigit() else int(head)
-        return (None if n is None else (n * 12, False))  # type: ignore[return-value]
+        return None if n is None else (n * 12, False)
     m = re.fullmatch(r"(\d[\d,]*(?:\.\d+)?)\s?(hundred|thousand|million|billion|m|mn|bn|k)?", text)
     if m:
         digits = m.group(1).replace(",", "")
@@ -209,8 +211,10 @@ def find_quantities(text: str) -> list[Quantity]:
         core = m.group("num")
         end = m.end()
         rng = m.group("range") or ""
-        if rng and (_FROM_BEFORE.search(text[max(0, m.start() - 8) : m.start()]) or (rng.lstrip().startswith("and")
-                                                                and "between" not in m.group(0).lower())):
+        if rng and (
+            _FROM_BEFORE.search(text[max(0, m.start() - 8) : m.start()])
+            or (rng.lstrip().startswith("and") and "between" not in m.group(0).lower())
+        ):
             # "rose from 9 to 12" is two figures, not a range; "10 and 5" is a list
             end = pos = m.end("num")
         if not _is_count(text, m.start("num"), end, core):
