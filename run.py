@@ -24,7 +24,7 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -98,14 +98,14 @@ async def runtime(
     from bot.core.clustering import ClusterPolicy
     from bot.core.matching import Matcher
     from bot.engine import Engine, EngineRules
-    from bot.geo import build_gazetteer
+    from bot.geo import load_gazetteer
     from bot.scheduler import Poller
 
     store = await Store.open(database_url)
     try:
         await store.sync_feeds(feeds)
         watchlists = settings.watchlists
-        rules = EngineRules(watchlists=watchlists, matcher=Matcher(watchlists, build_gazetteer()))
+        rules = EngineRules(watchlists=watchlists, matcher=Matcher(watchlists, load_gazetteer()))
         async with Fetcher() as fetcher:
             engine = Engine(
                 store=store,
@@ -141,7 +141,8 @@ async def cmd_demo(
 ) -> int:
     from bot.adapters.feed_server import FeedServer
     from bot.adapters.terminal_sink import TerminalSink
-    from bot.demo import describe_feeds, publish_corpus, publish_samples
+    from bot.corpus import CorpusStats
+    from bot.demo import Replay, describe_feeds, load_corpus, load_samples
     from bot.scheduler import Poller
 
     tmp = None
@@ -150,37 +151,47 @@ async def cmd_demo(
         tmp = tempfile.mkdtemp(prefix="sitrep-demo-")
         database_url = f"sqlite+aiosqlite:///{tmp}/demo.db"
     try:
+        if args.corpus:
+            print(f"Reading {args.corpus} …", file=out, flush=True)
+            stats = CorpusStats()
+            sources = load_corpus(
+                Path(args.corpus), since=args.since, until=args.until, per_feed=args.per_feed, stats=stats
+            )
+            if stats.malformed:
+                print(f"({stats.malformed} malformed corpus lines skipped)", file=out)
+        else:
+            sources = load_samples(SAMPLES_DIR, now=utcnow())
+        if not any(f.items for f in sources):
+            print("Nothing to replay: no items in that window.", file=out)
+            return 1
         async with FeedServer() as server:
-            if args.corpus:
-                print(f"Reading {args.corpus} …", file=out, flush=True)
-                feeds, stats = publish_corpus(
-                    server, Path(args.corpus), since=args.since, until=args.until, per_feed=args.per_feed
-                )
-                if stats.malformed:
-                    print(f"({stats.malformed} malformed corpus lines skipped)", file=out)
-            else:
-                feeds = publish_samples(server, SAMPLES_DIR)
-            if not feeds:
-                print("Nothing to replay: no feeds in that window.", file=out)
-                return 1
+            replay = Replay(server, sources)
             print(
                 f"Sitrep demo — no Slack tokens, so alerts are rendered here.\n"
-                f"Replaying {len(feeds)} feeds ({describe_feeds(feeds)[:300]}) from {server.url('/')}\n"
+                f"Replaying {len(sources)} feeds ({describe_feeds(replay.specs)[:300]}) from {server.url('/')}\n"
                 f"Watchlists: {', '.join(w.name for w in settings.watchlists)}\n",
                 file=out,
                 flush=True,
             )
-            sink = TerminalSink(out)
-            async with runtime(settings, sink=sink, feeds=feeds, database_url=database_url) as rt:
+            async with runtime(
+                settings, sink=TerminalSink(out), feeds=replay.specs, database_url=database_url
+            ) as rt:
                 poller = rt.poller
                 assert isinstance(poller, Poller)
-                if args.once:
-                    results = await poller.poll_all()
+                results = []
+                for moment in replay.clock(timedelta(hours=args.step_hours)):
+                    replay.reveal(moment)
+                    results += await poller.poll_all()
                     await poller.drain()
-                    _print_summary(results, out)
+                    if not args.once:
+                        await asyncio.sleep(args.pause)  # pace the replay for a human watching
+                _print_summary(results, out)
+                if args.once:
                     return 0
                 await poller.start()
-                print("Polling; press Ctrl+C to stop.", file=out, flush=True)
+                print(
+                    "Replay done; still polling the demo feeds. Press Ctrl+C to stop.", file=out, flush=True
+                )
                 await _wait_for_stop()
                 poller.shutdown()
                 return 0
@@ -194,8 +205,13 @@ def _print_summary(results: Sequence[object], out: TextIO) -> None:
 
     polls = [r for r in results if isinstance(r, PollResult)]
     items = sum(r.new_items for r in polls)
+    alerts = sum(r.alerts for r in polls)
     errors = [r for r in polls if r.error]
-    print(f"\nOne pass: {len(polls)} feeds, {items} new items, {len(errors)} feed errors.", file=out)
+    feeds = len({r.feed_id for r in polls})
+    print(
+        f"\nReplay: {feeds} feeds, {items} items, {alerts} Slack messages, {len(errors)} feed errors.",
+        file=out,
+    )
     for r in errors:
         print(f"  {r.describe()}", file=out)
 
@@ -329,7 +345,7 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_backtest(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     from bot.backtest import run_backtest
 
-    from bot.geo import build_gazetteer
+    from bot.geo import load_gazetteer
 
     path = Path(args.corpus)
     if not path.exists():
@@ -342,7 +358,7 @@ def cmd_backtest(settings: Settings, args: argparse.Namespace, out: TextIO) -> i
     run_backtest(
         path,
         settings.watchlists,
-        build_gazetteer(),
+        load_gazetteer(),
         watchlist_name=args.watchlist,
         since=args.since,
         until=args.until,
@@ -356,13 +372,13 @@ def cmd_backtest(settings: Settings, args: argparse.Namespace, out: TextIO) -> i
 def cmd_watch(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     from bot.watch_report import describe_expansion
 
-    from bot.geo import build_gazetteer
+    from bot.geo import load_gazetteer
 
     wl = {w.name: w for w in settings.watchlists}
     if args.action == "show":
         if args.name not in wl:
             raise CommandError(f"no watchlist {args.name!r} (have: {', '.join(sorted(wl))})")
-        print(describe_expansion(build_gazetteer(), wl[args.name]), file=out)
+        print(describe_expansion(load_gazetteer(), wl[args.name]), file=out)
     elif args.action == "list":
         for w in wl.values():
             regions = ", ".join(r.name for r in w.regions)
@@ -400,6 +416,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument(
         "--per-feed", type=int, default=300, help="newest items served per corpus feed (default 300)"
     )
+    d.add_argument("--step-hours", type=float, default=3.0, help="replay clock step in hours (default 3)")
+    d.add_argument("--pause", type=float, default=0.5, help="seconds between replay steps without --once")
     pl = sub.add_parser("poll", help="poll the configured feeds")
     pl.add_argument("--once", action="store_true", required=True, help="one poll of every feed, then exit")
     sub.add_parser("check", help="validate configuration and environment, then exit")

@@ -7,6 +7,7 @@ return value with a human-readable reason, logged here and kept on the feed's st
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -83,6 +84,7 @@ class Engine:
         self._policy = cluster_policy
         self._backoff = tuple(retry_backoff)
         self._max_attempts = max_attempts
+        self._triage_lock = asyncio.Lock()
 
     async def poll(self, feed: FeedState) -> PollResult:
         """Fetch, parse, triage and record one feed. Never raises for feed or network trouble."""
@@ -91,7 +93,7 @@ class Engine:
         try:
             fetched = await self._fetcher.fetch(fid, feed.spec.url, feed.validators)
             if isinstance(fetched, NotModified):
-                await self._store.record_poll(fid, now=now)
+                await self._store.record_poll(fid, now=now, validators=fetched.validators)
                 return PollResult(fid, "not modified")
             validators = fetched.validators
             if fetched.unchanged:
@@ -102,23 +104,29 @@ class Engine:
             )
             for reason in parsed.skipped:
                 log.warning("feed %s: skipped an entry: %s", fid, reason)
-            fresh_ids = await self._store.unseen(fid, [i.id for i in parsed.items])
-            fresh = [i for i in parsed.items if i.id in fresh_ids]
-            if not fresh:
-                await self._store.record_poll(fid, now=now, validators=validators)
-                return PollResult(fid, "nothing new", items=len(parsed.items))
-            names = {f.spec.id: f.spec.name for f in await self._store.feeds()}
-            plan = triage(
-                fresh,
-                watchlists=self.rules.watchlists,
-                matcher=self.rules.matcher,
-                extract=extract_casualties,
-                open_incidents=await self._store.open_incidents(now - self._policy.window * 2),
-                source_names=names,
-                now=now,
-                policy=self._policy,
-            )
-            await self._store.record_poll(fid, now=now, validators=validators, plan=plan)
+            # Feeds are fetched concurrently, but triage reads the open incidents and writes new
+            # ones: run it one feed at a time, or two outlets' reports of one strike polled at
+            # the same moment would each start an incident.
+            async with self._triage_lock:
+                fresh_ids = await self._store.unseen(fid, [i.id for i in parsed.items])
+                fresh = [i for i in parsed.items if i.id in fresh_ids]
+                if not fresh:
+                    await self._store.record_poll(fid, now=now, validators=validators)
+                    return PollResult(fid, "nothing new", items=len(parsed.items))
+                names = {f.spec.id: f.spec.name for f in await self._store.feeds()}
+                plan = triage(
+                    fresh,
+                    watchlists=self.rules.watchlists,
+                    matcher=self.rules.matcher,
+                    extract=extract_casualties,
+                    open_incidents=await self._store.open_incidents(
+                        min(i.published for i in fresh) - self._policy.window
+                    ),
+                    source_names=names,
+                    now=now,
+                    policy=self._policy,
+                )
+                await self._store.record_poll(fid, now=now, validators=validators, plan=plan)
             return PollResult(fid, "new", len(parsed.items), len(fresh), len(plan.outbox))
         except FeedError as e:
             log.warning("feed %s: %s", fid, e.reason)

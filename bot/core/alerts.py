@@ -220,7 +220,7 @@ def message_from_json(raw: str) -> SlackMessage:
 def _block_lines(block: dict[str, Any]) -> list[str]:
     kind = block.get("type")
     if kind == "header":
-        return [to_plain(str(block.get("text", {}).get("text", ""))).upper()]
+        return [to_plain(str(block.get("text", {}).get("text", "")))]
     if kind == "section":
         lines = []
         text = block.get("text")

@@ -1,0 +1,170 @@
+"""The engine in-process with real adapters: local feed server, fake Slack Web API, real store.
+
+Time is injected (a settable clock) so retry back-off is tested without sleeping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
+
+from bot.adapters.fetch import Fetcher
+from bot.adapters.slack_sink import SlackSink, make_web_client
+from bot.adapters.store import FeedSpec, Store
+from bot.core.matching import Matcher
+from bot.core.watchlists import Region, Watchlist
+from bot.engine import Engine, EngineRules
+from bot.geo import load_gazetteer
+from bot.core.gazetteer import Gazetteer
+from tests.e2e.feeds import IDLIB_FIRST, IDLIB_SECOND_OUTLET, IDLIB_TOLL_UPDATE, UNRELATED, rss
+from tests.fakes.feed_server import FakeFeedServer
+from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
+
+IDLIB = Watchlist(
+    name="idlib",
+    channels=("C0IDLIB0001",),
+    regions=(Region("Idlib"),),
+    keywords=("truce", "air raid", "strike", "killed"),
+)
+
+
+@dataclass
+class Clock:
+    now: datetime = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Gazetteer:
+    return load_gazetteer()
+
+
+@dataclass
+class Rig:
+    engine: Engine
+    store: Store
+    clock: Clock
+    feeds: FakeFeedServer
+    slack: FakeSlackApi
+
+    async def poll(self, feed_id: str = "wire"):  # type: ignore[no-untyped-def]
+        feed = await self.store.feed(feed_id)
+        assert feed is not None
+        return await self.engine.poll(feed)
+
+
+@pytest.fixture
+async def rig(
+    database_url: str, feed_server: FakeFeedServer, slack_api: FakeSlackApi, gazetteer: Gazetteer
+) -> AsyncIterator[Rig]:
+    store = await Store.open(database_url)
+    await store.sync_feeds(
+        [
+            FeedSpec("wire", feed_server.url("wire.xml"), "Levant Wire", 300),
+            FeedSpec("broken", feed_server.url("_/status/500"), "Broken Wire", 300),
+        ]
+    )
+    client = make_web_client(DEFAULT_TOKEN, slack_api.url, backoff=FixedValueRetryIntervalCalculator(0.01))
+    clock = Clock()
+    async with Fetcher() as fetcher:
+        engine = Engine(
+            store=store,
+            fetcher=fetcher,
+            sink=SlackSink(client),
+            rules=EngineRules((IDLIB,), Matcher((IDLIB,), gazetteer)),
+            clock=clock,
+        )
+        yield Rig(engine, store, clock, feed_server, slack_api)
+    await store.close()
+
+
+def use_watchlist(rig: Rig, watchlist: Watchlist, gazetteer: Gazetteer) -> None:
+    rig.engine.rules = EngineRules((watchlist,), Matcher((watchlist,), gazetteer))
+
+
+async def test_three_reports_make_one_alert_with_thread_reply_for_the_toll(rig: Rig) -> None:
+    rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST, UNRELATED))
+    first = await rig.poll()
+    assert (first.status, first.new_items, first.alerts) == ("new", 2, 1)
+    assert (await rig.engine.drain()).sent == 1
+    rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST, UNRELATED, IDLIB_SECOND_OUTLET, IDLIB_TOLL_UPDATE))
+    await rig.poll()
+    while (await rig.engine.drain()).sent:
+        pass
+    (alert, reply) = rig.slack.messages_in("C0IDLIB0001")
+    assert reply["thread_ts"] == alert["ts"]
+    assert "9 → 12" in reply["text"] or "12" in reply["text"]
+    assert "12 civilians killed" in alert["text"] and alert["edits"] >= 1
+    assert "2 sources" in str(alert["blocks"]) or "3 sources" in str(alert["blocks"])
+
+
+async def test_one_broken_feed_does_not_stop_the_others(rig: Rig) -> None:
+    rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST))
+    broken = await rig.poll("broken")
+    good = await rig.poll("wire")
+    assert broken.status == "error" and broken.error is not None and "HTTP 500" in broken.error
+    assert good.status == "new"
+    state = await rig.store.feed("broken")
+    assert state is not None and state.last_error is not None and "500" in state.last_error
+
+
+async def test_slack_outage_keeps_alert_queued_and_retries_with_backoff(rig: Rig) -> None:
+    rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST))
+    rig.slack.fail_next("chat.postMessage", 4, status=503)  # one attempt = 1 call + 3 SDK retries
+    await rig.poll()
+    result = await rig.engine.drain()
+    assert (result.sent, result.retrying) == (0, 1)
+    assert await rig.store.unseen("wire", ["lw-1001"]) == set()  # seen, because its alert is queued
+    assert (await rig.engine.drain()).sent == 0  # not due yet: back-off, not a hot loop
+    rig.clock.advance(6)
+    assert (await rig.engine.drain()).sent == 1
+    assert len(rig.slack.messages_in("C0IDLIB0001")) == 1
+
+
+async def test_permanent_slack_error_marks_alert_failed_with_reason(
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    rig.slack.channels = {"C0SOMEWHERE"}
+    rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST))
+    await rig.poll()
+    result = await rig.engine.drain()
+    assert result.failed == 1
+    assert "channel C0IDLIB0001 not found" in caplog.text
+    assert await rig.store.outbox_counts() == {"failed": 1}
+
+
+async def test_muted_watchlist_posts_nothing(rig: Rig, gazetteer: Gazetteer) -> None:
+    use_watchlist(rig, replace(IDLIB, muted=True), gazetteer)
+    rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST))
+    result = await rig.poll()
+    assert result.alerts == 0
+    assert (await rig.store.incidents())[0].alerted is False
+
+
+async def test_threshold_holds_the_alert_until_the_toll_reaches_it(rig: Rig, gazetteer: Gazetteer) -> None:
+    use_watchlist(rig, replace(IDLIB, min_killed=10), gazetteer)
+    rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST))
+    assert (await rig.poll()).alerts == 0
+    rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST, IDLIB_TOLL_UPDATE))
+    assert (await rig.poll()).alerts == 1
+    await rig.engine.drain()
+    (alert,) = rig.slack.messages_in("C0IDLIB0001")
+    assert alert["thread_ts"] is None and "12 civilians killed" in alert["text"]
+
+
+async def test_same_body_is_not_parsed_twice_and_304_is_not_an_error(rig: Rig) -> None:
+    rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST))
+    assert (await rig.poll()).status == "new"
+    assert (await rig.poll()).status == "not modified"
+    rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST), etag=False)
+    assert (await rig.poll()).status in ("unchanged", "nothing new")
+    assert (await rig.poll()).status == "unchanged"

@@ -1,0 +1,124 @@
+"""HTTP mode: really signed requests to the bolt app over real HTTP; forged or stale ones get 401."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+import run
+from bot.adapters.slack_sink import SlackSink, make_web_client
+from bot.engine import Engine
+from bot.slack_app import build_app, http_application
+from config.settings import load_settings
+from handlers.context import Services
+from tests.e2e.feeds import config_toml
+from tests.fakes.feed_server import FakeFeedServer
+from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
+from tests.fakes.slack_signing import sign
+
+SECRET = "test-signing-secret-0123456789"
+
+
+@pytest.fixture
+async def http_bot(
+    tmp_path: Path, feed_server: FakeFeedServer, slack_api: FakeSlackApi, database_url: str
+) -> AsyncIterator[TestServer]:
+    config = tmp_path / "sitrep.toml"
+    config.write_text(config_toml(feed_server.url("feed.xml")), encoding="utf-8")
+    settings = load_settings(str(config), {"SLACK_BOT_TOKEN": DEFAULT_TOKEN, "SLACK_SIGNING_SECRET": SECRET})
+    client = make_web_client(DEFAULT_TOKEN, slack_api.url)
+    async with run.runtime(
+        settings, sink=SlackSink(client), feeds=run.feed_specs(settings), database_url=database_url
+    ) as rt:
+        assert isinstance(rt.engine, Engine)
+        app = build_app(
+            client=client,
+            signing_secret=SECRET,
+            services=Services(store=rt.store, engine=rt.engine),
+            verify_requests=True,
+        )
+
+        async def health() -> dict[str, object]:
+            return {"ok": True}
+
+        server = TestServer(http_application(app, health))
+        await server.start_server()
+        yield server
+        await server.close()
+
+
+def slash(command: str, text: str, response_url: str) -> bytes:
+    return urlencode(
+        {
+            "command": command,
+            "text": text,
+            "user_id": "U0DESK1",
+            "user_name": "desk",
+            "team_id": "T0FAKE",
+            "channel_id": "C0IDLIB0001",
+            "response_url": response_url,
+            "trigger_id": "1.2.3",
+        }
+    ).encode()
+
+
+async def post(server: TestServer, body: bytes, headers: dict[str, str]) -> aiohttp.ClientResponse:
+    async with aiohttp.ClientSession() as session:
+        resp = await session.post(
+            server.make_url("/slack/events"),
+            data=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded", **headers},
+        )
+        await resp.read()
+        return resp
+
+
+async def test_signed_help_command_replies_ephemerally(http_bot: TestServer, slack_api: FakeSlackApi) -> None:
+    body = slash("/sitrep", "help", slack_api.response_url("r1"))
+    resp = await post(http_bot, body, sign(SECRET, body, int(time.time())))
+    assert resp.status == 200
+    (reply,) = slack_api.responses["r1"]
+    assert reply["response_type"] == "ephemeral" and "/sitrep status" in reply["text"]
+
+
+async def test_status_lists_feeds(http_bot: TestServer, slack_api: FakeSlackApi) -> None:
+    body = slash("/sitrep", "status", slack_api.response_url("r2"))
+    resp = await post(http_bot, body, sign(SECRET, body, int(time.time())))
+    assert resp.status == 200
+    (reply,) = slack_api.responses["r2"]
+    assert "Levant Wire" in reply["text"] and "not polled yet" in reply["text"]
+
+
+async def test_unknown_subcommand_names_it_and_shows_usage(http_bot: TestServer, slack_api: FakeSlackApi) -> None:
+    body = slash("/sitrep", "<!channel> frobnicate", slack_api.response_url("r3"))
+    resp = await post(http_bot, body, sign(SECRET, body, int(time.time())))
+    assert resp.status == 200
+    (reply,) = slack_api.responses["r3"]
+    assert "Unknown subcommand `&lt;!channel&gt;`" in reply["text"] and "/sitrep help" in reply["text"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param(lambda body: sign("wrong-secret", body, int(time.time())), id="forged"),
+        pytest.param(lambda body: sign(SECRET, body, int(time.time()) - 6 * 60), id="stale"),
+        pytest.param(lambda body: {}, id="unsigned"),
+    ],
+)
+async def test_bad_signatures_are_rejected(http_bot: TestServer, slack_api: FakeSlackApi, headers) -> None:  # type: ignore[no-untyped-def]
+    body = slash("/sitrep", "help", slack_api.response_url("r4"))
+    resp = await post(http_bot, body, headers(body))
+    assert resp.status == 401
+    assert "r4" not in slack_api.responses
+
+
+async def test_healthz(http_bot: TestServer) -> None:
+    async with aiohttp.ClientSession() as session, session.get(http_bot.make_url("/healthz")) as resp:
+        assert resp.status == 200
+        assert (await resp.json())["ok"] is True
