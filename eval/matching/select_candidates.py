@@ -106,6 +106,17 @@ POOLS: dict[str, tuple[Pool, ...]] = {
 }
 
 
+REGION_PATTERNS = {"idlib": _IDLIB, "gaza": _GAZA, "sudan": _SUDAN}
+
+
+def _later_mentions(text: str, shown: int, regex: re.Pattern[str], width: int = 110) -> list[str]:
+    """Context of region mentions past the shown prefix: a labeller must see what the matcher sees."""
+    return [
+        " ".join(text[max(0, m.start() - width) : m.end() + width].split())
+        for m in regex.finditer(text, shown)
+    ][:4]
+
+
 def select(corpus_path: Path, watchlist: str, seed: int = SEED) -> list[Candidate]:
     """The candidates of one watchlist, ordered by date then link. An item joins its first pool only."""
     pools = POOLS[watchlist]
@@ -151,6 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.show:
         for n, c in enumerate(window, args.start):
             print(f"[{n}] {c.date} {c.pool} {c.link}\n  T: {c.title}\n  D: {c.description[: args.chars]}")
+            for snippet in _later_mentions(c.description, args.chars, REGION_PATTERNS[args.watchlist]):
+                print(f"  +: ...{snippet}...")
     elif args.links:
         for c in window:
             print(c.link)
