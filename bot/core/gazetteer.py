@@ -9,7 +9,9 @@ are safe to match. Loose spellings are what cause false alerts, so names are fil
 * alternate names of 4 letters or fewer, codes ("IDL") and anything shorter than 3 letters go;
 * common English words and a deny list of known-dangerous names ("Duma", "Red Sea") go;
 * an alternate name that another place in another country also goes by, when that place is
-  bigger, goes (a town's old alias must not catch a city elsewhere).
+  bigger, goes (a town's old alias must not catch a city elsewhere);
+* towns under 100,000 people keep only alternate spellings close to their own name, and their
+  own name only when it has 5+ letters.
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from rapidfuzz import fuzz
+
 from bot.core.normalize import normalize
+from bot.core.watchlists import Watchlist
 
 
 class PlaceKind(StrEnum):
@@ -109,6 +114,10 @@ class NamePolicy:
     min_alternate_letters: int = 5
     short_primary_population: int = 100_000
     """A city's own name of 4 letters or fewer ("Nawa", "Kas") only counts for a city this big."""
+    foreign_alternates_population: int = 100_000
+    """Below this size a city keeps only alternate Latin spellings close to its own name: small
+    towns' historical or foreign-language names ("Dimitrov", "Epiphania") mostly catch people."""
+    min_alternate_similarity: float = 60.0
 
     def plausible(self, raw: str, *, primary: bool) -> bool:
         """Cheap checks on the raw spelling, before normalising it."""
@@ -183,7 +192,17 @@ class Gazetteer:
         by_name: dict[str, list[str]] = defaultdict(list)
         for r in recs:
             kept: dict[str, str] = {}
+            own = [n for n, (_, prim) in accepted[r.key].items() if prim and n.isascii()]
+            small = r.kind is PlaceKind.CITY and r.population < policy.foreign_alternates_population
             for norm, (raw, is_primary) in accepted[r.key].items():
+                if (
+                    small
+                    and not is_primary
+                    and norm.isascii()
+                    and own
+                    and max(fuzz.ratio(norm, o) for o in own) < policy.min_alternate_similarity
+                ):
+                    continue
                 if r.kind is PlaceKind.CITY and any(
                     k != r.key
                     and country != r.country
@@ -259,3 +278,33 @@ class Gazetteer:
             own.extend(self.places[k].names)
         inside = tuple(p for p in self.descendants(place.key) if p.key not in twin_keys)
         return RegionExpansion(region_name, place, tuple(dict.fromkeys(own)), inside)
+
+
+def describe_expansion(gazetteer: Gazetteer, watchlist: Watchlist) -> str:
+    """What a watchlist really watches, for ``run.py watch show NAME``: every region with the
+    place it resolved to, its own spellings and the places inside with theirs."""
+    lines = [
+        f"watchlist {watchlist.name} (rule: {watchlist.rule.value}{', muted' if watchlist.muted else ''})"
+    ]
+    for region in watchlist.regions:
+        exp = gazetteer.expand(region.name, region.aliases)
+        if exp.resolved is None:
+            lines.append(f"  region {region.name}: not in the gazetteer; matches its own spellings only")
+        else:
+            where = exp.resolved.country or ""
+            country = gazetteer.places.get(where)
+            inside = f", in {country.name}" if country is not None and country.key != exp.resolved.key else ""
+            place = exp.resolved
+            lines.append(f"  region {region.name}: {place.name} ({place.kind.value} {place.key}{inside})")
+        lines.append(f"    names ({len(exp.names)}): {', '.join(exp.names)}")
+        lines.append(f"    places inside ({len(exp.places)}, {exp.place_names} spellings):")
+        for place in exp.places:
+            if place.names:
+                others = [n for n in place.names if n != place.name]
+                extra = f" ({', '.join(others)})" if others else ""
+                lines.append(f"      {place.name}{extra}")
+    if watchlist.keywords:
+        lines.append(f"  keywords: {', '.join(watchlist.keywords)}")
+    if watchlist.exclude:
+        lines.append(f"  exclude: {', '.join(watchlist.exclude)}")
+    return "\n".join(lines)

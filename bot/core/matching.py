@@ -149,8 +149,8 @@ class Matcher:
         watchlists: Sequence[Watchlist],
         gazetteer: Gazetteer,
         *,
-        fuzzy_threshold: float = 88.0,
-        fuzzy_min_length: int = 5,
+        fuzzy_threshold: float = 90.0,
+        fuzzy_min_length: int = 7,
     ) -> None:
         self._watchlists = tuple(watchlists)
         self._common = gazetteer.common_words
@@ -159,9 +159,16 @@ class Matcher:
         names: dict[tuple[str, ...], dict[tuple[int, str], _Term]] = defaultdict(dict)
         terms: dict[tuple[str, ...], dict[tuple[int, HitKind, str], _Term]] = defaultdict(dict)
         fuzzy: dict[str, dict[tuple[int, str], _Term]] = defaultdict(dict)
+        context: dict[tuple[str, ...], set[int]] = defaultdict(set)
         for wi, wl in enumerate(self._watchlists):
             for region in wl.regions:
                 expansion = gazetteer.expand(region.name, region.aliases)
+                country = (
+                    gazetteer.places.get(expansion.resolved.country or "") if expansion.resolved else None
+                )
+                for spelling in (*expansion.names, *(country.names if country else ())):
+                    if words(spelling):
+                        context[words(spelling)].add(wi)
                 spellings: list[tuple[str, str | None]] = [(n, None) for n in expansion.names]
                 for place in expansion.places:
                     spellings.extend((n, place.name) for n in place.names)
@@ -173,8 +180,15 @@ class Matcher:
                     names[seq].setdefault(
                         (wi, region.name), _Term(wi, HitKind.REGION, region.name, place_name)
                     )
-                    if seq[0].isascii() and len("".join(seq)) >= fuzzy_min_length:
-                        fuzzy[skeleton(seq)].setdefault(
+                # Fuzzy targets are the curated main names only: geonames alternates are too loose.
+                targets: list[tuple[str, str | None]] = [(region.name, None)]
+                targets.extend((a, None) for a in region.aliases)
+                targets.extend((p.name, p.name) for p in expansion.places)
+                for spelling, place_name in targets:
+                    seq = words(spelling)
+                    key = skeleton(seq)
+                    if seq and key.isascii() and len(key.replace(" ", "")) >= fuzzy_min_length:
+                        fuzzy[key].setdefault(
                             (wi, region.name), _Term(wi, HitKind.REGION, region.name, place_name)
                         )
             for kind, items in ((HitKind.KEYWORD, wl.keywords), (HitKind.EXCLUDE, wl.exclude)):
@@ -189,6 +203,10 @@ class Matcher:
         self._names = self._index(names)
         self._terms = self._index(terms)
         self._fuzzy_exact = {k: tuple(v.values()) for k, v in fuzzy.items()}
+        ctx: dict[str, list[tuple[tuple[str, ...], frozenset[int]]]] = defaultdict(list)
+        for seq, ids in context.items():
+            ctx[seq[0]].append((seq, frozenset(ids)))
+        self._context = dict(ctx)
         by_bucket: dict[tuple[str, int], list[str]] = defaultdict(list)
         for key in self._fuzzy_exact:
             by_bucket[(key[0], key.count(" ") + 1)].append(key)
@@ -215,7 +233,12 @@ class Matcher:
         hits: dict[int, list[Hit]] = defaultdict(list)
         covered = self._exact(text, tokens, hits)
         if self._fuzzy_exact:
-            self._fuzzy(text, tokens, covered, hits)
+            # A fuzzy spelling only counts in a text that already names the region or its country:
+            # on its own, "Darroch" or "Kaminsky" is far likelier a person than a town.
+            corroborated = self._mentioned(text, tokens) | {
+                wi for wi, found in hits.items() if any(h.kind is HitKind.REGION for h in found)
+            }
+            self._fuzzy(text, tokens, covered, hits, corroborated)
         return self._decide(hits)
 
     def _exact(self, text: str, tokens: list[Token], hits: dict[int, list[Hit]]) -> set[int]:
@@ -265,14 +288,30 @@ class Matcher:
                     return tuple(e for e in found if len(e[0]) == 1)
         return None
 
-    def _fuzzy(self, text: str, tokens: list[Token], covered: set[int], hits: dict[int, list[Hit]]) -> None:
+    def _mentioned(self, text: str, tokens: list[Token]) -> set[int]:
+        """Watchlists whose region or its country is named (exactly, capitalised) in the text."""
+        norms = [t.norm for t in tokens]
+        out: set[int] = set()
+        for i, word in enumerate(norms):
+            for seq, ids in self._context.get(word, ()):
+                if tuple(norms[i : i + len(seq)]) == seq and not text[tokens[i].start].islower():
+                    out |= ids
+        return out
+
+    def _fuzzy(
+        self,
+        text: str,
+        tokens: list[Token],
+        covered: set[int],
+        hits: dict[int, list[Hit]],
+        corroborated: set[int],
+    ) -> None:
         norms = [t.norm for t in tokens]
         i = 0
         while i < len(tokens):
             word = norms[i]
             if (
                 i in covered
-                or len(word) < self._fuzzy_min
                 or not word.isascii()
                 or not text[tokens[i].start].isupper()
                 or word in self._common
@@ -282,15 +321,19 @@ class Matcher:
                 continue
             matched = 0
             for n in (3, 2, 1):
-                if i + n > len(tokens) or any(j in covered for j in range(i, i + n)):
+                window = norms[i : i + n]
+                if len(window) < n or any(j in covered for j in range(i, i + n)):
                     continue
-                found = self._fuzzy_lookup(norms[i : i + n])
+                if sum(len(w) for w in window) < self._fuzzy_min:
+                    continue
+                found = self._fuzzy_lookup(window)
                 if found is not None:
                     start, end = tokens[i].start, tokens[i + n - 1].end
                     for t in found:
-                        hits[t.watchlist].append(
-                            Hit(t.kind, t.term, text[start:end], start, end, True, t.place)
-                        )
+                        if t.watchlist in corroborated:
+                            hits[t.watchlist].append(
+                                Hit(t.kind, t.term, text[start:end], start, end, True, t.place)
+                            )
                     matched = n
                     break
             i += max(matched, 1)
@@ -304,7 +347,10 @@ class Matcher:
         if not bucket:
             return None
         best = process.extractOne(key, bucket, scorer=fuzz.ratio, score_cutoff=self._fuzzy_threshold)
-        if best is None:
+        if best is None or abs(len(best[0]) - len(key)) > 2:
+            return None
+        # Every word must be a variant of its counterpart ("Khan issues" is not "Khan Younis").
+        if any(fuzz.ratio(a, b) < 85 for a, b in zip(key.split(), best[0].split(), strict=True)):
             return None
         return self._fuzzy_exact[best[0]]
 
