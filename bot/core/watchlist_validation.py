@@ -1,0 +1,197 @@
+"""Validate watchlists and build them from plain dicts (a TOML table, a DB row, a Slack form).
+
+Errors are values: a list of ``(field, message)`` pairs written for the admin who must fix them
+("keywords[2]: '!!' has no letters or digits, so it can never match"). Only
+``watchlist_from_dict`` raises, with every problem in one ``ConfigError``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from bot.core.gazetteer import Gazetteer
+from bot.core.normalize import normalize
+from bot.core.watchlists import Region, Rule, Watchlist
+from bot.errors import ConfigError
+
+FieldError = tuple[str, str]
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+_CHANNEL = re.compile(r"^[CGD][A-Z0-9]{8,}$")
+_THRESHOLDS = ("min_killed", "min_wounded", "min_displaced", "min_missing")
+_KNOWN = frozenset(
+    {
+        "name",
+        "channel",
+        "channels",
+        "regions",
+        "keywords",
+        "exclude",
+        "rule",
+        "muted",
+        "thresholds_any",
+        *_THRESHOLDS,
+    }
+)
+
+
+def validate_watchlist(watchlist: Watchlist, gazetteer: Gazetteer | None = None) -> list[FieldError]:
+    """Every problem with ``watchlist``; empty when it is usable.
+
+    With a gazetteer, a region the gazetteer does not know is reported too: it still matches its
+    own spelling, but the admin probably misspelt it.
+    """
+    errors: list[FieldError] = []
+    if not _NAME.match(watchlist.name):
+        errors.append(("name", f"{watchlist.name!r} must be 1-80 lower-case letters, digits, '-' or '_'"))
+    if not watchlist.channels:
+        errors.append(("channels", "needs at least one Slack channel ID (like C0123456789)"))
+    for i, ch in enumerate(watchlist.channels):
+        if not _CHANNEL.match(ch):
+            errors.append((f"channels[{i}]", f"{ch!r} is not a Slack channel ID (like C0123456789)"))
+    errors.extend(_term_errors("keywords", watchlist.keywords))
+    errors.extend(_term_errors("exclude", watchlist.exclude))
+    seen_regions: set[str] = set()
+    for i, region in enumerate(watchlist.regions):
+        field = f"regions[{i}]"
+        norm = normalize(region.name)
+        if not norm:
+            errors.append(
+                (f"{field}.name", f"{region.name!r} has no letters or digits, so it can never match")
+            )
+            continue
+        if norm in seen_regions:
+            errors.append((f"{field}.name", f"{region.name!r} is listed twice"))
+        seen_regions.add(norm)
+        errors.extend(_term_errors(f"{field}.aliases", region.aliases))
+        if gazetteer is not None and gazetteer.resolve(region.name) is None and not region.aliases:
+            errors.append(
+                (f"{field}.name", f"{region.name!r} is not a place the gazetteer knows; check the spelling")
+            )
+    overlap = {normalize(k) for k in watchlist.keywords} & {normalize(e) for e in watchlist.exclude}
+    for term in sorted(overlap):
+        errors.append(("exclude", f"{term!r} is both a keyword and an exclusion, so it could never alert"))
+    needs_region = watchlist.rule in (Rule.REGION_AND_KEYWORD, Rule.REGION)
+    needs_keyword = watchlist.rule in (Rule.REGION_AND_KEYWORD, Rule.KEYWORD)
+    if needs_region and not watchlist.regions:
+        errors.append(("regions", f"rule {watchlist.rule.value!r} needs at least one region"))
+    if needs_keyword and not watchlist.keywords:
+        errors.append(("keywords", f"rule {watchlist.rule.value!r} needs at least one keyword"))
+    if watchlist.rule is Rule.ANY and not (watchlist.regions or watchlist.keywords):
+        errors.append(("regions", "rule 'any' needs at least one region or keyword"))
+    for name in _THRESHOLDS:
+        value = getattr(watchlist, name)
+        if value is not None and value < 0:
+            errors.append((name, f"must be 0 or more, not {value}"))
+    return errors
+
+
+def _term_errors(field: str, terms: tuple[str, ...]) -> list[FieldError]:
+    errors: list[FieldError] = []
+    seen: set[str] = set()
+    for i, term in enumerate(terms):
+        norm = normalize(term)
+        if not norm:
+            errors.append((f"{field}[{i}]", f"{term!r} has no letters or digits, so it can never match"))
+        elif norm in seen:
+            errors.append((f"{field}[{i}]", f"{term!r} is listed twice"))
+        seen.add(norm)
+    return errors
+
+
+def parse_watchlist(
+    raw: Mapping[str, Any], gazetteer: Gazetteer | None = None
+) -> tuple[Watchlist | None, list[FieldError]]:
+    """A ``Watchlist`` from a plain dict, or None with the reasons.
+
+    Accepts ``channel`` and/or ``channels``; regions as names or ``{name, aliases}`` tables.
+    """
+    errors: list[FieldError] = [(k, "unknown field") for k in sorted(set(raw) - _KNOWN)]
+    name = raw.get("name")
+    if not isinstance(name, str):
+        errors.append(("name", "required, a string"))
+        name = ""
+    channels = _strings(raw, "channels", errors)
+    channel = raw.get("channel")
+    if channel is not None:
+        if isinstance(channel, str):
+            channels = (channel, *(c for c in channels if c != channel))
+        else:
+            errors.append(("channel", "must be a string"))
+    regions: list[Region] = []
+    raw_regions = raw.get("regions", [])
+    if not isinstance(raw_regions, list | tuple):
+        errors.append(("regions", "must be a list of names or {name, aliases} tables"))
+        raw_regions = []
+    for i, r in enumerate(raw_regions):
+        if isinstance(r, str):
+            regions.append(Region(r))
+        elif isinstance(r, Mapping) and isinstance(r.get("name"), str):
+            unknown = sorted(set(r) - {"name", "aliases"})
+            errors.extend((f"regions[{i}].{k}", "unknown field") for k in unknown)
+            regions.append(Region(r["name"], _strings(r, "aliases", errors, prefix=f"regions[{i}].")))
+        else:
+            errors.append((f"regions[{i}]", "must be a name or a table with a 'name' string"))
+    rule = Rule.REGION_AND_KEYWORD
+    raw_rule = raw.get("rule", rule.value)
+    try:
+        rule = Rule(raw_rule)
+    except ValueError:
+        choices = ", ".join(r.value for r in Rule)
+        errors.append(("rule", f"{raw_rule!r} is not one of {choices}"))
+    thresholds: dict[str, int | None] = {}
+    for key in _THRESHOLDS:
+        value = raw.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            errors.append((key, f"must be a whole number, not {value!r}"))
+            value = None
+        thresholds[key] = value
+    flags: dict[str, bool] = {}
+    for key, default in (("muted", False), ("thresholds_any", True)):
+        value = raw.get(key, default)
+        if not isinstance(value, bool):
+            errors.append((key, f"must be true or false, not {value!r}"))
+            value = default
+        flags[key] = value
+    watchlist = Watchlist(
+        name=name,
+        channels=channels,
+        regions=tuple(regions),
+        keywords=_strings(raw, "keywords", errors),
+        exclude=_strings(raw, "exclude", errors),
+        rule=rule,
+        min_killed=thresholds["min_killed"],
+        min_wounded=thresholds["min_wounded"],
+        min_displaced=thresholds["min_displaced"],
+        min_missing=thresholds["min_missing"],
+        muted=flags["muted"],
+        thresholds_any=flags["thresholds_any"],
+    )
+    if name:
+        errors.extend(validate_watchlist(watchlist, gazetteer))
+    if errors:
+        return None, errors
+    return watchlist, []
+
+
+def watchlist_from_dict(raw: Mapping[str, Any], gazetteer: Gazetteer | None = None) -> Watchlist:
+    """Like ``parse_watchlist`` but raises ``ConfigError`` naming every bad field."""
+    watchlist, errors = parse_watchlist(raw, gazetteer)
+    if watchlist is None:
+        label = raw.get("name") if isinstance(raw.get("name"), str) else "?"
+        details = "; ".join(f"{field}: {message}" for field, message in errors)
+        raise ConfigError(f"watchlist {label}: {details}")
+    return watchlist
+
+
+def _strings(raw: Mapping[str, Any], key: str, errors: list[FieldError], prefix: str = "") -> tuple[str, ...]:
+    value = raw.get(key, [])
+    if isinstance(value, str):
+        errors.append((prefix + key, f"must be a list of strings, not the string {value!r}"))
+        return ()
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        errors.append((prefix + key, "must be a list of strings"))
+        return ()
+    return tuple(value)
