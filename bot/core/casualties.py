@@ -11,14 +11,15 @@ word at all; a substring prefilter lets them exit in microseconds.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, replace
 
 from bot.core import casualty_cues as cues
 from bot.core.figures import Casualties, Category, Figure, Headline, Scope
 from bot.core.numbers import Quantity, find_quantities
 
-_WEAK = "weak"  # internal scope marker: background unless the event has no figure of its own
+_WEAK = "weak"
+_DIGIT = re.compile(r"\d")  # internal scope marker: background unless the event has no figure of its own
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +30,11 @@ class _Candidate:
 
 def might_mention_casualties(text: str) -> bool:
     """Cheap prefilter: False means the text certainly holds no casualty figure."""
-    low = text.lower()
-    return any(stem in low for stem in cues.TRIGGER_STEMS)
+    return _has_any(f" {text.lower()}", cues.TRIGGER_STEMS)
+
+
+def _has_any(low: str, words: tuple[str, ...]) -> bool:
+    return any(w in low for w in words)
 
 
 def _sentences(text: str) -> Iterator[tuple[int, int]]:
@@ -86,17 +90,17 @@ def _classify(sentence: str, q: Quantity) -> tuple[Category, str | None, bool] |
         if m.group("killed") and m.group("killed").lower() == "to death" and cues.SENTENCED.search(before):
             return None
         return cat, _group_from(m.group("group")), False
-    b = cues.BEFORE.search(before)
+    group = _group_from(" ".join(after.split()[:3]))
+    if "toll" in before.lower() and cues.BEFORE_TOLL.search(before) is not None:
+        return None if _names_things(after) else (Category.KILLED, group, True)
+    b = cues.BEFORE.search(before[-50:])
     if b is None:
         # "killed a woman and three boys": look through the listed singulars to the verb
-        listed = cues.LISTED_SINGULARS.search(before)
+        listed = _listed_singulars(before)
         if listed is not None:
-            b = cues.BEFORE.search(before[: listed.start()])
+            b = cues.BEFORE.search(before[max(0, listed.start() - 50) : listed.start()])
     if b is None or _names_things(after):
         return None
-    group = _group_from(" ".join(after.split()[:3]))
-    if b.group("toll") is not None:
-        return Category.KILLED, group, True
     if b.group("lost") is not None:
         return (Category.KILLED, group or "family members", False) if cues.FAMILY_TAIL.match(after) else None
     if b.group("displaced") is not None:
@@ -112,6 +116,13 @@ def _classify(sentence: str, q: Quantity) -> tuple[Category, str | None, bool] |
     ):
         return None
     return Category.KILLED, group, False
+
+
+def _listed_singulars(before: str) -> re.Match[str] | None:
+    """'mother, father and ' right before a count (guarded: the full pattern is slow)."""
+    if cues.AND_TAIL.search(before[-16:]) is None:
+        return None
+    return cues.LISTED_SINGULARS.search(before)
 
 
 def _is_hypothetical(sentence: str, q: Quantity) -> bool:
@@ -135,6 +146,8 @@ def _scope(sentence: str, q: Quantity, *, in_title: bool) -> str:
 
 def _sentence_candidates(text: str, start: int, end: int, title_end: int) -> list[_Candidate]:
     sentence = text[start:end]
+    if _DIGIT.search(sentence) is None and not _has_any(f" {sentence.lower()}", cues.NUMBER_HINTS):
+        return []
     quantities = sorted(find_quantities(sentence) + _singular_quantities(sentence), key=lambda q: q.start)
     classified: list[tuple[Quantity, tuple[Category, str | None, bool] | None, bool]] = []
     for q in quantities:
@@ -171,7 +184,7 @@ def _sentence_candidates(text: str, start: int, end: int, title_end: int) -> lis
             continue
         category, group, toll = info
         scope = _scope(sentence, q, in_title=start < title_end)
-        listed = cues.LISTED_SINGULARS.search(sentence[max(0, q.start - 80) : q.start])
+        listed = _listed_singulars(sentence[max(0, q.start - 80) : q.start])
         if listed is not None and not subset:
             # each bare singular noun in the list is one more person of the same event
             q = replace(q, value=q.value + len(cues.PERSON_RE.findall(listed.group(1))))
@@ -226,34 +239,59 @@ def _headline(f: Figure) -> Headline:
     return Headline(category=f.category, value=f.value, qualifier=f.qualifier, group=f.group)
 
 
-def _singular(title: str, description: str, text: str) -> dict[Category, int]:
-    """Counts of 1 (or 0) for categories the text names without a number."""
+def _singular(title: str, text: str, found: Collection[Category]) -> dict[Category, int]:
+    """Counts of 1 (or 0) for categories in which the text gave no number."""
     out: dict[Category, int] = {}
-    obituary = cues.OBITUARY.search(text) is not None
-    hits = [m for m in cues.SINGLE_KILLED.finditer(text) if _counts_at(text, m.start())]
-    # an obituary's "died" is a natural death; its violent wording ("shot dead") still counts
-    violent = any(not m.group(0).lower().startswith(("die", "who")) for m in hits)
-    if cues.NATURAL_DEATH.search(text) is None and (not obituary or violent):
-        if hits:
+    low = text.lower()
+    if Category.KILLED not in found and _has_any(low, cues.KILLED_HINTS):
+        killed = _singular_killed(title, text)
+        if killed:
             out[Category.KILLED] = 1
-        else:
-            t = cues.TITLE_SINGLE_KILLED.search(title)
-            if t is not None and not obituary:
-                noun = t.group("noun")
-                if noun is None or not cues.PLURAL_SUBJECT.search(noun):
-                    out[Category.KILLED] = 1
-    if any(_counts_at(text, m.start()) for m in cues.SINGLE_WOUNDED.finditer(text)):
+    if (
+        Category.WOUNDED not in found
+        and _has_any(low, cues.WOUNDED_HINTS)
+        and any(_counts_at(text, m.start()) for m in cues.SINGLE_WOUNDED.finditer(text))
+    ):
         out[Category.WOUNDED] = 1
-    if cues.SINGLE_MISSING.search(text) and Category.KILLED not in out:
+    if (
+        Category.MISSING not in found
+        and Category.KILLED not in out
+        and _has_any(low, cues.MISSING_HINTS)
+        and cues.SINGLE_MISSING.search(text)
+    ):
         out[Category.MISSING] = 1
-    if cues.ZERO_BOTH.search(text):
-        out.setdefault(Category.KILLED, 0)
-        out.setdefault(Category.WOUNDED, 0)
-    if cues.ZERO_KILLED.search(text):
-        out[Category.KILLED] = 0
-    if cues.ZERO_WOUNDED.search(text):
-        out[Category.WOUNDED] = 0
+    if _has_any(low, cues.ZERO_HINTS):
+        if cues.ZERO_BOTH.search(text):
+            out.setdefault(Category.KILLED, 0)
+            out.setdefault(Category.WOUNDED, 0)
+        if cues.ZERO_KILLED.search(text):
+            out[Category.KILLED] = 0
+        if cues.ZERO_WOUNDED.search(text):
+            out[Category.WOUNDED] = 0
     return out
+
+
+def _singular_killed(title: str, text: str) -> bool:
+    low = text.lower()
+    if _has_any(low, cues.NATURAL_HINTS) and cues.NATURAL_DEATH.search(text) is not None:
+        return False
+    obituary = (_DIGIT.search(text) is not None or _has_any(low, cues.OBITUARY_HINTS)) and (
+        cues.OBITUARY.search(text) is not None
+    )
+    hits = [
+        m
+        for guards, pattern in cues.SINGLE_KILLED_RULES
+        if _has_any(low, guards)
+        for m in pattern.finditer(text)
+        if _counts_at(text, m.start())
+    ]
+    # an obituary's "died" is a natural death; violent wording ("shot dead") still counts
+    if obituary and not any(not m.group(0).lower().startswith(("die", "who")) for m in hits):
+        return False
+    if hits:
+        return True
+    t = cues.TITLE_SINGLE_KILLED.search(title)
+    return t is not None and not obituary and not cues.PLURAL_SUBJECT.search(t.group("noun") or "")
 
 
 def _counts_at(text: str, pos: int) -> bool:
@@ -295,8 +333,8 @@ def extract_casualties(title: str, description: str) -> Casualties:
         chosen = _pick(incident) or _pick(weak)
         if chosen is not None:
             heads[category] = _headline(chosen)
-    for category, value in _singular(title, description, text).items():
-        if category not in heads or (value == 0 and heads[category].value == 0):
+    for category, value in _singular(title, text, heads).items():
+        if category not in heads or value == 0 == heads[category].value:
             heads[category] = Headline(category=category, value=value)
 
     figures = tuple(

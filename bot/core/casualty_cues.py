@@ -12,11 +12,45 @@ _I = re.IGNORECASE
 
 # Stems of every casualty word; an item whose lower-cased text holds none of them exits at once.
 TRIGGER_STEMS: tuple[str, ...] = (
-    "kill", "dead", "death", "die", "dying", "wound", "injur", "hurt", "displac", "fled", "flee",
-    "homeless", "evacuat", "refugee", "missing", "unaccounted", "bodies", "body", "remains", "toll",
-    "casualt", "lives", "life", "execut", "murder", "stabb", "shot", "slain", "fatal", "perish",
-    "drown", "lost", "lose", "massacr", "vanish", "disappear", "strangl", "fighting for",
+    "kill", "dead", "death", "died", " dies", "dying", "wound", "injur", "hurt", "displac", "fled ",
+    "flee", "homeless", "evacuat", "refugee", "missing", "unaccounted", "bodies", " body", "remains of",
+    "remains were", "human remains", "remains believed", "remains found", " toll", "casualt",
+    "their lives", "lives lost", "lives were lost", "lives of", "executed", "execution", "murder",
+    "stabb", "slain", "fatal", "perish", "drown", "massacr", "vanish", "disappear", "strangl",
+    "own life", "for his life", "for her life", "their homes", "suffer", "sustain",
 )  # fmt: skip
+# Cheap guards: a family of patterns is only run when one of its words is in the lower-cased text.
+NUMBER_HINTS: tuple[str, ...] = (
+    " one", " two", "three", " four", "five", " six", "seven", "eight", " nine", " ten", "eleven", "twelve",
+    "teen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "dozen",
+    "hundred", "thousand", "million", "billion", "scores", " an ", " a ",
+)  # fmt: skip
+NATURAL_HINTS: tuple[str, ...] = (
+    "cancer", "melanoma", "leuk", "tumo", "stroke", "heart", "cardiac", "illness", "natural", "dementia",
+    "alzheimer", "parkinson", "pneumonia", "old age",
+)  # fmt: skip
+OBITUARY_HINTS: tuple[str, ...] = ("tribute", "passed away", "battle", "aged", " age ")
+KILLED_HINTS: tuple[str, ...] = (
+    "kill", "murder", "slain", "dead", "death", "died", "dies", "strangl", "remains", "body", "own life",
+    "succumb", "fatal", "execut", "assassin",
+)  # fmt: skip
+WOUNDED_HINTS: tuple[str, ...] = ("injur", "wound", "hurt", "fighting for", "suffer", "sustain")
+MISSING_HINTS: tuple[str, ...] = ("missing", "vanish", "disappear")
+ZERO_HINTS: tuple[str, ...] = (
+    "no one",
+    "noone",
+    "nobody",
+    "no death",
+    "no fatal",
+    "no injur",
+    "no casualt",
+    "no report",
+    "no immediate",
+    "no other",
+    "no further",
+    "no serious",
+    "without",
+)
 
 PERSON = (
     r"(?:man|woman|boy|girl|child|kid|baby|toddler|infant|newborn|teenager|teen|youth|person|pilot|guard|"
@@ -92,19 +126,14 @@ AFTER = re.compile(
 )
 
 _DET = r"(?:(?:the|another|an\s+additional|a\s+further|all|its|his|her|their|some)\s+)?[\"'‘“]?"
+# A verb right before the count: "killed at least nine", "wounding 26", "displacing tens of thousands".
+# Anchored at the end of a short window (the caller passes ~50 characters).
 BEFORE = re.compile(
     rf"""(?:
       (?P<killed>\b(?:kill(?:ed|s|ing)?|claim(?:ed|s|ing)?\s+the\s+lives\s+of|murder(?:ed|s|ing)?|
          massacr(?:ed|es|ing)|slaughter(?:ed|s|ing)?|execut(?:ed|es|ing)|shot\s+dead|shoots?\s+dead|
-         shooting\s+dead|bodies\s+of|remains\s+of|deaths?\s+of|(?:cost|took|taken)\s+the\s+lives\s+of|recovered|beat|burned|burnt|
-         stoned|hacked)\s+{_DET})
-    | (?P<toll>\b(?:death|casualty|fatality)?\s*toll\b(?:\s+[\w'’,.-]+){{0,6}}?\s+
-         (?:(?:has|had|is|was|now|officially|further|also|reportedly|already)\s+)*
-         (?:(?P<rise>rises|rose|risen|rising|climbs|climbed|climbing|jumps|jumped|passes|passed|
-             passing|tops|topped|reaches|reached|hits|hit|exceeds|exceeded|surpasses|surpassed|
-             increases|increased|soars|soared|grows|grew|mounts|mounted|nears|neared|crosses|crossed)
-           \s*(?:to|past|above|beyond|over)?|stands\s+at|stood\s+at|of|at|to|is|was|reached)\s+
-       | \b(?:death|casualty)\s+toll\s+(?:of|at)?\s*)
+         shooting\s+dead|bodies\s+of|remains\s+of|deaths?\s+of|(?:cost|took|taken)\s+the\s+lives\s+of|
+         recovered|beat|burned|burnt|stoned|hacked)\s+{_DET})
     | (?P<wounded>\b(?:wound(?:ed|s|ing)?|injur(?:ed|es|ing|e)|hurt(?:ing|s)?|maim(?:ed|ing|s)?)\s+{_DET})
     | (?P<displaced>\b(?:displac(?:ed|es|ing|e)|uproot(?:ed|s|ing)?|evacuat(?:ed|es|ing|e)|
          forc(?:ed|es|ing|e)|driv(?:en|ing|es)|sent)\s+{_DET})
@@ -112,6 +141,18 @@ BEFORE = re.compile(
     )\Z""",
     _I | re.VERBOSE,
 )
+# "death toll rises to 141", "the toll in Israel rose past 800": the count is the (updated) toll.
+BEFORE_TOLL = re.compile(
+    r"""(?:\b(?:death|casualty|fatality)?\s*toll\b(?:\s+[\w'’,.-]+){0,6}?\s+
+         (?:(?:has|had|is|was|now|officially|further|also|reportedly|already)\s+)*
+         (?:(?P<rise>rises|rose|risen|rising|climbs|climbed|climbing|jumps|jumped|passes|passed|
+             passing|tops|topped|reaches|reached|hits|hit|exceeds|exceeded|surpasses|surpassed|
+             increases|increased|soars|soared|grows|grew|mounts|mounted|nears|neared|crosses|crossed)
+           \s*(?:to|past|above|beyond|over)?|stands\s+at|stood\s+at|of|at|to|is|was|reached)\s+
+       | \b(?:death|casualty)\s+toll\s+(?:of|at)?\s*)\Z""",
+    _I | re.VERBOSE,
+)
+AND_TAIL = re.compile(r"\band\s+(?:\w+\s+)?\Z", _I)
 FORCED_TAIL = re.compile(
     r"^(?:\s+[\w'’-]+){0,2}?\s+(?:(?:from|out\s+of)\s+(?:their\s+)?(?:homes?|houses)|to\s+flee|fleeing)", _I
 )
@@ -173,29 +214,68 @@ _PASSIVE_KILLED = (
     r"(?:killed|murdered|slain|shot\s+dead|stabbed\s+(?:to\s+death|dead)|beaten\s+to\s+death|"
     r"burned\s+to\s+death|found\s+dead|fatally\s+\w+|strangled|executed|assassinated|crushed\s+to\s+death)"
 )
-SINGLE_KILLED = re.compile(
-    rf"""\b(?:was|has\s+been|had\s+been|is|being|got)\s+(?:\w+ly\s+)?{_PASSIVE_KILLED}
-    | \bwho\s+(?:has\s+|had\s+)?(?:died|was\s+killed|was\s+murdered)
-    | \b(?:kill(?:ed|s|ing)?|murder(?:ed|s|ing)?|strangl(?:ed|es|ing)|(?:shot|shooting|shoots)\s+dead|
-         stabbed\s+to\s+death)\s+
-         (?:(?:a|an|the|his|her|their|one)\s+)?(?:[\w'’.-]+\s+){{0,4}}?{PERSON}\b
-    | \bkill(?:ed|ing)\s+(?:him|her)\b
-    | \b(?:beat|beating|beaten|stabbing|stabbed|burning|burned|crushed|crushing|hacking|hacked|kicking|
-         kicked)\s+
-         (?:(?:his|her|a|an|the)\s+)?(?:[\w'’-]+\s+){{0,3}}?{PERSON}\s+to\s+death
-    | \b(?:was|has\s+been|had\s+been|is)\s+(?:\w+ly\s+)?\w+ed\s+to\s+death
-    | \b(?:fatal|deadly)\s+(?:[\w-]+\s+){{0,2}}?(?:stabbing|shooting|attack|crash|collision|assault|accident|
-         mauling|beating)\s+of\b
-    | \b(?:body|remains)\s+(?:of|believed|thought|were\s+found|was\s+found|found)\b
-    | \btook\s+(?:his|her)\s+own\s+life | \bkilled\s+(?:himself|herself)
-    | \b(?:found|stabbed|shot)\s+dead\b | \bstabbed\s+to\s+death\b | \bbeaten\s+to\s+death\b
-    | \bsuccumbed\s+to\s+(?:his|her)\s+(?:injuries|wounds)
-    | \bkilling\s+of\s+(?:a|an|the|his|her)?\s*(?:[\w'’-]+\s+){{0,3}}?{PERSON}\b
-    | (?:'s|’s)\s+death\b | \bdeath\s+of\s+(?:a|an|his|her)\s
-    | (?<!have\s)(?<!had\s)(?<!who\s)\b(?:dies|died)\s+(?:after|from|in|of|when|following|while|on|
-         at\s+the\s+scene)\b
-    """,
-    _I | re.VERBOSE,
+_KILL_VERB = (
+    r"(?:kill(?:ed|s|ing)?|murder(?:ed|s|ing)?|strangl(?:ed|es|ing)|(?:shot|shooting|shoots)\s+dead|"
+    r"stabbed\s+to\s+death)"
+)
+
+
+def _rule(guards: tuple[str, ...], pattern: str) -> tuple[tuple[str, ...], re.Pattern[str]]:
+    return guards, re.compile(pattern, _I | re.VERBOSE)
+
+
+# Singular victims, used when the text gives no number for the category. Each rule runs only when
+# one of its guard words is in the lower-cased text: one big alternation would scan far slower.
+SINGLE_KILLED_RULES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
+    _rule(
+        (
+            "killed",
+            "murdered",
+            "slain",
+            "dead",
+            "stabbed",
+            "to death",
+            "fatally",
+            "strangled",
+            "executed",
+            "assassinated",
+        ),
+        rf"\b(?:was|has\s+been|had\s+been|is|being|got)\s+(?:\w+ly\s+)?{_PASSIVE_KILLED}",
+    ),
+    _rule(("who ",), r"\bwho\s+(?:has\s+|had\s+)?(?:died|was\s+killed|was\s+murdered)"),
+    _rule(
+        ("kill", "murder", "strangl", "shot dead", "shooting dead", "shoots dead", "stabbed to death"),
+        rf"\b{_KILL_VERB}\s+(?:(?:a|an|the|his|her|their|one)\s+)?(?:[\w'’.-]+\s+){{0,4}}?{PERSON}\b"
+        r"|\bkill(?:ed|ing)\s+(?:him|her)\b",
+    ),
+    _rule(
+        ("to death",),
+        rf"""\b(?:beat|beating|beaten|stabbing|stabbed|burning|burned|crushed|crushing|hacking|hacked|kicking|
+        kicked)\s+(?:(?:his|her|a|an|the)\s+)?(?:[\w'’-]+\s+){{0,3}}?{PERSON}\s+to\s+death
+        | \b(?:was|has\s+been|had\s+been|is)\s+(?:\w+ly\s+)?\w+ed\s+to\s+death
+        | \b(?:stabbed|beaten)\s+to\s+death\b""",
+    ),
+    _rule(
+        ("fatal", "deadly"),
+        r"\b(?:fatal|deadly)\s+(?:[\w-]+\s+){0,2}?(?:stabbing|shooting|attack|crash|collision|assault|"
+        r"accident|mauling|beating)\s+of\b",
+    ),
+    _rule(
+        ("body", "remains"), r"\b(?:body|remains)\s+(?:of|believed|thought|were\s+found|was\s+found|found)\b"
+    ),
+    _rule(
+        ("own life", "himself", "herself"),
+        r"\btook\s+(?:his|her)\s+own\s+life|\bkilled\s+(?:himself|herself)",
+    ),
+    _rule(("dead",), r"\b(?:found|stabbed|shot)\s+dead\b"),
+    _rule(("succumb",), r"\bsuccumbed\s+to\s+(?:his|her)\s+(?:injuries|wounds)"),
+    _rule(("killing of",), rf"\bkilling\s+of\s+(?:a|an|the|his|her)?\s*(?:[\w'’-]+\s+){{0,3}}?{PERSON}\b"),
+    _rule(("death",), r"(?:'s|’s)\s+death\b|\bdeath\s+of\s+(?:a|an|his|her)\s"),
+    _rule(
+        ("died", "dies"),
+        r"(?<!have\s)(?<!had\s)(?<!who\s)\b(?:dies|died)\s+(?:after|from|in|of|when|following|while|on|"
+        r"at\s+the\s+scene)\b",
+    ),
 )
 TITLE_SINGLE_KILLED = re.compile(
     r"\b(?P<noun>[A-Za-z0-9’-]+),?\s+['‘\"]?(?:killed|dies|died|dead|murdered)\s+(?:in|after|as|by|at|on|during|while|"
