@@ -19,7 +19,11 @@ from bot.core.figures import Casualties, Category, Figure, Headline, Scope
 from bot.core.numbers import Quantity, find_quantities
 
 _WEAK = "weak"
-_DIGIT = re.compile(r"\d")  # internal scope marker: background unless the event has no figure of its own
+_DIGIT = re.compile(r"\d")
+# Where a hedge ("may", "could") stops applying: a new clause.
+_CLAUSE_BREAK = re.compile(
+    r"[;:—]|,\s(?=\w+ing\b)|,\s+(?:and|but|while|whereas)\s"
+)  # internal scope marker: background unless the event has no figure of its own
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +67,15 @@ def _group_from(words: str) -> str | None:
     return None
 
 
+def _group_after(after: str) -> str | None:
+    """The group a count names: the first group noun right after it ("10 soldiers and 5 …")."""
+    for token in after.split()[:3]:
+        group = _group_from(token)
+        if group is not None:
+            return group
+    return None
+
+
 def _names_things(after: str) -> bool:
     """'10 homes', 'millions of dead fish': the count is not of people."""
     for word in cues.WORD.findall(after, 0, 60)[:4]:
@@ -90,7 +103,9 @@ def _classify(sentence: str, q: Quantity) -> tuple[Category, str | None, bool] |
         if m.group("killed") and m.group("killed").lower() == "to death" and cues.SENTENCED.search(before):
             return None
         return cat, _group_from(m.group("group")), False
-    group = _group_from(" ".join(after.split()[:3]))
+    group = _group_after(after)
+    if cues.LEFT_HOMELESS.search(before[-20:]) and cues.HOMELESS_TAIL.match(after):
+        return Category.DISPLACED, group, False
     if "toll" in before.lower() and cues.BEFORE_TOLL.search(before) is not None:
         return None if _names_things(after) else (Category.KILLED, group, True)
     b = cues.BEFORE.search(before[-50:])
@@ -127,7 +142,7 @@ def _listed_singulars(before: str) -> re.Match[str] | None:
 
 def _is_hypothetical(sentence: str, q: Quantity) -> bool:
     window = sentence[max(0, q.start - 60) : q.start]
-    clause = re.split(r"[;:—]|,\s(?=\w+ing\b)", window)[-1]
+    clause = _CLAUSE_BREAK.split(window)[-1]
     return cues.HYPOTHETICAL.search(clause) is not None
 
 
@@ -161,7 +176,7 @@ def _sentence_candidates(text: str, start: int, end: int, title_end: int) -> lis
         if subset and i > 0 and classified[i - 1][1] is not None:
             parent = classified[i - 1][1]
             assert parent is not None
-            classified[i] = (q, (parent[0], _group_from(sentence[q.end : q.end + 40]), False), True)
+            classified[i] = (q, (parent[0], _group_after(sentence[q.end : q.end + 40]), False), True)
             continue
         for j in (i - 1, i + 1):
             if not 0 <= j < len(classified) or classified[j][1] is None:
@@ -174,7 +189,7 @@ def _sentence_candidates(text: str, start: int, end: int, title_end: int) -> lis
                 continue
             other = classified[j][1]
             assert other is not None
-            classified[i] = (q, (other[0], _group_from(sentence[q.end : q.end + 40]), other[2]), False)
+            classified[i] = (q, (other[0], _group_after(sentence[q.end : q.end + 40]), other[2]), False)
             break
 
     out: list[_Candidate] = []
@@ -258,6 +273,7 @@ def _singular(title: str, text: str, found: Collection[Category]) -> dict[Catego
         and Category.KILLED not in out
         and _has_any(low, cues.MISSING_HINTS)
         and cues.SINGLE_MISSING.search(text)
+        and not cues.FOUND_ALIVE.search(text)
     ):
         out[Category.MISSING] = 1
     if _has_any(low, cues.ZERO_HINTS):
@@ -291,14 +307,19 @@ def _singular_killed(title: str, text: str) -> bool:
     if hits:
         return True
     t = cues.TITLE_SINGLE_KILLED.search(title)
-    return t is not None and not obituary and not cues.PLURAL_SUBJECT.search(t.group("noun") or "")
+    if t is None or obituary or not _counts_at(title, t.start()):
+        return False
+    aux = (t.group("aux") or "").lower()
+    return not aux.startswith(("were", "are", "have")) and not cues.PLURAL_SUBJECT.search(
+        t.group("noun") or ""
+    )
 
 
 def _counts_at(text: str, pos: int) -> bool:
     """A singular mention counts unless hypothetical or set in a background sentence."""
     window = text[max(0, pos - 40) : pos]
     clause = re.split(r"[.;:—]", window)[-1]
-    if cues.HYPOTHETICAL.search(clause) is not None:
+    if cues.HYPOTHETICAL.search(clause) is not None or cues.NEGATED_BEFORE.search(window[-20:]):
         return False
     start = max(text.rfind(". ", 0, pos), text.rfind("\n", 0, pos)) + 1
     ends = [i for i in (text.find(". ", pos), text.find("\n", pos)) if i >= 0]

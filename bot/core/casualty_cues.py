@@ -17,7 +17,8 @@ TRIGGER_STEMS: tuple[str, ...] = (
     "remains were", "human remains", "remains believed", "remains found", " toll", "casualt",
     "their lives", "lives lost", "lives were lost", "lives of", "executed", "execution", "murder",
     "stabb", "slain", "fatal", "perish", "drown", "massacr", "vanish", "disappear", "strangl",
-    "own life", "for his life", "for her life", "their homes", "suffer", "sustain",
+    "own life", "for his life", "for her life", "their homes", "suffer", "sustain", "family members",
+    "relatives",
 )  # fmt: skip
 # Cheap guards: a family of patterns is only run when one of its words is in the lower-cased text.
 NUMBER_HINTS: tuple[str, ...] = (
@@ -65,7 +66,8 @@ PERSON = (
     r"classmate|colleague|employee|security\s+guard|worshipper|villager|shopkeeper|owner|customer|"
     r"teenage\s+girl|teenage\s+boy|pensioner|grandmother|mum|mom|dad|toddler|student|cleric|general|"
     r"colonel|sergeant|private|marine|trooper|warlord|dissident|opponent|critic|blogger|influencer|walker|"
-    r"jogger|runner|model|[a-z]+-(?:year|month|week|day)-old)"
+    r"jogger|runner|model|guide|ranger|monk|nun|volunteer|engineer|crew\s+member|porter|herder|trader|vendor|"
+    r"bystander|passer-by|guest|spectator|journalist|cameraman|aid\s+worker|[a-z]+-(?:year|month|week|day)-old)"
 )
 
 GROUP_NOUNS = frozenset(
@@ -278,8 +280,9 @@ SINGLE_KILLED_RULES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     ),
 )
 TITLE_SINGLE_KILLED = re.compile(
-    r"\b(?P<noun>[A-Za-z0-9’-]+),?\s+['‘\"]?(?:killed|dies|died|dead|murdered)\s+(?:in|after|as|by|at|on|during|while|"
-    r"when|following|outside|near|over|from)\b|\b(?:dies|died)\b",
+    r"\b(?P<noun>[A-Za-z0-9’-]+),?(?:\s+(?P<aux>was|were|is|are|has\s+been|have\s+been|had\s+been))?"
+    r"\s+['‘\"]?(?:killed|dies|died|dead|murdered)\s+(?:in|after|as|by|at|on|during|while|"
+    r"when|following|outside|near|over|from)\b|(?<!have\s)(?<!had\s)\b(?:dies|died)\b",
     _I,
 )
 PLURAL_SUBJECT = re.compile(r"(?:[^s]s|people|men|women|children)\Z", _I)
@@ -307,7 +310,7 @@ SINGLE_WOUNDED = re.compile(
     _I | re.VERBOSE,
 )
 SINGLE_MISSING = re.compile(
-    rf"""\bmissing\s+(?:[A-Z][\w'’-]*\s+)?{PERSON}\b | ^missing\s+[A-Z]
+    rf"""\bmissing\s+(?:[A-Z][\w'’-]*\s+)?{PERSON}\b | (?-i:^Missing\s+[A-Z])
     | \b(?:he|she|who)\s+(?:has\s+|had\s+)?(?:gone\s+missing|vanished|disappeared|went\s+missing)
     | \b(?:was|is|has\s+been)\s+(?:reported\s+)?missing\b""",
     _I | re.VERBOSE | re.MULTILINE,
@@ -373,3 +376,9 @@ ENDS_NOUN_PHRASE = frozenset(
     was have has had are is been killed dead died wounded injured hurt missing displaced said says
     including""".split()
 )
+
+# "left 300,000 homeless": the verb before the count, the state after it.
+LEFT_HOMELESS = re.compile(r"\b(?:leav(?:es|ing|e)|left|made|make|makes|rendered)\s+\Z", _I)
+HOMELESS_TAIL = re.compile(r"^(?:\s+[\w'’-]+){0,2}?\s+homeless\b", _I)
+NEGATED_BEFORE = re.compile(r"\b(?:no\s*one|nobody|none|not|never|no)\s+(?:\w+\s+)?\Z", _I)
+FOUND_ALIVE = re.compile(r"\bfound\s+(?:safe|alive|well)|\brescued\b|\breunited\b", _I)

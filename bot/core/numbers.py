@@ -58,7 +58,7 @@ _RANGE_TAIL = rf"(?:\s*(?:-|–|—|to|or)\s*(?:{_DIGITS}{_SCALE}?|{_WORD_NUM}{_
 
 _QUANTITY = re.compile(
     rf"(?<![\w$£€¥.,/:-])(?:(?P<qual>{_QUAL_RE})\s+)?(?:between\s+)?(?P<num>{_CORE})"
-    rf"(?P<range>(?:\s+and\s+(?:{_DIGITS}|{_WORD_NUM})(?![\w]))|{_RANGE_TAIL})(?![\w])",
+    rf"(?P<range>(?:\s+and\s+(?:{_DIGITS}|{_WORD_NUM})(?![\w]))|{_RANGE_TAIL})(?![\w])(?![.,:]\d)",
     re.IGNORECASE,
 )
 
@@ -89,12 +89,14 @@ _NOT_COUNT_BEFORE = re.compile(
     rf"""(?:
         (?:[$£€¥₹]|\b(?:us|a|c|hk|nz)\$|\brs\.?|\busd|\beur|\bgbp)\s?$   # money
       | \b(?:aged?|ages|age\s+of|at\s+age)\s+$
+      | \b(?:aged?|ages),?\s+\d{{1,3}}\s+(?:and|or|to|-)\s+$                  # aged 18 and 19
+      | ,\s\d{{1,3}}\s+and\s+$                                             # "Two men, 25 and 31,"
       | \b(?:{_MONTHS})\.?\s+$                                           # January 12
       | \b(?:day|no\.?|number|page|article|section|chapter|room|flight|route|gate|platform|level|
             category|phase|season|episode|brigade|division|battalion|regiment|corps|unit|block|ward|
             highway|road|street|district|sector|apartment|grade|class|covid|covid-|code|vol\.?|
             resolution|paragraph|rule|clause|item|group|ps|windows|iphone|boeing|airbus|model|
-            version|term|week|year|top|size|channel|line|bus|terminal|stage|level|tier|round|
+            version|term|top|size|channel|line|bus|terminal|stage|level|tier|round|
             game|match|hole|lap|mark|type|f|su|mig|mh|a|t)[\s-]?$
       | [a-z]-$                                                          # I-95, F-16
       | \d[.,]$

@@ -1,0 +1,341 @@
+"""The casualty extractor against the labelling conventions, one phenomenon per row.
+
+Sentences are written for these tests in wire style; the real-text checks (the Idlib story, the
+dev set) read ../shared through ``shared_path``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import pytest
+
+from bot.core.casualties import extract_casualties, might_mention_casualties
+from bot.core.figures import Category, Scope
+
+
+class Case(NamedTuple):
+    title: str
+    description: str = ""
+    killed: int | None = None
+    wounded: int | None = None
+    displaced: int | None = None
+    missing: int | None = None
+
+
+def _expect(case: Case) -> dict[str, int | None]:
+    return {
+        "killed": case.killed,
+        "wounded": case.wounded,
+        "displaced": case.displaced,
+        "missing": case.missing,
+    }
+
+
+# Verb and noun patterns, in both directions.
+PATTERNS = [
+    Case("Air strikes killed at least 9 civilians in the north on Tuesday", killed=9),
+    Case("9 civilians were killed in air strikes on the town", killed=9),
+    Case("Nine civilians killed as shells hit market", killed=9),
+    Case("Death toll rises to 141 after ferry capsizes", killed=141),
+    Case("Quake death toll passes 12,000 as rescuers dig", killed=12000),
+    Case("The toll from the floods climbed to 64 on Friday, officials said", killed=64),
+    Case("Gunmen stormed the village, killing 10 people", killed=10),
+    Case("A suicide bomber struck the checkpoint, leaving 20 dead", killed=20),
+    Case("Blast at fuel depot leaves 7 dead and 30 injured", killed=7, wounded=30),
+    Case("20 injured as bus overturns on mountain road", wounded=20),
+    Case("Police said 15 people were hurt in the crush", wounded=15),
+    Case("Rescuers recovered the bodies of 12 miners from the flooded shaft", killed=12),
+    Case("12 bodies pulled from rubble after building collapse", killed=12),
+    Case("The fighting forced 5,000 people from their homes", displaced=5000),
+    Case("Floods displace more than 40,000 in the delta", displaced=40000),
+    Case("Renewed clashes displaced tens of thousands of residents on Sunday", displaced=20000),
+    Case("About 3,000 people have fled their homes as the fire spreads", displaced=3000),
+    Case("Authorities evacuated 800 people from low-lying districts", displaced=800),
+    Case("30 missing after landslide buries hamlet", missing=30),
+    Case("Eleven fishermen remain missing after the storm", missing=11),
+    Case("Gunmen kill 6 people, wound 26 others at wedding party", killed=6, wounded=26),
+    Case("Six dead, 14 wounded in market shooting", killed=6, wounded=14),
+    Case("Storm kills 4 in coastal province", killed=4),
+    Case("Train collision in the south kills eleven", killed=11),
+    Case("At least 18 dead after tanker explodes on highway", killed=18),
+    Case("More than 50 people died when the boat capsized", killed=50),
+    Case("Two soldiers were shot dead at a checkpoint", killed=2),
+    Case("Twenty-three people lost their lives in the blaze", killed=23),
+    Case("Officials reported three deaths and dozens of injuries", killed=3, wounded=24),
+    Case("Five workers have been killed in an explosion at a factory", killed=5),
+    Case("The strike killed two and injured five, medics said", killed=2, wounded=5),
+    Case("Landslides killed a dozen villagers overnight", killed=12),
+    Case("Cyclone leaves 300,000 homeless", displaced=300_000),
+    Case("Heavy rain left 2,500 people homeless in the valley", displaced=2500),
+    Case("Fifteen people are unaccounted for after the mudslide", missing=15),
+    Case("Rebels executed 8 prisoners, a monitor said", killed=8),
+    Case("Mob beat and burned 9 men to death in the capital", killed=9),
+    Case("Shelling claimed the lives of 14 people in the city", killed=14),
+    Case("Journalist loses 12 family members in air raid", killed=12),
+    Case("Ten people were killed and 40 others wounded in the raid", killed=10, wounded=40),
+]
+
+# Words as numbers, hedges and vague plurals.
+NUMBERS = [
+    Case("Bombing kills twenty-three at a bus station", killed=23),
+    Case("Clashes leave a dozen dead near the border", killed=12),
+    Case("Dozens injured as protesters clash with police", wounded=24),
+    Case("Scores of people were killed in the fighting, witnesses said", killed=40),
+    Case("Hundreds killed as quake hits mountain region", killed=200),
+    Case("Thousands displaced by the eruption", displaced=2000),
+    Case("Floods have displaced hundreds of thousands across the region", displaced=200_000),
+    Case("Drought has displaced millions in the Horn of Africa", displaced=2_000_000),
+    Case("Between 10 and 15 people were killed in the attack", killed=10),
+    Case("10-15 people were killed in the attack, a local official said", killed=10),
+    Case("Nearly 50 people have been killed, officials said", killed=50),
+    Case("Some 1,500 people were evacuated from the area", displaced=1500),
+    Case("Up to 10 people may be trapped, and at least 3 were killed", killed=3),
+    Case("As many as 200 people were injured in the stampede", wounded=200),
+    Case("Several people were killed in the shelling", killed=None),
+    Case("Many were wounded when the roof collapsed", wounded=None),
+    Case("A number of people were hurt in the crash", wounded=None),
+    Case("A few people are missing after the flood", missing=None),
+    Case("Numerous civilians have been killed in the war", killed=None),
+    Case("Quake toll stands at 1,200 as aftershocks continue", killed=1200),
+    Case("Flooding has killed more than 1.5 million head of cattle", killed=None),
+]
+
+# Background totals, scope and toll updates.
+SCOPE = [
+    Case(
+        "Strikes kill 12 civilians in northern city",
+        "The war has killed more than 300,000 people since 2011.",
+        killed=12,
+    ),
+    Case(
+        "Market attack kills 7",
+        "Attacks by the group have killed some 900 people in six months.",
+        killed=7,
+    ),
+    Case(
+        "Mourners gather in the capital",
+        "The conflict, which has killed 40,000 people since the war began, shows no sign of ending.",
+        killed=None,
+    ),
+    Case(
+        "Rights group publishes report on detentions",
+        "Throughout the conflict more than 2,000 people have been killed, the group said.",
+        killed=None,
+    ),
+    Case("So far this year 300 people have been killed on the roads", killed=300),
+    Case("Village raid kills 5", "So far this year 300 people have been killed in the province.", killed=5),
+    Case(
+        "Toll in train crash rises",
+        "At least 30 people were killed on Monday. By Tuesday the death toll had risen to 41.",
+        killed=41,
+    ),
+    Case(
+        "Police arrest teenager over shooting",
+        "The arrest came a day after a gunman killed four people at a bar.",
+        killed=None,
+    ),
+    Case(
+        "Memorial held for victims",
+        "Relatives honoured the 185 people who died in the attack two decades ago.",
+        killed=None,
+    ),
+    Case(
+        "Survivor recalls the day the dam burst",
+        "The disaster 25 years ago, in which 400 people died, was never investigated.",
+        killed=None,
+    ),
+    Case("More than 10,000 civilians killed since invasion, UN says", killed=10000),
+    Case(
+        "Rockets hit town",
+        "Two people were killed. The region has seen 5,000 people displaced in recent weeks.",
+        killed=2,
+        displaced=None,
+    ),
+    Case("Officials say 30 killed, toll updated to 45 by evening", killed=45),
+]
+
+# Subsets, sums and lists.
+GROUPS = [
+    Case("Air strike kills 20 people, including 5 children", killed=20),
+    Case("20 people, including 11 children, were killed in the strike", killed=20),
+    Case("Raid kills 30; among them were 8 women", killed=30),
+    Case("Ambush kills 10 soldiers and 5 militants in the hills", killed=15),
+    Case("Ten guards and four inmates were killed in the prison riot", killed=14),
+    Case("Two tourists and a local guide have been killed by a landslide", killed=3),
+    Case("A child and two adults were killed when the wall collapsed", killed=3),
+    Case("Crash killed a woman and three boys, police said", killed=4),
+    Case("Child among 10 killed as storms batter the coast", killed=10),
+    Case("A baby girl was among the seven killed in the shelling", killed=7),
+]
+
+# Negation, hypotheticals and feared tolls.
+MODALITY = [
+    Case("Small quake rattles the capital", "No one was killed in the tremor.", killed=0),
+    Case("Fire at warehouse", "There were no deaths, fire officials said.", killed=0),
+    Case("Blast hits empty office block", "There were no casualties, police said.", killed=0, wounded=0),
+    Case("Train derails outside city", "No one was hurt, the operator said.", killed=0, wounded=0),
+    Case("Tanker fire closes motorway", "No injuries were reported.", wounded=0),
+    Case("Experts warn an eruption could kill thousands", killed=None),
+    Case("Officials fear that hundreds may have died in the flood", killed=None),
+    Case("At least 100 feared dead after ferry sinks", killed=100),
+    Case("Hundreds feared dead in mudslide", killed=200),
+    Case("The offensive threatens to displace 500,000 people, aid groups warn", displaced=None),
+    Case("Aid agencies say five million may be homeless", displaced=None),
+    Case("Man accused of plotting to kill the mayor appears in court", killed=None),
+    Case("Rebels threatened to kill 20 hostages", killed=None),
+    Case("Minister vows to prevent 400,000 displaced people reaching the border", displaced=None),
+]
+
+# Singular victims, obituaries and natural deaths.
+SINGULARS = [
+    Case("A man was killed in a stabbing in the city centre", killed=1),
+    Case("Man killed in late-night shooting", killed=1),
+    Case("Teenager, 16, dies after stabbing outside school", killed=1),
+    Case("Cyclist, 45, killed in collision with lorry", killed=1),
+    Case("Police officer shot dead during traffic stop", killed=1),
+    Case("Woman found dead at her home; police treat death as suspicious", killed=1),
+    Case("Gunman killed a guard at the embassy gate", killed=1),
+    Case("The body of a missing hiker has been found", killed=1, missing=None),
+    Case("Pensioner who died after being struck by van is named", killed=1),
+    Case("Driver charged over fatal crash of a 19-year-old student", killed=1),
+    Case("Mother left fighting for her life after attack", wounded=1),
+    Case("Pedestrian was seriously injured when a car mounted the kerb", wounded=1),
+    Case("One person was killed and another seriously injured in the blast", killed=1, wounded=1),
+    Case("Famed novelist dies aged 90", killed=None),
+    Case("Veteran actor has died at the age of 84", killed=None),
+    Case("Former senator dies of cancer at home", killed=None),
+    Case("Legendary coach passed away peacefully, his family said", killed=None),
+    Case("Missing teenager last seen on Friday", missing=1),
+    Case("Police appeal for help after a man was reported missing", missing=1),
+    Case("Hiker, 28, who went missing in the mountains found safe", missing=None, killed=None, wounded=None),
+]
+
+# People only; numbers that are not counts.
+NOT_PEOPLE = [
+    Case("Storm destroys 500 homes along the coast", killed=None, displaced=None),
+    Case("Floods kill 2,000 cattle and sheep", killed=None),
+    Case("Farmer loses 300 sheep to wolves", killed=None),
+    Case("Millions of dead fish wash up on the river banks", killed=None),
+    Case("Drones destroyed 40 tanks, the ministry said", killed=None),
+    Case("Teen, 17, killed in crash near motorway junction 23", killed=1),
+    Case("A 16-year-old boy was killed in the crash", killed=1),
+    Case("Two men, aged 25 and 31, were killed in the shooting", killed=2),
+    Case("Two men, 25 and 31, were wounded on Friday", wounded=2),
+    Case("The 155mm shells killed 3 soldiers", killed=3),
+    Case("Firm fined $5 million after 2 workers killed in explosion", killed=2),
+    Case("Inflation hits 9% as 2023 ends", killed=None),
+    Case("Explosion 10 km from the plant killed 4 people", killed=4),
+    Case("Man, 34, punches shopper in random attack", killed=None, wounded=None),
+    Case("Grandmother, 90, dies after falling down stairs", killed=1),
+    Case("Sports star out for season with ankle injury", wounded=None),
+    Case("Missing out on the big match, fans despair", missing=None),
+    Case("Stocks fall as investors fear deadly virus", killed=None),
+]
+
+# Title and description agreeing or refining each other.
+AGREEMENT = [
+    Case(
+        "Bombing kills 9 in Idlib market",
+        "Regime strikes killed at least nine civilians in the market, a monitor said.",
+        killed=9,
+    ),
+    Case("More than 100 bodies delivered to morgue", "In all, 111 bodies arrived on Tuesday.", killed=111),
+    Case(
+        "2 climbers killed in avalanche",
+        "A climber was killed on Saturday, a day after rescuers found the body of another.",
+        killed=2,
+    ),
+    Case(
+        "Quake toll rises",
+        "The death toll from the quake rose to 2,300 on Monday, up from 1,900.",
+        killed=2300,
+    ),
+    Case(
+        "4 dead in West Bank raids",
+        "Three were killed in Jenin, while another was shot dead in Tulkarem.",
+        killed=4,
+    ),
+]
+
+# Common wire shapes seen across desks.
+WIRE = [
+    Case("Suicide bombing at mosque kills at least 27 worshippers", killed=27),
+    Case("Police: 3 shot dead, 2 hurt in parking lot dispute", killed=3, wounded=2),
+    Case("Militants ambush convoy; 11 soldiers killed, 7 wounded", killed=11, wounded=7),
+    Case("Bus plunges into gorge, killing 22 pilgrims", killed=22),
+    Case("Monsoon floods kill 38, displace 120,000", killed=38, displaced=120_000),
+    Case("Gas explosion in apartment block injures 16", wounded=16),
+    Case("Migrant boat sinks; 41 dead, dozens missing", killed=41, missing=24),
+    Case("Shelling wounds 9 in frontline town, governor says", wounded=9),
+    Case("Rescuers pull 5 bodies from collapsed mine", killed=5),
+    Case("Wildfire forces 30,000 to flee their homes", displaced=30_000),
+    Case("Clashes between herders and farmers leave 17 dead", killed=17),
+    Case("Tornado outbreak: toll climbs to 26 across three states", killed=26),
+    Case("Drone strike on wedding party kills 14, including 6 children", killed=14),
+    Case("Four paramedics among 19 killed in hospital strike", killed=19),
+    Case("Stampede at stadium leaves 12 dead and 80 injured", killed=12, wounded=80),
+    Case("Car bomb kills 1, wounds 4 near ministry", killed=1, wounded=4),
+    Case("Search continues for 9 missing after boat capsizes", missing=9),
+    Case("Fire at market: no deaths, 3 people treated for smoke inhalation", killed=0),
+]
+
+ALL = PATTERNS + NUMBERS + SCOPE + GROUPS + MODALITY + SINGULARS + NOT_PEOPLE + AGREEMENT + WIRE
+
+
+@pytest.mark.parametrize("case", ALL, ids=[c.title[:60] for c in ALL])
+def test_headline_figures(case: Case) -> None:
+    got = extract_casualties(case.title, case.description).as_dict()
+    assert got == _expect(case)
+
+
+def test_there_are_many_cases() -> None:
+    assert len(ALL) >= 150
+
+
+def test_qualifier_and_group_come_with_the_headline() -> None:
+    got = extract_casualties(
+        "Strikes kill civilians", "Air strikes killed at least nine civilians on Tuesday."
+    )
+    assert got.killed is not None
+    assert (got.killed.value, got.killed.qualifier, got.killed.group) == (9, "at least", "civilians")
+    assert got.killed.describe() == "at least 9 civilians killed"
+
+
+def test_background_figures_are_kept_apart() -> None:
+    got = extract_casualties(
+        "Strikes kill 12",
+        "The war has killed more than 300,000 people including over 100,000 civilians since 2011.",
+    )
+    assert got.value(Category.KILLED) == 12
+    assert sorted(f.value for f in got.background) == [100_000, 300_000]
+    assert all(f.scope is Scope.BACKGROUND for f in got.background)
+
+
+def test_subsets_are_recorded_but_not_headlines() -> None:
+    got = extract_casualties("Air strike kills 20 people, including 5 children", "")
+    subsets = [f for f in got.figures if f.subset]
+    assert [(f.value, f.group) for f in subsets] == [(5, "children")]
+
+
+def test_spans_index_title_newline_description() -> None:
+    title, description = "Blast kills 3", "At least 3 people were killed and 8 wounded."
+    text = f"{title}\n{description}"
+    got = extract_casualties(title, description)
+    assert got.figures
+    for f in got.figures:
+        assert text[f.span[0] : f.span[1]] == f.text
+
+
+def test_toll_updates_are_marked() -> None:
+    got = extract_casualties("Death toll rises to 141", "")
+    assert [f.update for f in got.figures] == [True]
+
+
+def test_prefilter_rejects_text_without_casualty_words() -> None:
+    assert not might_mention_casualties("Central bank holds rates at 5.25% as inflation cools")
+    assert might_mention_casualties("Two killed in crash")
+
+
+def test_empty_input() -> None:
+    assert extract_casualties("", "").headlines == ()
