@@ -31,7 +31,6 @@ def build_app(
         client=client,
         signing_secret=signing_secret or "",
         request_verification_enabled=verify_requests,
-        token_verification_enabled=False,  # checked once at start-up with auth.test instead
         process_before_response=False,
         logger=logging.getLogger("sitrep.bolt"),
     )

@@ -32,7 +32,7 @@ async def test_post_prints_the_box_and_returns_increasing_ts() -> None:
     assert first == "1700000000.000100"
     assert float(second) > float(first)
     text = out.getvalue()
-    assert "IDLIB — AT LEAST 9 CIVILIANS KILLED" in text
+    assert "Idlib — at least 9 civilians killed" in text
     assert "Levant Wire (https://news.example/a)" in text
     assert text.count("┌") == 2
 

@@ -260,7 +260,7 @@ def test_terminal_rendering() -> None:
     assert lines[0].startswith("┌") and lines[-1].startswith("└")
     # Long lines wrap inside the box; read the box contents back as one line of text.
     body = " ".join(line[2:-2].strip() for line in lines[1:-1])
-    assert "IDLIB — AT LEAST 9 CIVILIANS KILLED, AT LEAST 20 WOUNDED" in body
+    assert "Idlib — at least 9 civilians killed, at least 20 wounded" in body
     assert "Jets & drones <hit> market" in body  # entities decoded for display
     assert "Killed: at least 9 civilians" in body
     assert "Wounded: at least 20" in body

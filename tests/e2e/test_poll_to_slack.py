@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -106,4 +107,5 @@ async def test_second_outlet_and_toll_update_thread_under_the_first_alert(
     updates = slack_api.calls_to("chat.update")
     assert updates and all(u.params["ts"] == parent_ts for u in updates)
     parent = slack_api.message("C0IDLIB0001", parent_ts)
-    assert parent is not None and "12 civilians killed" in parent["text"] and parent["edits"] >= 1
+    assert parent is not None and re.search(r"\b12 (civilians )?killed", parent["text"])
+    assert parent["edits"] >= 1
