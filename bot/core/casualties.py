@@ -102,7 +102,7 @@ def _classify(sentence: str, q: Quantity) -> tuple[Category, str | None, bool] |
             return None
         if m.group("killed") and m.group("killed").lower() == "to death" and cues.SENTENCED.search(before):
             return None
-        return cat, _group_from(m.group("group")), False
+        return cat, _group_from(m.group("group")) or _group_after(after[: m.end()]), False
     group = _group_after(after)
     if cues.LEFT_HOMELESS.search(before[-20:]) and cues.HOMELESS_TAIL.match(after):
         return Category.DISPLACED, group, False

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 CATEGORIES: tuple[str, ...] = ("killed", "wounded", "displaced", "missing")
 HEADLINE_CATEGORIES: tuple[str, ...] = ("killed", "wounded")
@@ -60,7 +61,7 @@ class Report:
     misses: tuple[Miss, ...]
     items: int
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> dict[str, Any]:
         def row(s: CategoryScore) -> dict[str, float | int]:
             return {
                 "precision": round(s.precision, 4),
