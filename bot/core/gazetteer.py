@@ -88,6 +88,8 @@ class RegionExpansion:
 
 def display_name(name: str) -> str:
     """A name as an alert prints it: accents and transliteration marks removed ("Khān Yūnis")."""
+    if name.isascii():
+        return " ".join(name.replace("`", "").split())
     folded = unicodedata.normalize("NFKD", name)
     out = "".join(c for c in folded if not unicodedata.combining(c) and c not in "‘’ʿʾ`")
     return " ".join(out.split())
@@ -131,8 +133,10 @@ class NamePolicy:
     def acceptable(self, norm: str, *, primary: bool, kind: PlaceKind, population: int) -> bool:
         if not norm or norm in self.deny:
             return False
-        letters = sum(1 for c in norm if c.isalpha())
-        if letters < 3 or any(c.isdigit() for c in norm):
+        compact = norm.replace(" ", "")
+        letters = len(compact)
+        # Normalised names hold only letters, digits and spaces; a digit means a code or a road.
+        if letters < 3 or not compact.isalpha():
             return False
         if all(t in self.stopwords for t in norm.split()):
             return False
@@ -154,10 +158,18 @@ class Gazetteer:
     """English words that are never taken for a place (normalised); fuzzy matching skips them."""
 
     @classmethod
-    def build(cls, records: Iterable[PlaceRecord], policy: NamePolicy = NamePolicy()) -> Gazetteer:
+    def build(
+        cls,
+        records: Iterable[PlaceRecord],
+        policy: NamePolicy = NamePolicy(),
+        *,
+        normalized: dict[str, str] | None = None,
+    ) -> Gazetteer:
+        """Filter every record's names and index them. ``normalized`` is an optional cache of
+        ``normalize`` results the caller already computed (building reuses and extends it)."""
         recs = list(records)
         by_key = {r.key: r for r in recs}
-        cache: dict[str, str] = {}
+        cache: dict[str, str] = normalized if normalized is not None else {}
 
         def norm_of(raw: str) -> str:
             found = cache.get(raw)

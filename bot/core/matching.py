@@ -340,6 +340,8 @@ class Matcher:
 
     def _fuzzy_lookup(self, window: Sequence[str]) -> tuple[_Term, ...] | None:
         key = skeleton(window)
+        if len(key.replace(" ", "")) < self._fuzzy_min:
+            return None
         exact = self._fuzzy_exact.get(key)
         if exact is not None:
             return exact

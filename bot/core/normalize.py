@@ -60,7 +60,8 @@ def _fold_char(ch: str) -> str:
     if ch in _ARABIC:
         return _ARABIC[ch]
     out = []
-    for c in unicodedata.normalize("NFKD", ch.casefold()):
+    # Compatibility forms can decompose to capitals ("𝕊" -> "S"), so fold case after NFKD too.
+    for c in unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", ch).casefold()):
         if unicodedata.combining(c):
             continue
         if c in _APOSTROPHES:
@@ -106,7 +107,8 @@ def tokenize(text: str) -> list[Token]:
 
 def normalize(text: str) -> str:
     """The normalised words joined by single spaces ("Ma'arrat al-Nu'man" -> "maarrat al numan")."""
-    return " ".join(t.norm for t in tokenize(text))
+    folded, _ = _folded(text)
+    return " ".join(m.group(1).replace("'", "") for m in _TOKEN.finditer(folded))
 
 
 def words(text: str) -> tuple[str, ...]:
