@@ -113,17 +113,11 @@ async def runtime(
                 sink=sink,
                 rules=rules,
                 clock=utcnow,
-                cluster_policy=ClusterPolicy(window=_hours(settings.file.incident_window_hours)),
+                cluster_policy=ClusterPolicy(window=timedelta(hours=settings.file.incident_window_hours)),
             )
             yield Runtime(settings, store, engine, Poller(engine, store))
     finally:
         await store.close()
-
-
-def _hours(n: int):  # type: ignore[no-untyped-def]
-    from datetime import timedelta
-
-    return timedelta(hours=n)
 
 
 def slack_sink(settings: Settings) -> AlertSink:
@@ -272,10 +266,10 @@ async def cmd_serve(settings: Settings, out: TextIO) -> int:
         try:
             if mode == "socket":
                 handler = AsyncSocketModeHandler(app, settings.secrets.slack_app_token)
-                await handler.connect_async()
+                await handler.connect_async()  # type: ignore[no-untyped-call]
                 log.info("Socket Mode connected")
                 await _wait_for_stop()
-                await handler.close_async()
+                await handler.close_async()  # type: ignore[no-untyped-call]
             else:
 
                 async def health() -> dict[str, object]:
@@ -370,7 +364,7 @@ def cmd_backtest(settings: Settings, args: argparse.Namespace, out: TextIO) -> i
 
 
 def cmd_watch(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
-    from bot.watch_report import describe_expansion
+    from bot.core.gazetteer import describe_expansion
 
     from bot.geo import load_gazetteer
 
