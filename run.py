@@ -162,7 +162,8 @@ async def cmd_demo(
             replay = Replay(server, sources)
             print(
                 f"Sitrep demo — no Slack tokens, so alerts are rendered here.\n"
-                f"Replaying {len(sources)} feeds ({describe_feeds(replay.specs)[:300]}) from {server.url('/')}\n"
+                f"Replaying {len(sources)} feeds ({describe_feeds(replay.specs)[:300]})"
+                f" from {server.url('/')}\n"
                 f"Watchlists: {', '.join(w.name for w in settings.watchlists)}\n",
                 file=out,
                 flush=True,
@@ -338,7 +339,6 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_backtest(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     from bot.backtest import run_backtest
-
     from bot.geo import load_gazetteer
 
     path = Path(args.corpus)
@@ -365,7 +365,6 @@ def cmd_backtest(settings: Settings, args: argparse.Namespace, out: TextIO) -> i
 
 def cmd_watch(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     from bot.core.gazetteer import describe_expansion
-
     from bot.geo import load_gazetteer
 
     wl = {w.name: w for w in settings.watchlists}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -95,7 +95,9 @@ async def test_status_lists_feeds(http_bot: TestServer, slack_api: FakeSlackApi)
     assert "Levant Wire" in reply["text"] and "not polled yet" in reply["text"]
 
 
-async def test_unknown_subcommand_names_it_and_shows_usage(http_bot: TestServer, slack_api: FakeSlackApi) -> None:
+async def test_unknown_subcommand_names_it_and_shows_usage(
+    http_bot: TestServer, slack_api: FakeSlackApi
+) -> None:
     body = slash("/sitrep", "<!channel> frobnicate", slack_api.response_url("r3"))
     resp = await post(http_bot, body, sign(SECRET, body, int(time.time())))
     assert resp.status == 200
@@ -111,7 +113,9 @@ async def test_unknown_subcommand_names_it_and_shows_usage(http_bot: TestServer,
         pytest.param(lambda body: {}, id="unsigned"),
     ],
 )
-async def test_bad_signatures_are_rejected(http_bot: TestServer, slack_api: FakeSlackApi, headers) -> None:  # type: ignore[no-untyped-def]
+async def test_bad_signatures_are_rejected(
+    http_bot: TestServer, slack_api: FakeSlackApi, headers: Callable[[bytes], dict[str, str]]
+) -> None:
     body = slash("/sitrep", "help", slack_api.response_url("r4"))
     resp = await post(http_bot, body, headers(body))
     assert resp.status == 401
