@@ -38,7 +38,11 @@ def might_mention_casualties(text: str) -> bool:
 
 
 def _has_any(low: str, words: tuple[str, ...]) -> bool:
-    return any(w in low for w in words)
+    # a plain loop: measurably cheaper than any() over a generator on this hot path
+    for w in words:  # noqa: SIM110
+        if w in low:
+            return True
+    return False
 
 
 def _sentences(text: str) -> Iterator[tuple[int, int]]:
@@ -53,6 +57,8 @@ def _sentences(text: str) -> Iterator[tuple[int, int]]:
 
 def _singular_quantities(sentence: str) -> list[Quantity]:
     """'…and a Ugandan national were killed': a singular joined to a list counts 1."""
+    if " and a" not in sentence:
+        return []
     return [
         Quantity(value=1, qualifier=None, start=m.start("q"), end=m.end("q"), text=m.group("q"))
         for m in cues.SINGLE_AND.finditer(sentence)
@@ -159,9 +165,10 @@ def _scope(sentence: str, q: Quantity, *, in_title: bool) -> str:
     return Scope.INCIDENT.value
 
 
-def _sentence_candidates(text: str, start: int, end: int, title_end: int) -> list[_Candidate]:
+def _sentence_candidates(text: str, start: int, end: int, title_end: int, low: str) -> list[_Candidate]:
+    """Figures of one sentence; ``low`` is that sentence lower-cased with a leading space."""
     sentence = text[start:end]
-    if _DIGIT.search(sentence) is None and not _has_any(f" {sentence.lower()}", cues.NUMBER_HINTS):
+    if _DIGIT.search(sentence) is None and not _has_any(low, cues.NUMBER_HINTS):
         return []
     quantities = sorted(find_quantities(sentence) + _singular_quantities(sentence), key=lambda q: q.start)
     classified: list[tuple[Quantity, tuple[Category, str | None, bool] | None, bool]] = []
@@ -339,12 +346,15 @@ def extract_casualties(title: str, description: str) -> Casualties:
     title = title.strip()
     description = description.strip()
     text = f"{title}\n{description}" if description else title
-    if not might_mention_casualties(text):
+    low = f" {text.lower()}"
+    if not _has_any(low, cues.TRIGGER_STEMS):
         return Casualties()
     candidates: list[_Candidate] = []
     for start, end in _sentences(text):
-        if might_mention_casualties(text[start:end]):
-            candidates.extend(_sentence_candidates(text, start, end, len(title)))
+        # lower() keeps offsets for all but a few exotic letters; a shifted slice only blurs this check
+        sentence_low = " " + low[start + 1 : end + 1]
+        if _has_any(sentence_low, cues.TRIGGER_STEMS):
+            candidates.extend(_sentence_candidates(text, start, end, len(title), sentence_low))
 
     heads: dict[Category, Headline] = {}
     for category in Category:
