@@ -15,7 +15,7 @@ import json
 import sys
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -49,9 +49,12 @@ class LabelledText:
 
 @dataclass(frozen=True, slots=True)
 class Miss:
+    """A wrongly matched or missed item; ``why`` says which watch terms the text did (not) hit."""
+
     link: str
     title: str
     note: str
+    why: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,8 +201,12 @@ def score(
     labels: Sequence[Label],
     items: Mapping[str, LabelledText],
     matched: Mapping[str, frozenset[str]],
+    why: Mapping[tuple[str, str], str] | None = None,
 ) -> Score:
-    """Confusion counts of one watchlist; ``matched`` maps a link to the watchlists that matched it."""
+    """Confusion counts of one watchlist; ``matched`` maps a link to the watchlists that matched it.
+
+    ``why`` optionally explains an item per (watchlist, link) for the report.
+    """
     tp = fp = fn = tn = 0
     fps: list[Miss] = []
     fns: list[Miss] = []
@@ -207,7 +214,9 @@ def score(
         if label.watchlist != watchlist or label.link not in items:
             continue
         hit = watchlist in matched.get(label.link, frozenset())
-        miss = Miss(label.link, items[label.link].title, label.note)
+        miss = Miss(
+            label.link, items[label.link].title, label.note, (why or {}).get((watchlist, label.link), "")
+        )
         if hit and label.relevant:
             tp += 1
         elif hit:
@@ -241,10 +250,16 @@ def evaluate_matching(
         raise ConfigError(f"labels name watchlists missing from {config_path}: {', '.join(unknown)}")
     items = find_items(corpus_path, (label.link for label in labels))
     matcher = build_matcher(watchlists)
+    # The same watchlists with rule "any" show which half of region-and-keyword a miss lacked.
+    probe = build_matcher([replace(w, rule=Rule.ANY, exclude=()) for w in watchlists])
     matched: dict[str, frozenset[str]] = {}
+    why: dict[tuple[str, str], str] = {}
     for link, item in items.items():
         matches: list[Match] = matcher.match(item.title, item.description)
         matched[link] = frozenset(m.watchlist for m in matches)
+        hits: list[Match] = probe.match(item.title, item.description)
+        for m in hits:
+            why[(m.watchlist, link)] = _explain(m)
     missing = {label.link for label in labels} - items.keys()
     if missing:
         out.write(f"warning: {len(missing)} labelled links not found in {corpus_path}\n")
@@ -252,10 +267,16 @@ def evaluate_matching(
     for name in names:
         if not any(label.watchlist == name for label in labels):
             continue
-        s = score(name, labels, items, matched)
+        s = score(name, labels, items, matched, why)
         results[name] = s.as_dict()
         _report(s, out)
     return results
+
+
+def _explain(m: Match) -> str:
+    regions = ", ".join(dict.fromkeys(h.surface for h in m.regions)) or "-"
+    keywords = ", ".join(dict.fromkeys(h.surface for h in m.keywords)) or "-"
+    return f"region: {regions}; keywords: {keywords}"
 
 
 def _report(s: Score, out: TextIO) -> None:
@@ -269,7 +290,8 @@ def _report(s: Score, out: TextIO) -> None:
         if misses:
             out.write(f"  {heading}:\n")
             for miss in misses:
-                out.write(f"    - {miss.title[:100]}  [{miss.note}]\n      {miss.link}\n")
+                why = miss.why or "region: -; keywords: -"
+                out.write(f"    - {miss.title[:100]}  [{miss.note}]\n      ({why}) {miss.link}\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
