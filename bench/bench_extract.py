@@ -1,9 +1,9 @@
 """Throughput of the casualty extractor over real feed items.
 
 Reads the first N items of ../shared/corpus/news2023.jsonl.gz (tags stripped, entities decoded),
-then times, in one process and on one core: the prefilter alone, the full extractor over every
-item, and the full extractor split into items with and without a casualty word. Prints items/s
-and microseconds per item so the headline figure has context.
+then times on one core (CPU time of this process, best of N runs): the prefilter alone, the full
+extractor over every item, and the full extractor split into items with and without a casualty
+word. Prints items/s and microseconds per item so the headline figure has context.
 
     .venv/bin/python bench/bench_extract.py [--items 50000] [--repeat 3]
 """
@@ -46,16 +46,20 @@ def load(path: Path, limit: int) -> list[tuple[str, str]]:
 def timed(
     label: str, items: Sequence[tuple[str, str]], fn: Callable[[str, str], object], repeat: int
 ) -> float:
-    best = float("inf")
+    """Best of ``repeat`` runs in CPU seconds of this process (one core): on a shared box wall time
+    mostly measures the neighbours. The wall time of the best run is printed alongside."""
+    best_cpu, best_wall = float("inf"), float("inf")
     for _ in range(repeat):
-        start = time.perf_counter()
+        cpu, wall = time.process_time(), time.perf_counter()
         for title, description in items:
             fn(title, description)
-        best = min(best, time.perf_counter() - start)
-    rate = len(items) / best if best else float("inf")
-    per = best / len(items) * 1e6 if items else 0.0
+        best_cpu = min(best_cpu, time.process_time() - cpu)
+        best_wall = min(best_wall, time.perf_counter() - wall)
+    rate = len(items) / best_cpu if best_cpu else float("inf")
+    per = best_cpu / len(items) * 1e6 if items else 0.0
     print(
-        f"{label:<44}{len(items):>8} items {best * 1e3:>9.1f} ms {rate:>12,.0f} items/s {per:>8.1f} µs/item"
+        f"{label:<42}{len(items):>7} items {best_cpu * 1e3:>8.1f} ms cpu ({best_wall * 1e3:>7.1f} wall)"
+        f" {rate:>10,.0f} items/s {per:>7.1f} µs/item"
     )
     return rate
 
@@ -83,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     timed("extract_casualties (with casualty word)", triggered, extract_casualties, args.repeat)
     found = sum(1 for t, d in items if extract_casualties(t, d).headlines)
     print(f"\nitems with at least one headline figure: {found}")
-    print(f"headline: {rate:,.0f} items/s on one core (target ≥ 20,000)")
+    print(f"headline: {rate:,.0f} items/s per CPU-second on one core (target ≥ 20,000)")
     return 0
 
 
