@@ -116,6 +116,7 @@ _SKELETON_PAIRS = (
     ("o", "u"),
     ("y", "i"),
 )
+_STEM_MEMO_LIMIT = 200_000
 _ARABIC_CLITICS = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ب", "ل", "ف")
 
 
@@ -156,9 +157,10 @@ class Matcher:
         self._common = gazetteer.common_words
         self._fuzzy_threshold = fuzzy_threshold
         self._fuzzy_min = fuzzy_min_length
+        self._stems: dict[str, str] = {}
         names: dict[tuple[str, ...], dict[tuple[int, str], _Term]] = defaultdict(dict)
         terms: dict[tuple[str, ...], dict[tuple[int, HitKind, str], _Term]] = defaultdict(dict)
-        fuzzy: dict[str, dict[tuple[int, str], _Term]] = defaultdict(dict)
+        fuzzy: dict[int, dict[str, dict[str, _Term]]] = defaultdict(lambda: defaultdict(dict))
         context: dict[tuple[str, ...], set[int]] = defaultdict(set)
         for wi, wl in enumerate(self._watchlists):
             for region in wl.regions:
@@ -188,8 +190,8 @@ class Matcher:
                     seq = words(spelling)
                     key = skeleton(seq)
                     if seq and key.isascii() and len(key.replace(" ", "")) >= fuzzy_min_length:
-                        fuzzy[key].setdefault(
-                            (wi, region.name), _Term(wi, HitKind.REGION, region.name, place_name)
+                        fuzzy[wi][key].setdefault(
+                            region.name, _Term(wi, HitKind.REGION, region.name, place_name)
                         )
             for kind, items in ((HitKind.KEYWORD, wl.keywords), (HitKind.EXCLUDE, wl.exclude)):
                 for item in items:
@@ -202,15 +204,28 @@ class Matcher:
                         terms[(stem("".join(words(item))),)].setdefault((wi, kind, item), term)
         self._names = self._index(names)
         self._terms = self._index(terms)
-        self._fuzzy_exact = {k: tuple(v.values()) for k, v in fuzzy.items()}
+        # "air strike" can only stem to a one-word term that starts with "air": knowing every such
+        # start spares stemming each pair of words in the text.
+        self._join_prefixes = frozenset(
+            key[:n]
+            for key, entries in self._terms.items()
+            for n in range(1, len(key))
+            if any(len(e[0]) == 1 for e in entries)
+        )
+        # Fuzzy lookups are per watchlist so one desk's names can never shadow another's.
+        self._fuzzy_exact = {
+            wi: {k: tuple(v.values()) for k, v in keys.items()} for wi, keys in fuzzy.items()
+        }
         ctx: dict[str, list[tuple[tuple[str, ...], frozenset[int]]]] = defaultdict(list)
         for seq, ids in context.items():
             ctx[seq[0]].append((seq, frozenset(ids)))
         self._context = dict(ctx)
-        by_bucket: dict[tuple[str, int], list[str]] = defaultdict(list)
-        for key in self._fuzzy_exact:
-            by_bucket[(key[0], key.count(" ") + 1)].append(key)
-        self._fuzzy_buckets = dict(by_bucket)
+        self._fuzzy_buckets: dict[int, dict[tuple[str, int], list[str]]] = {}
+        for wi, keys in self._fuzzy_exact.items():
+            by_bucket: dict[tuple[str, int], list[str]] = defaultdict(list)
+            for key in keys:
+                by_bucket[(key[0], key.count(" ") + 1)].append(key)
+            self._fuzzy_buckets[wi] = dict(by_bucket)
 
     @staticmethod
     def _index(table: dict[tuple[str, ...], dict[_K, _Term]]) -> dict[str, tuple[_Entry, ...]]:
@@ -219,6 +234,15 @@ class Matcher:
             index[seq[0]].append((seq, tuple(found.values())))
         # Longest first, so a multi-word name is tried before its first word alone.
         return {k: tuple(sorted(v, key=lambda e: -len(e[0]))) for k, v in index.items()}
+
+    def _stem(self, word: str) -> str:
+        """``stem`` with a per-matcher memo: news vocabulary repeats, stemming is the hot path."""
+        found = self._stems.get(word)
+        if found is None:
+            if len(self._stems) >= _STEM_MEMO_LIMIT:
+                self._stems.clear()
+            found = self._stems[word] = stem(word)
+        return found
 
     @property
     def watchlists(self) -> tuple[Watchlist, ...]:
@@ -238,14 +262,16 @@ class Matcher:
             corroborated = self._mentioned(text, tokens) | {
                 wi for wi, found in hits.items() if any(h.kind is HitKind.REGION for h in found)
             }
-            self._fuzzy(text, tokens, covered, hits, corroborated)
+            if corroborated:
+                self._fuzzy(text, tokens, covered, hits, corroborated)
         return self._decide(hits)
 
-    def _exact(self, text: str, tokens: list[Token], hits: dict[int, list[Hit]]) -> set[int]:
+    def _exact(self, text: str, tokens: list[Token], hits: dict[int, list[Hit]]) -> dict[int, set[int]]:
+        """Exact hits into ``hits``; returns, per watchlist, the token positions its names cover."""
         norms = [t.norm for t in tokens]
-        stems = [stem(n) for n in norms]
+        stems = [self._stem(n) for n in norms]
         count = len(tokens)
-        covered: set[int] = set()
+        covered: dict[int, set[int]] = defaultdict(set)
 
         def emit(i: int, n: int, found: tuple[_Term, ...], fuzzy: bool = False) -> None:
             start, end = tokens[i].start, tokens[i + n - 1].end
@@ -266,13 +292,16 @@ class Matcher:
                     if all(text[tokens[j].start].islower() for j in range(i, i + n)):
                         continue
                     emit(i, n, found)
-                    covered.update(range(i, i + n))
+                    for t in found:
+                        covered[t.watchlist].update(range(i, i + n))
             for seq, found in self._terms.get(stems[i], ()):
                 n = len(seq)
                 if n == 1 or tuple(stems[i : i + n]) == seq:
                     emit(i, n, found)
             if i + 1 < count:
-                joined = self._terms.get(stem(word + norms[i + 1]))
+                joined = (
+                    self._terms.get(self._stem(word + norms[i + 1])) if word in self._join_prefixes else None
+                )
                 if joined is not None:
                     for seq, found in joined:
                         if len(seq) == 1:
@@ -302,50 +331,46 @@ class Matcher:
         self,
         text: str,
         tokens: list[Token],
-        covered: set[int],
+        covered: dict[int, set[int]],
         hits: dict[int, list[Hit]],
         corroborated: set[int],
     ) -> None:
         norms = [t.norm for t in tokens]
-        i = 0
-        while i < len(tokens):
-            word = norms[i]
-            if (
-                i in covered
-                or not word.isascii()
-                or not text[tokens[i].start].isupper()
-                or word in self._common
-                or stem(word) in self._terms
-            ):
-                i += 1
+        candidates = [
+            i
+            for i, word in enumerate(norms)
+            if word.isascii() and text[tokens[i].start].isupper() and word not in self._common
+        ]
+        for wi in sorted(corroborated):
+            if wi not in self._fuzzy_exact or not candidates:
                 continue
-            matched = 0
-            for n in (3, 2, 1):
-                window = norms[i : i + n]
-                if len(window) < n or any(j in covered for j in range(i, i + n)):
+            taken = covered.get(wi, set())
+            after = 0
+            for i in candidates:
+                if i < after or i in taken:
                     continue
-                if sum(len(w) for w in window) < self._fuzzy_min:
-                    continue
-                found = self._fuzzy_lookup(window)
-                if found is not None:
-                    start, end = tokens[i].start, tokens[i + n - 1].end
-                    for t in found:
-                        if t.watchlist in corroborated:
-                            hits[t.watchlist].append(
-                                Hit(t.kind, t.term, text[start:end], start, end, True, t.place)
-                            )
-                    matched = n
-                    break
-            i += max(matched, 1)
+                for n in (3, 2, 1):
+                    window = norms[i : i + n]
+                    if len(window) < n or any(j in taken for j in range(i, i + n)):
+                        continue
+                    found = self._fuzzy_lookup(wi, window)
+                    if found is not None:
+                        start, end = tokens[i].start, tokens[i + n - 1].end
+                        surface = text[start:end]
+                        hits[wi].extend(
+                            Hit(t.kind, t.term, surface, start, end, True, t.place) for t in found
+                        )
+                        after = i + n
+                        break
 
-    def _fuzzy_lookup(self, window: Sequence[str]) -> tuple[_Term, ...] | None:
+    def _fuzzy_lookup(self, wi: int, window: Sequence[str]) -> tuple[_Term, ...] | None:
         key = skeleton(window)
         if len(key.replace(" ", "")) < self._fuzzy_min:
             return None
-        exact = self._fuzzy_exact.get(key)
+        exact = self._fuzzy_exact[wi].get(key)
         if exact is not None:
             return exact
-        bucket = self._fuzzy_buckets.get((key[0], len(window)))
+        bucket = self._fuzzy_buckets[wi].get((key[0], len(window)))
         if not bucket:
             return None
         best = process.extractOne(key, bucket, scorer=fuzz.ratio, score_cutoff=self._fuzzy_threshold)
@@ -354,7 +379,7 @@ class Matcher:
         # Every word must be a variant of its counterpart ("Khan issues" is not "Khan Younis").
         if any(fuzz.ratio(a, b) < 85 for a, b in zip(key.split(), best[0].split(), strict=True)):
             return None
-        return self._fuzzy_exact[best[0]]
+        return self._fuzzy_exact[wi][best[0]]
 
     def _decide(self, hits: dict[int, list[Hit]]) -> list[Match]:
         out: list[Match] = []
