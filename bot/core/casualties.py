@@ -106,6 +106,8 @@ def _classify(sentence: str, q: Quantity) -> tuple[Category, str | None, bool] |
         )
         if attributive or _names_things(after):
             return None
+        if (m.group("killed") or "").lower().startswith("di") and cues.OBITUARY.search(sentence):
+            return None  # "…, 90, has died": an obituary's age next to its verb
         if m.group("killed") and m.group("killed").lower() == "to death" and cues.SENTENCED.search(before):
             return None
         return cat, _group_from(m.group("group")) or _group_after(after[: m.end()]), False
@@ -332,7 +334,7 @@ def _counts_at(text: str, pos: int) -> bool:
     ends = [i for i in (text.find(". ", pos), text.find("\n", pos)) if i >= 0]
     sentence = text[start : min(ends) if ends else len(text)]
     at = pos - start
-    if cues.ANIMAL.search(sentence, max(0, at - 50), at + 1):
+    if cues.ANIMAL.search(sentence, max(0, at - 50), at + 30):
         return False
     return not (
         cues.STRONG_BACKGROUND.search(sentence)

@@ -68,7 +68,8 @@ PERSON = (
     r"teenage\s+girl|teenage\s+boy|pensioner|grandmother|mum|mom|dad|toddler|student|cleric|general|"
     r"colonel|sergeant|private|marine|trooper|warlord|dissident|opponent|critic|blogger|influencer|walker|"
     r"jogger|runner|model|guide|ranger|monk|nun|volunteer|engineer|crew\s+member|porter|herder|trader|vendor|"
-    r"bystander|passer-by|guest|spectator|journalist|cameraman|aid\s+worker|[a-z]+-(?:year|month|week|day)-old)"
+    r"bystander|passer-by|guest|spectator|journalist|cameraman|aid\s+worker|niece|nephew|cousin|aunt|uncle|"
+    r"grandchild|stepson|stepdaughter|[a-z]+-(?:year|month|week|day)-old)"
 )
 
 GROUP_NOUNS = frozenset(
@@ -122,7 +123,7 @@ _DISPLACED_AFTER = (
 _MISSING_AFTER = r"missing|unaccounted\s+for|unaccounted"
 
 AFTER = re.compile(
-    rf"^(?P<group>(?:\s+{_GROUP_TOKEN}){{0,4}}?)\s*,?(?:\s+{_AUX}){{0,3}}\s+(?:"
+    rf"^(?P<group>(?:\s+{_GROUP_TOKEN}){{0,4}}?)(?:\s+{_AUX}){{0,3}}\s+(?:"
     rf"(?P<killed>{_KILLED_AFTER})|(?P<wounded>{_WOUNDED_AFTER})|(?P<displaced>{_DISPLACED_AFTER})|"
     rf"(?P<missing>{_MISSING_AFTER}))\b",
     _I,
@@ -197,7 +198,8 @@ STRONG_BACKGROUND = re.compile(
     | \bover\s+the\s+(?:past|last)\s
     | \bso\s+far\s+this\s+year | \bthis\s+year\b | \blast\s+year\b | \bthroughout\s+the\b
     | \bin\s+total\b | \ball\s+told\b | \bsince\s+the\s+(?:start|beginning|outbreak)\b
-    | \bago\b | \bhonou?r(?:s|ed|ing)?\b | \bcommemorat | \bmemorial\b | \banniversary\b
+    | \bago\b | \bhonou?r(?:s|ed|ing)?\s+(?:the\s|those\s|victims|\d) | \bcommemorat
+    | \bmemorial\b | \banniversary\b
     | \b(?:\w+|\d+)\s+(?:days|weeks|months|years|decades)\s+later\b
     """,
     _I | re.VERBOSE,
@@ -255,7 +257,7 @@ SINGLE_KILLED_RULES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
         ("to death",),
         rf"""\b(?:beat|beating|beaten|stabbing|stabbed|burning|burned|crushed|crushing|hacking|hacked|kicking|
         kicked)\s+(?:(?:his|her|a|an|the)\s+)?(?:[\w'’-]+\s+){{0,3}}?{PERSON}\s+to\s+death
-        | \b(?:was|has\s+been|had\s+been|is)\s+(?:\w+ly\s+)?\w+ed\s+to\s+death
+        | \b(?:was|has\s+been|had\s+been|is)\s+(?:\w+ly\s+)?(?!sentenced|condemned)\w+ed\s+to\s+death
         | \b(?:stabbed|beaten)\s+to\s+death\b""",
     ),
     _rule(
@@ -368,8 +370,7 @@ ANIMAL = re.compile(
     r"\b(?:dog|dogs|cat|cats|pet|pets|horse|horses|alligator|crocodile|shark|whale|dolphin|bear|tiger|lion|"
     r"elephant|animal|animals|bird|birds|cow|cows|sheep|goat|swan|puppy|kitten|pooch|gorilla|monkey|giraffe|"
     r"zebra|fox|wolf|deer|rhino|panda|orca|seal|penguin|livestock|cattle)\b",
-    _I,
-)
+)  # case-sensitive: "Lady Bird Lake" is a place, "her dog" an animal
 
 WORD = re.compile(r"[A-Za-z][\w'’-]*")
 ENDS_NOUN_PHRASE = frozenset(

@@ -278,6 +278,16 @@ WIRE = [
     Case("Car bomb kills 1, wounds 4 near ministry", killed=1, wounded=4),
     Case("Search continues for 9 missing after boat capsizes", missing=9),
     Case("Fire at market: no deaths, 3 people treated for smoke inhalation", killed=0),
+    Case("Uncle who murdered niece in honour killing is jailed for life", killed=1),
+    Case("Owner heartbroken after sudden death of her beloved dog in park", killed=None),
+    Case(
+        "Militant leader sentenced to death", "The man has been sentenced to death by a court.", killed=None
+    ),
+    Case(
+        "TV star dies at 45",
+        "The actor, best known for the series 24, has died after a long battle with cancer.",
+        killed=None,
+    ),
 ]
 
 ALL = PATTERNS + NUMBERS + SCOPE + GROUPS + MODALITY + SINGULARS + NOT_PEOPLE + AGREEMENT + WIRE
