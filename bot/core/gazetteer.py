@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 from rapidfuzz import fuzz
 
@@ -247,6 +248,23 @@ class Gazetteer:
             twins=twins,
             common_words=policy.stopwords,
         )
+
+    @cached_property
+    def _multiword(self) -> Mapping[str, tuple[tuple[str, ...], ...]]:
+        out: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        for name in self.by_name:
+            seq = tuple(name.split())
+            if len(seq) > 1:
+                for word in set(seq):
+                    out[word].append(seq)
+        return {k: tuple(v) for k, v in out.items()}
+
+    def names_containing(self, word: str) -> tuple[tuple[str, ...], ...]:
+        """Multi-word names (normalised, as token tuples) with ``word`` among their words.
+
+        Computed once per gazetteer, on first use.
+        """
+        return self._multiword.get(word, ())
 
     def lookup(self, name: str) -> tuple[Place, ...]:
         """Every place that goes by ``name`` (any spelling), broadest and biggest first."""

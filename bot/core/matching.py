@@ -32,7 +32,7 @@ from typing import TypeVar
 
 from rapidfuzz import fuzz, process
 
-from bot.core.gazetteer import Gazetteer
+from bot.core.gazetteer import Gazetteer, RegionExpansion
 from bot.core.normalize import Token, stem, tokenize, words
 from bot.core.watchlists import Rule, Watchlist
 
@@ -162,9 +162,12 @@ class Matcher:
         terms: dict[tuple[str, ...], dict[tuple[int, HitKind, str], _Term]] = defaultdict(dict)
         fuzzy: dict[int, dict[str, dict[str, _Term]]] = defaultdict(lambda: defaultdict(dict))
         context: dict[tuple[str, ...], set[int]] = defaultdict(set)
+        blockers: dict[tuple[str, ...], set[int]] = defaultdict(set)
         for wi, wl in enumerate(self._watchlists):
             for region in wl.regions:
                 expansion = gazetteer.expand(region.name, region.aliases)
+                for seq in _foreign_names_containing(gazetteer, expansion):
+                    blockers[seq].add(wi)
                 country = (
                     gazetteer.places.get(expansion.resolved.country or "") if expansion.resolved else None
                 )
@@ -216,10 +219,8 @@ class Matcher:
         self._fuzzy_exact = {
             wi: {k: tuple(v.values()) for k, v in keys.items()} for wi, keys in fuzzy.items()
         }
-        ctx: dict[str, list[tuple[tuple[str, ...], frozenset[int]]]] = defaultdict(list)
-        for seq, ids in context.items():
-            ctx[seq[0]].append((seq, frozenset(ids)))
-        self._context = dict(ctx)
+        self._context = _by_first_token(context)
+        self._blockers = _by_first_token(blockers)
         self._fuzzy_buckets: dict[int, dict[tuple[str, int], list[str]]] = {}
         for wi, keys in self._fuzzy_exact.items():
             by_bucket: dict[tuple[str, int], list[str]] = defaultdict(list)
@@ -272,6 +273,7 @@ class Matcher:
         stems = [self._stem(n) for n in norms]
         count = len(tokens)
         covered: dict[int, set[int]] = defaultdict(set)
+        blocked: dict[int, list[tuple[int, int]]] = defaultdict(list)
 
         def emit(i: int, n: int, found: tuple[_Term, ...], fuzzy: bool = False) -> None:
             start, end = tokens[i].start, tokens[i + n - 1].end
@@ -306,6 +308,19 @@ class Matcher:
                     for seq, found in joined:
                         if len(seq) == 1:
                             emit(i, 2, found)
+            for seq, ids in self._blockers.get(word, ()):
+                if tuple(norms[i : i + len(seq)]) == seq:
+                    span = (tokens[i].start, tokens[i + len(seq) - 1].end)
+                    for wi in ids:
+                        blocked[wi].append(span)
+        for wi, spans in blocked.items():
+            # "Sudan" inside "South Sudan" names another country: not a hit for a Sudan watch.
+            if wi in hits:
+                hits[wi] = [
+                    h
+                    for h in hits[wi]
+                    if h.kind is not HitKind.REGION or not any(a <= h.start and h.end <= b for a, b in spans)
+                ]
         return covered
 
     def _arabic_entries(self, word: str) -> tuple[_Entry, ...] | None:
@@ -393,6 +408,34 @@ class Matcher:
             if _satisfies(wl.rule, bool(regions), bool(keywords)):
                 out.append(Match(watchlist=wl.name, regions=regions, keywords=keywords))
         return out
+
+
+def _by_first_token(
+    table: dict[tuple[str, ...], set[int]],
+) -> dict[str, tuple[tuple[tuple[str, ...], frozenset[int]], ...]]:
+    index: dict[str, list[tuple[tuple[str, ...], frozenset[int]]]] = defaultdict(list)
+    for seq, ids in table.items():
+        index[seq[0]].append((seq, frozenset(ids)))
+    return {k: tuple(v) for k, v in index.items()}
+
+
+def _foreign_names_containing(gazetteer: Gazetteer, expansion: RegionExpansion) -> set[tuple[str, ...]]:
+    """Names of places outside the region that contain one of its names ("South Sudan")."""
+    if expansion.resolved is None:
+        return set()
+    own = {words(n) for n in expansion.names} | {words(n) for p in expansion.places for n in p.names}
+    inside = {expansion.resolved.key} | {p.key for p in expansion.places}
+    out: set[tuple[str, ...]] = set()
+    for seq in own:
+        if len(seq) != 1:
+            continue
+        for name in gazetteer.names_containing(seq[0]):
+            if name in own:
+                continue
+            keys = gazetteer.by_name.get(" ".join(name), ())
+            if keys and not any(k in inside or gazetteer.twins.get(k) in inside for k in keys):
+                out.add(name)
+    return out
 
 
 def _satisfies(rule: Rule, region: bool, keyword: bool) -> bool:

@@ -156,6 +156,14 @@ def test_word_boundaries(idlib_region_only: Matcher, world: Gazetteer) -> None:
     assert idlib_region_only.match("Idlibx", "") == []
 
 
+def test_a_foreign_name_containing_the_region_is_not_a_hit(world: Gazetteer) -> None:
+    sudan = Matcher([Watchlist("sudan", CH, regions=(Region("Sudan"),), rule=Rule.REGION)], world)
+    assert sudan.match("Floods hit South Sudan", "South Sudanese officials appealed for aid.") == []
+    match = _one(sudan.match("South Sudan and Sudan agree border talks", ""), "sudan")
+    assert [h.start for h in match.regions] == [16]
+    assert _names(sudan.match("Ships dock at Port Sudan", "")) == ["sudan"]
+
+
 def test_place_names_must_be_capitalised(idlib_region_only: Matcher) -> None:
     assert idlib_region_only.match("a harem in an opera", "") == []
     assert _names(idlib_region_only.match("Shelling in Harem", "")) == ["idlib"]
