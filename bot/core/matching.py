@@ -185,9 +185,9 @@ class Matcher:
                     names[seq].setdefault(
                         (wi, region.name), _Term(wi, HitKind.REGION, region.name, place_name)
                     )
-                # Fuzzy targets are the curated main names only: geonames alternates are too loose.
+                # Fuzzy targets are the curated main names only: geonames alternates are too loose, and
+                # admin aliases are exact phrases ("northwest Syria" must not catch "northeastern Syria").
                 targets: list[tuple[str, str | None]] = [(region.name, None)]
-                targets.extend((a, None) for a in region.aliases)
                 targets.extend((p.name, p.name) for p in expansion.places)
                 for spelling, place_name in targets:
                     seq = words(spelling)

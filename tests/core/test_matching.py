@@ -238,6 +238,13 @@ def test_admin_aliases_extend_the_region(world: Gazetteer) -> None:
     assert hit.surface == "the Green Buses route" and hit.term == "Idlib"
 
 
+def test_aliases_are_exact_phrases(world: Gazetteer) -> None:
+    wl = Watchlist("w", CH, regions=(Region("Idlib", aliases=("northwestern Syria",)),), rule=Rule.REGION)
+    m = Matcher([wl], world)
+    assert _names(m.match("Aid reaches northwestern Syria", "")) == ["w"]
+    assert m.match("US strikes in Northeastern Syria", "") == []
+
+
 def test_unknown_region_matches_its_own_name(world: Gazetteer) -> None:
     wl = Watchlist("w", CH, regions=(Region("Zorblatt Valley"),), rule=Rule.REGION)
     assert _names(Matcher([wl], world).match("Floods in Zorblatt Valley", "")) == ["w"]
