@@ -19,10 +19,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.core.matching import Match
+from bot.core.matching import Match, Matcher
 from bot.core.text import html_to_text
 from bot.core.watchlists import Region, Rule, Watchlist
 from bot.errors import ConfigError
+from bot.geo import load_gazetteer
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "news2023.jsonl.gz"
@@ -230,12 +231,12 @@ def score(
     return Score(watchlist, tp, fp, fn, tn, tuple(fps), tuple(fns))
 
 
-def build_matcher(watchlists: Sequence[Watchlist]) -> Any:
-    # Imported here so the label tooling works while the matcher is still being written.
-    from bot.core.matching import Matcher  # type: ignore[attr-defined,unused-ignore]
-    from bot.geo import load_gazetteer
-
-    return Matcher(list(watchlists), load_gazetteer())
+def build_matchers(watchlists: Sequence[Watchlist]) -> tuple[Matcher, Matcher]:
+    """The real matcher, and a probe with rule "any" that shows which half of region-and-keyword a
+    miss lacked. Both share one gazetteer, which is the slow part to build."""
+    gazetteer = load_gazetteer()
+    probe = [replace(w, rule=Rule.ANY, exclude=()) for w in watchlists]
+    return Matcher(list(watchlists), gazetteer), Matcher(probe, gazetteer)
 
 
 def evaluate_matching(
@@ -249,16 +250,12 @@ def evaluate_matching(
     if unknown:
         raise ConfigError(f"labels name watchlists missing from {config_path}: {', '.join(unknown)}")
     items = find_items(corpus_path, (label.link for label in labels))
-    matcher = build_matcher(watchlists)
-    # The same watchlists with rule "any" show which half of region-and-keyword a miss lacked.
-    probe = build_matcher([replace(w, rule=Rule.ANY, exclude=()) for w in watchlists])
+    matcher, probe = build_matchers(watchlists)
     matched: dict[str, frozenset[str]] = {}
     why: dict[tuple[str, str], str] = {}
     for link, item in items.items():
-        matches: list[Match] = matcher.match(item.title, item.description)
-        matched[link] = frozenset(m.watchlist for m in matches)
-        hits: list[Match] = probe.match(item.title, item.description)
-        for m in hits:
+        matched[link] = frozenset(m.watchlist for m in matcher.match(item.title, item.description))
+        for m in probe.match(item.title, item.description):
             why[(m.watchlist, link)] = _explain(m)
     missing = {label.link for label in labels} - items.keys()
     if missing:
