@@ -324,7 +324,8 @@ def cmd_extract(args: argparse.Namespace, out: TextIO) -> int:
             text = Path(args.file).read_text(encoding="utf-8", errors="replace")
         except OSError as e:
             raise CommandError(f"cannot read {args.file}: {e.strerror}") from e
-    return run_extract(text, sys.stdin, out)
+    bad_lines = run_extract(text, sys.stdin, out)
+    return 1 if bad_lines else 0
 
 
 def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:

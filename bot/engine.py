@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.adapters.fetch import Fetcher, NotModified
+from bot.adapters.fetch import Fetcher, NotModified, Validators
 from bot.adapters.sink import AlertSink
-from bot.adapters.store import FeedState, OutboxRow, Store
+from bot.adapters.store import FeedOutcome, FeedState, OutboxRow, Store
 from bot.core.casualties import extract_casualties
 from bot.core.clustering import DEFAULT_POLICY, ClusterPolicy
 from bot.core.feed_parsing import parse_feed
-from bot.core.triage import TextMatcher, triage
+from bot.core.items import FeedItem
+from bot.core.triage import Plan, TextMatcher, triage
 from bot.core.watchlists import Watchlist
 from bot.errors import DeliveryError, FeedError, StoreError
 
@@ -45,6 +47,17 @@ class PollResult:
                 f"{self.alerts} Slack message(s) queued"
             )
         return f"{self.feed_id}: {self.status}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Fetched:
+    """One feed's fetch-and-parse outcome, before triage."""
+
+    feed_id: str
+    status: str  # "parsed", "not modified", "unchanged", "error"
+    validators: Validators | None = None
+    items: tuple[FeedItem, ...] = ()
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,56 +101,78 @@ class Engine:
 
     async def poll(self, feed: FeedState) -> PollResult:
         """Fetch, parse, triage and record one feed. Never raises for feed or network trouble."""
-        fid = feed.spec.id
+        (result,) = await self.poll_round([feed])
+        return result
+
+    async def poll_round(self, feeds: Sequence[FeedState]) -> list[PollResult]:
+        """Poll several feeds: fetch and parse concurrently, then triage all new items together.
+
+        Triage reads the open incidents and writes new ones, so it runs one round at a time and
+        over the round's items in publication order: two outlets' reports of one strike that
+        arrive in the same round join one incident, and the earliest report leads it, whichever
+        server answered first.
+        """
         now = self._clock()
+        fetched = await asyncio.gather(*(self._fetch(f, now) for f in feeds))
+        async with self._triage_lock:
+            return await self._ingest(fetched, now)
+
+    async def _fetch(self, feed: FeedState, now: datetime) -> _Fetched:
+        fid = feed.spec.id
         try:
-            fetched = await self._fetcher.fetch(fid, feed.spec.url, feed.validators)
-            if isinstance(fetched, NotModified):
-                await self._store.record_poll(fid, now=now, validators=fetched.validators)
-                return PollResult(fid, "not modified")
-            validators = fetched.validators
-            if fetched.unchanged:
-                await self._store.record_poll(fid, now=now, validators=validators)
-                return PollResult(fid, "unchanged")
-            parsed = parse_feed(
-                fid, fetched.body, base_url=fetched.url, content_type=fetched.content_type, now=now
-            )
-            for reason in parsed.skipped:
-                log.warning("feed %s: skipped an entry: %s", fid, reason)
-            # Feeds are fetched concurrently, but triage reads the open incidents and writes new
-            # ones: run it one feed at a time, or two outlets' reports of one strike polled at
-            # the same moment would each start an incident.
-            async with self._triage_lock:
-                fresh_ids = await self._store.unseen(fid, [i.id for i in parsed.items])
-                fresh = [i for i in parsed.items if i.id in fresh_ids]
-                if not fresh:
-                    await self._store.record_poll(fid, now=now, validators=validators)
-                    return PollResult(fid, "nothing new", items=len(parsed.items))
-                names = {f.spec.id: f.spec.name for f in await self._store.feeds()}
-                plan = triage(
-                    fresh,
-                    watchlists=self.rules.watchlists,
-                    matcher=self.rules.matcher,
-                    extract=extract_casualties,
-                    open_incidents=await self._store.open_incidents(
-                        min(i.published for i in fresh) - self._policy.window
-                    ),
-                    source_names=names,
-                    now=now,
-                    policy=self._policy,
-                )
-                await self._store.record_poll(fid, now=now, validators=validators, plan=plan)
-            return PollResult(fid, "new", len(parsed.items), len(fresh), len(plan.outbox))
+            got = await self._fetcher.fetch(fid, feed.spec.url, feed.validators)
+            if isinstance(got, NotModified):
+                return _Fetched(fid, "not modified", got.validators)
+            if got.unchanged:
+                return _Fetched(fid, "unchanged", got.validators)
+            parsed = parse_feed(fid, got.body, base_url=got.url, content_type=got.content_type, now=now)
         except FeedError as e:
             log.warning("feed %s: %s", fid, e.reason)
-            await self._record_error(fid, now, e.reason)
-            return PollResult(fid, "error", error=e.reason)
+            return _Fetched(fid, "error", error=e.reason)
+        for reason in parsed.skipped:
+            log.warning("feed %s: skipped an entry: %s", fid, reason)
+        return _Fetched(fid, "parsed", got.validators, items=parsed.items)
 
-    async def _record_error(self, fid: str, now: datetime, reason: str) -> None:
+    async def _ingest(self, fetched: Sequence[_Fetched], now: datetime) -> list[PollResult]:
+        fresh: dict[str, list[FeedItem]] = {}
+        for f in fetched:
+            if f.items:
+                new_ids = await self._store.unseen(f.feed_id, [i.id for i in f.items])
+                fresh[f.feed_id] = [i for i in f.items if i.id in new_ids]
+        items = [i for group in fresh.values() for i in group]
+        plan: Plan | None = None
+        if items:
+            names = {f.spec.id: f.spec.name for f in await self._store.feeds()}
+            plan = triage(
+                items,
+                watchlists=self.rules.watchlists,
+                matcher=self.rules.matcher,
+                extract=extract_casualties,
+                open_incidents=await self._store.open_incidents(
+                    min(i.published for i in items) - self._policy.window
+                ),
+                source_names=names,
+                now=now,
+                policy=self._policy,
+            )
+        outcomes = [
+            FeedOutcome(f.feed_id, f.validators, f.error, len(fresh.get(f.feed_id, ()))) for f in fetched
+        ]
         try:
-            await self._store.record_poll(fid, now=now, error=reason)
+            await self._store.record_round(outcomes, plan, now=now)
         except StoreError as e:
-            log.error("feed %s: could not record its error in the database: %s", fid, e)
+            log.error("could not record polls of %s: %s", ", ".join(f.feed_id for f in fetched), e)
+            return [PollResult(f.feed_id, "error", error=f"database: {e}") for f in fetched]
+        alerts = Counter(entry.trigger[0] for entry in (plan.outbox if plan else ()))
+        results = []
+        for f in fetched:
+            if f.status != "parsed":
+                results.append(PollResult(f.feed_id, f.status, error=f.error))
+                continue
+            new = len(fresh.get(f.feed_id, ()))
+            status = "new" if new else "nothing new"
+            results.append(PollResult(f.feed_id, status, len(f.items), new, alerts[f.feed_id]))
+        return results
 
     async def drain(self, limit: int = 50) -> DrainResult:
         """Send due outbox entries to Slack in order. Failures stay queued with a backoff."""

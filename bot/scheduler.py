@@ -70,10 +70,19 @@ class Poller:
         return result
 
     async def poll_all(self, feeds: Sequence[FeedState] | None = None) -> list[PollResult]:
-        """One pass over every feed concurrently (per-host caps live in the fetcher)."""
+        """One round over every feed: fetched concurrently (per-host caps live in the fetcher),
+        triaged together in publication order."""
         feeds = feeds if feeds is not None else await self._store.feeds()
-        results = await asyncio.gather(*(self.poll_one(f.spec.id) for f in feeds))
-        return [r for r in results if r is not None]
+        try:
+            results = await self._engine.poll_round(feeds)
+        except Exception:  # a bug in one round must not stop the process
+            log.exception("unexpected error while polling %d feeds", len(feeds))
+            return []
+        for r in results:
+            log.info("%s", r.describe())
+        if any(r.alerts for r in results):
+            await self.drain()
+        return results
 
     async def drain(self) -> None:
         async with self._drain_lock:

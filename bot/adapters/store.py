@@ -47,6 +47,16 @@ class FeedSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedOutcome:
+    """What one poll did to a feed's status row: new validators, or an error; items now seen."""
+
+    feed_id: str
+    validators: Validators | None = None
+    error: str | None = None
+    seen: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class FeedState:
     spec: FeedSpec
     validators: Validators
@@ -168,28 +178,36 @@ class Store:
         plan: Plan | None = None,
         error: str | None = None,
     ) -> None:
-        """Apply one poll's outcome atomically (see the module docstring)."""
+        """Apply one feed's poll outcome atomically (see the module docstring)."""
+        seen = len(plan.seen) if plan is not None else 0
+        await self.record_round([FeedOutcome(feed_id, validators, error, seen)], plan, now=now)
+
+    async def record_round(
+        self, outcomes: Sequence[FeedOutcome], plan: Plan | None, *, now: datetime
+    ) -> None:
+        """Apply a poll round — several feeds' outcomes and the plan for their items — atomically."""
         async with self._engine.begin() as conn:
             if plan is not None and not plan.is_empty:
                 await _apply_plan(conn, plan, now)
-            values: dict[str, Any] = {"last_polled": now}
-            if error is None:
-                values.update(last_success=now, last_error=None, consecutive_failures=0)
-                if validators is not None:
+            for o in outcomes:
+                values: dict[str, Any] = {"last_polled": now}
+                if o.error is None:
+                    values.update(last_success=now, last_error=None, consecutive_failures=0)
+                    if o.validators is not None:
+                        values.update(
+                            etag=o.validators.etag,
+                            last_modified=o.validators.last_modified,
+                            body_sha256=o.validators.body_sha256,
+                        )
+                    if o.seen:
+                        values["items_seen"] = t.feeds.c.items_seen + o.seen
+                else:
                     values.update(
-                        etag=validators.etag,
-                        last_modified=validators.last_modified,
-                        body_sha256=validators.body_sha256,
+                        last_error=o.error[:1000],
+                        last_error_at=now,
+                        consecutive_failures=t.feeds.c.consecutive_failures + 1,
                     )
-                if plan is not None and plan.seen:
-                    values["items_seen"] = t.feeds.c.items_seen + len(plan.seen)
-            else:
-                values.update(
-                    last_error=error[:1000],
-                    last_error_at=now,
-                    consecutive_failures=t.feeds.c.consecutive_failures + 1,
-                )
-            await conn.execute(update(t.feeds).where(t.feeds.c.id == feed_id).values(**values))
+                await conn.execute(update(t.feeds).where(t.feeds.c.id == o.feed_id).values(**values))
 
     # -- incidents ---------------------------------------------------------------------------
 

@@ -24,6 +24,10 @@ class Source:
     link: str | None
     published: datetime
 
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.feed_id, self.item_id)
+
 
 @dataclass(frozen=True, slots=True)
 class Incident:

@@ -38,6 +38,8 @@ class OutboxEntry:
     kind: OutboxKind
     channel: str
     message: SlackMessage
+    trigger: tuple[str, str] = ("", "")
+    """(feed id, item id) of the report that caused this message."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,12 +173,12 @@ def _route(
             updated=item.published,
         )
         batch.links.append((incident.key, item.feed_id, item.id))
-        batch.put(_maybe_post(batch, watchlist, incident, now))
+        batch.put(_maybe_post(batch, watchlist, incident, now, source.key))
         return
     updated = absorb(existing, source, casualties, tokens, match.terms)
     batch.links.append((existing.key, item.feed_id, item.id))
     if not existing.alerted:
-        batch.put(_maybe_post(batch, watchlist, updated, now))
+        batch.put(_maybe_post(batch, watchlist, updated, now, source.key))
         return
     grew = raised(existing.casualties, updated.casualties)
     new_source = len(updated.sources) > len(existing.sources)
@@ -186,16 +188,19 @@ def _route(
             if grew:
                 reply = compose_update(existing.casualties, content, content.sources[-1], now=now)
                 if reply is not None:
-                    batch.outbox.append(OutboxEntry(updated.key, "reply", channel, reply))
-            batch.outbox.append(OutboxEntry(updated.key, "edit", channel, compose_alert(content, now=now)))
+                    batch.outbox.append(OutboxEntry(updated.key, "reply", channel, reply, source.key))
+            edit = compose_alert(content, now=now)
+            batch.outbox.append(OutboxEntry(updated.key, "edit", channel, edit, source.key))
     batch.put(updated)
 
 
-def _maybe_post(batch: _Batch, watchlist: Watchlist, incident: Incident, now: datetime) -> Incident:
+def _maybe_post(
+    batch: _Batch, watchlist: Watchlist, incident: Incident, now: datetime, trigger: tuple[str, str]
+) -> Incident:
     """Queue the first alert when the watchlist is live and its thresholds are met."""
     if watchlist.muted or not passes_thresholds(watchlist, incident.casualties):
         return incident
     message = compose_alert(alert_content(incident), now=now)
     for channel in watchlist.channels:
-        batch.outbox.append(OutboxEntry(incident.key, "post", channel, message))
+        batch.outbox.append(OutboxEntry(incident.key, "post", channel, message, trigger))
     return replace(incident, alerted=True)
