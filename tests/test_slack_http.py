@@ -83,7 +83,7 @@ async def test_signed_help_command_replies_ephemerally(http_bot: TestServer, sla
     body = slash("/sitrep", "help", slack_api.response_url("r1"))
     resp = await post(http_bot, body, sign(SECRET, body, int(time.time())))
     assert resp.status == 200
-    (reply,) = slack_api.responses["r1"]
+    (reply,) = await slack_api.wait_responses("r1")
     assert reply["response_type"] == "ephemeral" and "/sitrep status" in reply["text"]
 
 
@@ -91,7 +91,7 @@ async def test_status_lists_feeds(http_bot: TestServer, slack_api: FakeSlackApi)
     body = slash("/sitrep", "status", slack_api.response_url("r2"))
     resp = await post(http_bot, body, sign(SECRET, body, int(time.time())))
     assert resp.status == 200
-    (reply,) = slack_api.responses["r2"]
+    (reply,) = await slack_api.wait_responses("r2")
     assert "Levant Wire" in reply["text"] and "not polled yet" in reply["text"]
 
 
@@ -101,7 +101,7 @@ async def test_unknown_subcommand_names_it_and_shows_usage(
     body = slash("/sitrep", "<!channel> frobnicate", slack_api.response_url("r3"))
     resp = await post(http_bot, body, sign(SECRET, body, int(time.time())))
     assert resp.status == 200
-    (reply,) = slack_api.responses["r3"]
+    (reply,) = await slack_api.wait_responses("r3")
     assert "Unknown subcommand `&lt;!channel&gt;`" in reply["text"] and "/sitrep help" in reply["text"]
 
 

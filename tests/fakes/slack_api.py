@@ -11,6 +11,7 @@ Use the ``slack_api`` fixture (import it into a test module or conftest) or ``Fa
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import json
@@ -87,6 +88,7 @@ class FakeSlackApi:
     responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     _failures: dict[str, deque[Failure]] = field(default_factory=dict)
     _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _arrivals: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
     _port: int = 0
 
@@ -134,6 +136,18 @@ class FakeSlackApi:
         queue.extend(Failure(status=status, retry_after=retry_after, error=error) for _ in range(n))
 
     # -- inspection ------------------------------------------------------------------------------
+
+    async def wait_responses(self, rid: str, n: int = 1, *, within: float = 10.0) -> list[dict[str, Any]]:
+        """The replies posted to ``response_url(rid)`` once ``n`` have arrived.
+
+        Bolt acks a slash command first and replies afterwards, so tests wait for the reply to
+        arrive (an event set by the server), never for a fixed time.
+        """
+        async with asyncio.timeout(within):
+            while len(self.responses.get(rid, [])) < n:
+                self._arrivals.clear()
+                await self._arrivals.wait()
+        return self.responses[rid]
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -198,6 +212,7 @@ class FakeSlackApi:
         except json.JSONDecodeError:
             payload = {"raw": await request.text()}
         self.responses.setdefault(rid, []).append(payload if isinstance(payload, dict) else {"raw": payload})
+        self._arrivals.set()
         return web.Response(text="ok")
 
     # -- methods ---------------------------------------------------------------------------------
