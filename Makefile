@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck check fuzz bench eval clean
+.PHONY: venv run test lint typecheck check fuzz bench eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
