@@ -149,6 +149,14 @@ class FakeSlackApi:
                 await self._arrivals.wait()
         return self.responses[rid]
 
+    async def wait_messages(self, channel: str, n: int = 1, *, within: float = 20.0) -> list[dict[str, Any]]:
+        """The messages posted to ``channel`` once ``n`` have arrived (set by the server, no polling)."""
+        async with asyncio.timeout(within):
+            while len(self.messages_in(channel)) < n:
+                self._arrivals.clear()
+                await self._arrivals.wait()
+        return self.messages_in(channel)
+
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
@@ -269,6 +277,7 @@ class FakeSlackApi:
             "edits": 0,
         }
         self.messages.append(message)
+        self._arrivals.set()
         return {"ok": True, "channel": channel, "ts": message["ts"], "message": dict(message)}
 
     async def _update(self, params: dict[str, Any]) -> dict[str, Any]:
