@@ -25,6 +25,7 @@ import pytest_asyncio
 from aiohttp import web
 
 DEFAULT_TOKEN = "xoxb-fake-test-token"
+DEFAULT_APP_TOKEN = "xapp-fake-test-token"
 _JSON_PARAMS = ("blocks", "view", "attachments", "metadata")
 
 Handler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -77,6 +78,7 @@ class FakeSlackApi:
     """The fake server. ``channels`` None means every channel exists; a set restricts them."""
 
     token: str = DEFAULT_TOKEN
+    app_token: str = DEFAULT_APP_TOKEN
     channels: set[str] | None = None
     users: dict[str, FakeUser] = field(default_factory=dict)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -88,6 +90,8 @@ class FakeSlackApi:
     responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     _failures: dict[str, deque[Failure]] = field(default_factory=dict)
     _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    socket_acks: list[dict[str, Any]] = field(default_factory=list)
+    _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _arrivals: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
     _port: int = 0
@@ -98,6 +102,7 @@ class FakeSlackApi:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{rid}", self._response)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -108,6 +113,8 @@ class FakeSlackApi:
         return self
 
     async def close(self) -> None:
+        for ws in self._sockets:
+            await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -206,12 +213,44 @@ class FakeSlackApi:
         token = auth.removeprefix("Bearer ").strip() if auth else params.get("token")
         if not token:
             return web.json_response({"ok": False, "error": "not_authed"})
+        if method == "apps.connections.open":
+            if token != self.app_token:
+                return web.json_response({"ok": False, "error": "invalid_auth"})
+            return web.json_response({"ok": True, "url": f"ws://127.0.0.1:{self._port}/socket"})
         if token != self.token:
             return web.json_response({"ok": False, "error": "invalid_auth"})
         handler = self._handlers().get(method)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
         return web.json_response(await handler(params))
+
+    async def _socket(self, request: web.Request) -> web.StreamResponse:
+        """Socket Mode: say hello, then record every envelope acknowledgement the app sends."""
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": 1, "debug_info": {"host": "fake"}})
+        self._arrivals.set()
+        async for msg in ws:
+            if msg.type == web.WSMsgType.TEXT:
+                with contextlib.suppress(json.JSONDecodeError):
+                    self.socket_acks.append(json.loads(msg.data))
+                    self._arrivals.set()
+        return ws
+
+    async def socket_send(self, envelope: dict[str, Any], *, within: float = 20.0) -> dict[str, Any]:
+        """Deliver one Socket Mode envelope to the connected app and return its acknowledgement."""
+        async with asyncio.timeout(within):
+            while not self._sockets:
+                self._arrivals.clear()
+                await self._arrivals.wait()
+            await self._sockets[-1].send_json(envelope)
+            while True:
+                for ack in self.socket_acks:
+                    if ack.get("envelope_id") == envelope["envelope_id"]:
+                        return ack
+                self._arrivals.clear()
+                await self._arrivals.wait()
 
     async def _response(self, request: web.Request) -> web.StreamResponse:
         rid = request.match_info["rid"]
