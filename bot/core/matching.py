@@ -13,7 +13,8 @@ How it matches, and why:
   ("Harem", not "harem"); scripts without case (Arabic) always pass. Keywords ignore case.
 * Keywords, exclusions: light stemming (``normalize.stem``) so "airstrike" meets "air strikes",
   "air-strike" and "airstrikes"; "displaced" meets "displacement". A one-word term also meets two
-  text words written apart ("air strike"), and a two-word term the same words written together.
+  text words written apart ("air strike") when the second supplies at least two letters of it (so
+  "are a" is not "areas"), and a two-word term the same words written together.
 * Fuzzy matching is only for transliterations of region/place names ("Saraqeb", "Maarat al
   Nouman"): only capitalised, unknown, non-common words of 5+ letters are candidates, compared
   after a transliteration skeleton (e/i, o/u, doubled letters, al-/el-/ad-…) with the same first
@@ -97,6 +98,8 @@ class _Term:
 
 
 _Entry = tuple[tuple[str, ...], tuple[_Term, ...]]
+_Raw = tuple[_Term, int, int, bool]
+"""A hit before it becomes a ``Hit``: (term, start, end, fuzzy). Most never need to."""
 _ARTICLES = frozenset("al el an ad ar as ash at az ed en er es esh et ez ech".split())
 _SKELETON_PAIRS = (
     ("ou", "u"),
@@ -205,16 +208,12 @@ class Matcher:
                     terms[seq].setdefault((wi, kind, item), term)
                     if len(seq) > 1:
                         terms[(stem("".join(words(item))),)].setdefault((wi, kind, item), term)
-        self._names = self._index(names)
-        self._terms = self._index(terms)
-        # "air strike" can only stem to a one-word term that starts with "air": knowing every such
-        # start spares stemming each pair of words in the text.
-        self._join_prefixes = frozenset(
-            key[:n]
-            for key, entries in self._terms.items()
-            for n in range(1, len(key))
-            if any(len(e[0]) == 1 for e in entries)
-        )
+        self._names, self._names2 = _split_index(names)
+        self._terms, self._terms2 = _split_index(terms)
+        # Two words written apart ("air strike") can only stem to a one-word term ("airstrik") that
+        # starts with the first word followed by the second word's first letter; knowing those pairs
+        # spares stemming every pair of words in the text.
+        self._join_pairs = frozenset((key[:n], key[n]) for key in self._terms for n in range(1, len(key) - 1))
         # Fuzzy lookups are per watchlist so one desk's names can never shadow another's.
         self._fuzzy_exact = {
             wi: {k: tuple(v.values()) for k, v in keys.items()} for wi, keys in fuzzy.items()
@@ -227,14 +226,6 @@ class Matcher:
             for key in keys:
                 by_bucket[(key[0], key.count(" ") + 1)].append(key)
             self._fuzzy_buckets[wi] = dict(by_bucket)
-
-    @staticmethod
-    def _index(table: dict[tuple[str, ...], dict[_K, _Term]]) -> dict[str, tuple[_Entry, ...]]:
-        index: dict[str, list[_Entry]] = defaultdict(list)
-        for seq, found in table.items():
-            index[seq[0]].append((seq, tuple(found.values())))
-        # Longest first, so a multi-word name is tried before its first word alone.
-        return {k: tuple(sorted(v, key=lambda e: -len(e[0]))) for k, v in index.items()}
 
     def _stem(self, word: str) -> str:
         """``stem`` with a per-matcher memo: news vocabulary repeats, stemming is the hot path."""
@@ -255,19 +246,19 @@ class Matcher:
         tokens = tokenize(text)
         if not tokens:
             return []
-        hits: dict[int, list[Hit]] = defaultdict(list)
+        hits: dict[int, list[_Raw]] = defaultdict(list)
         covered = self._exact(text, tokens, hits)
         if self._fuzzy_exact:
             # A fuzzy spelling only counts in a text that already names the region or its country:
             # on its own, "Darroch" or "Kaminsky" is far likelier a person than a town.
             corroborated = self._mentioned(text, tokens) | {
-                wi for wi, found in hits.items() if any(h.kind is HitKind.REGION for h in found)
+                wi for wi, found in hits.items() if any(r[0].kind is HitKind.REGION for r in found)
             }
             if corroborated:
-                self._fuzzy(text, tokens, covered, hits, corroborated)
-        return self._decide(hits)
+                self._fuzzy(tokens, text, covered, hits, corroborated)
+        return self._decide(text, hits)
 
-    def _exact(self, text: str, tokens: list[Token], hits: dict[int, list[Hit]]) -> dict[int, set[int]]:
+    def _exact(self, text: str, tokens: list[Token], hits: dict[int, list[_Raw]]) -> dict[int, set[int]]:
         """Exact hits into ``hits``; returns, per watchlist, the token positions its names cover."""
         norms = [t.norm for t in tokens]
         stems = [self._stem(n) for n in norms]
@@ -275,39 +266,42 @@ class Matcher:
         covered: dict[int, set[int]] = defaultdict(set)
         blocked: dict[int, list[tuple[int, int]]] = defaultdict(list)
 
-        def emit(i: int, n: int, found: tuple[_Term, ...], fuzzy: bool = False) -> None:
+        def emit(i: int, n: int, found: tuple[_Term, ...]) -> None:
             start, end = tokens[i].start, tokens[i + n - 1].end
-            surface = text[start:end]
             for t in found:
-                hits[t.watchlist].append(Hit(t.kind, t.term, surface, start, end, fuzzy, t.place))
+                hits[t.watchlist].append((t, start, end, False))
 
         for i in range(count):
             word = norms[i]
-            entries = self._names.get(word)
-            if entries is None and _is_arabic(word):
-                entries = self._arabic_entries(word)
-            if entries is not None:
-                for seq, found in entries:
-                    n = len(seq)
-                    if n > 1 and tuple(norms[i : i + n]) != seq:
-                        continue
-                    if all(text[tokens[j].start].islower() for j in range(i, i + n)):
-                        continue
-                    emit(i, n, found)
-                    for t in found:
-                        covered[t.watchlist].update(range(i, i + n))
-            for seq, found in self._terms.get(stems[i], ()):
+            nxt = norms[i + 1] if i + 1 < count else ""
+            found = self._names.get(word)
+            if found is None and _is_arabic(word):
+                found = self._arabic_names(word)
+            if found is not None and not text[tokens[i].start].islower():
+                emit(i, 1, found)
+                for t in found:
+                    covered[t.watchlist].add(i)
+            for seq, found in self._names2.get((word, nxt), ()):
                 n = len(seq)
-                if n == 1 or tuple(stems[i : i + n]) == seq:
-                    emit(i, n, found)
-            if i + 1 < count:
-                joined = (
-                    self._terms.get(self._stem(word + norms[i + 1])) if word in self._join_prefixes else None
-                )
-                if joined is not None:
-                    for seq, found in joined:
-                        if len(seq) == 1:
-                            emit(i, 2, found)
+                if n > 2 and tuple(norms[i : i + n]) != seq:
+                    continue
+                if all(text[tokens[j].start].islower() for j in range(i, i + n)):
+                    continue
+                emit(i, n, found)
+                for t in found:
+                    covered[t.watchlist].update(range(i, i + n))
+            found = self._terms.get(stems[i])
+            if found is not None:
+                emit(i, 1, found)
+            if nxt:
+                for seq, found in self._terms2.get((stems[i], stems[i + 1]), ()):
+                    n = len(seq)
+                    if n == 2 or tuple(stems[i : i + n]) == seq:
+                        emit(i, n, found)
+                if (word, nxt[0]) in self._join_pairs:
+                    found = self._terms.get(self._stem(word + nxt))
+                    if found is not None:
+                        emit(i, 2, found)
             for seq, ids in self._blockers.get(word, ()):
                 if tuple(norms[i : i + len(seq)]) == seq:
                     span = (tokens[i].start, tokens[i + len(seq) - 1].end)
@@ -317,19 +311,19 @@ class Matcher:
             # "Sudan" inside "South Sudan" names another country: not a hit for a Sudan watch.
             if wi in hits:
                 hits[wi] = [
-                    h
-                    for h in hits[wi]
-                    if h.kind is not HitKind.REGION or not any(a <= h.start and h.end <= b for a, b in spans)
+                    r
+                    for r in hits[wi]
+                    if r[0].kind is not HitKind.REGION or not any(a <= r[1] and r[2] <= b for a, b in spans)
                 ]
         return covered
 
-    def _arabic_entries(self, word: str) -> tuple[_Entry, ...] | None:
+    def _arabic_names(self, word: str) -> tuple[_Term, ...] | None:
         """Arabic writes "and", "in", "to", "the" onto the word: "بإدلب" is "in Idlib"."""
         for clitic in _ARABIC_CLITICS:
             if word.startswith(clitic) and len(word) - len(clitic) >= 3:
                 found = self._names.get(word[len(clitic) :])
                 if found is not None:
-                    return tuple(e for e in found if len(e[0]) == 1)
+                    return found
         return None
 
     def _mentioned(self, text: str, tokens: list[Token]) -> set[int]:
@@ -344,10 +338,10 @@ class Matcher:
 
     def _fuzzy(
         self,
-        text: str,
         tokens: list[Token],
+        text: str,
         covered: dict[int, set[int]],
-        hits: dict[int, list[Hit]],
+        hits: dict[int, list[_Raw]],
         corroborated: set[int],
     ) -> None:
         norms = [t.norm for t in tokens]
@@ -371,10 +365,7 @@ class Matcher:
                     found = self._fuzzy_lookup(wi, window)
                     if found is not None:
                         start, end = tokens[i].start, tokens[i + n - 1].end
-                        surface = text[start:end]
-                        hits[wi].extend(
-                            Hit(t.kind, t.term, surface, start, end, True, t.place) for t in found
-                        )
+                        hits[wi].extend((t, start, end, True) for t in found)
                         after = i + n
                         break
 
@@ -396,18 +387,41 @@ class Matcher:
             return None
         return self._fuzzy_exact[wi][best[0]]
 
-    def _decide(self, hits: dict[int, list[Hit]]) -> list[Match]:
+    def _decide(self, text: str, hits: dict[int, list[_Raw]]) -> list[Match]:
         out: list[Match] = []
         for wi in sorted(hits):
-            found = _outermost(hits[wi])
-            if any(h.kind is HitKind.EXCLUDE for h in found):
+            raw = hits[wi]
+            kinds = {r[0].kind for r in raw}
+            wl = self._watchlists[wi]
+            # Decide on the kinds present first: most texts hit a keyword and nothing else, and
+            # dropping nested hits never removes the last hit of a kind.
+            if HitKind.EXCLUDE in kinds or not _satisfies(
+                wl.rule, HitKind.REGION in kinds, HitKind.KEYWORD in kinds
+            ):
                 continue
+            found = _outermost([Hit(t.kind, t.term, text[a:b], a, b, fz, t.place) for t, a, b, fz in raw])
             regions = tuple(h for h in found if h.kind is HitKind.REGION)
             keywords = tuple(h for h in found if h.kind is HitKind.KEYWORD)
-            wl = self._watchlists[wi]
-            if _satisfies(wl.rule, bool(regions), bool(keywords)):
-                out.append(Match(watchlist=wl.name, regions=regions, keywords=keywords))
+            out.append(Match(watchlist=wl.name, regions=regions, keywords=keywords))
         return out
+
+
+def _split_index(
+    table: dict[tuple[str, ...], dict[_K, _Term]],
+) -> tuple[dict[str, tuple[_Term, ...]], dict[tuple[str, str], tuple[_Entry, ...]]]:
+    """One-word terms by their word; longer ones by their first two words, longest first.
+
+    Keying longer terms by two words keeps every lookup's candidate list short however many
+    terms share a first word ("al", "khan", "deir").
+    """
+    single: dict[str, tuple[_Term, ...]] = {}
+    multi: dict[tuple[str, str], list[_Entry]] = defaultdict(list)
+    for seq, found in table.items():
+        if len(seq) == 1:
+            single[seq[0]] = tuple(found.values())
+        else:
+            multi[(seq[0], seq[1])].append((seq, tuple(found.values())))
+    return single, {k: tuple(sorted(v, key=lambda e: -len(e[0]))) for k, v in multi.items()}
 
 
 def _by_first_token(
