@@ -74,12 +74,42 @@ def _group_from(words: str) -> str | None:
 
 
 def _group_after(after: str) -> str | None:
-    """The group a count names: the first group noun right after it ("10 soldiers and 5 …")."""
-    for token in after.split()[:3]:
-        group = _group_from(token)
-        if group is not None:
-            return group
+    """The noun a count quantifies, attached to it: "30 civilians", "dozens of people", "five aid workers".
+
+    Only words right after the count, with no punctuation or clause word between, can name its group:
+    in "wounding 30, aid workers said" or "wounding dozens, police said" nobody names the wounded.
+    """
+    m = cues.ATTACHED_WORDS.match(after)
+    if m is None:
+        return None
+    words: list[str] = m.group("words").split()
+    for i, token in enumerate(words):
+        word = token.lower()
+        if word in cues.PHRASE_STOP:
+            return None
+        if _group_from(token) is None:
+            continue
+        # "police officers", "family members": the second noun is the head
+        if i + 1 < len(words) and _group_from(words[i + 1]) is not None:
+            i, word = i + 1, words[i + 1].lower()
+        if i + 1 < len(words) and words[i + 1].lower() in cues.REPORTING_VERBS:
+            return None  # "… 30 aid workers said": the subject of the report, not a count's noun
+        prev = words[i - 1].lower() if i > 0 else ""
+        if prev in cues.GROUP_MODIFIERS or (prev in cues.GROUP_NOUNS and word in cues.HEAD_NOUNS):
+            word = f"{prev} {word}"
+        if word == "members":
+            return _members_of(after)
+        return word
     return None
+
+
+def _members_of(after: str) -> str | None:
+    """ "seven members of one family" → "family members"; bare "members" says nothing to a desk."""
+    m = cues.MEMBERS_OF.search(after)
+    if m is None:
+        return None
+    what: str = m.group("what")
+    return "family members" if what.lower() in ("family", "families", "household") else f"{what} members"
 
 
 def _names_things(after: str) -> bool:
@@ -98,19 +128,25 @@ def _classify(sentence: str, q: Quantity) -> tuple[Category, str | None, bool] |
     before = sentence[max(0, q.start - 90) : q.start]
     after = cues.INSERTED_SUBSET.sub(r"\1", sentence[q.end : q.end + 140], count=1)
     after = cues.INSERTED_AGES.sub(r"\1", after, count=1)
+    part = cues.SUBSET_AFTER.match(after)
+    if part is not None:
+        after = after[part.end() :]  # "two of whom later died": what happened to the part
     m = cues.AFTER.match(after)
     if m is not None:
         cat = next(Category(name) for name in ("killed", "wounded", "displaced", "missing") if m.group(name))
         attributive = (m.group("killed") or "").lower() == "dead" and any(
             w.lower() in cues.NON_PERSON for w in cues.WORD.findall(after, m.end(), m.end() + 30)[:1]
         )
-        if attributive or _names_things(after):
+        # only the words before the verb name what was counted: "people fled their homes" counts people
+        if attributive or _names_things(after[: m.start(cat.value)]):
             return None
+        if (m.group("displaced") or "").lower().startswith("fle") and cues.ESCAPERS.search(m.group(0)):
+            return None  # "three gunmen fled": a getaway, not people driven from their homes
         if (m.group("killed") or "").lower().startswith("di") and cues.OBITUARY.search(sentence):
             return None  # "…, 90, has died": an obituary's age next to its verb
         if m.group("killed") and m.group("killed").lower() == "to death" and cues.SENTENCED.search(before):
             return None
-        return cat, _group_from(m.group("group")) or _group_after(after[: m.end()]), False
+        return cat, _group_after(m.group("group")) or _group_after(after[: m.end()]), False
     group = _group_after(after)
     if cues.LEFT_HOMELESS.search(before[-20:]) and cues.HOMELESS_TAIL.match(after):
         return Category.DISPLACED, group, False
@@ -128,7 +164,7 @@ def _classify(sentence: str, q: Quantity) -> tuple[Category, str | None, bool] |
         return (Category.KILLED, group or "family members", False) if cues.FAMILY_TAIL.match(after) else None
     if b.group("displaced") is not None:
         verb = b.group("displaced").split()[0].lower()
-        if verb.startswith(("forc", "driv", "sent")) and not cues.FORCED_TAIL.match(after):
+        if verb.startswith(("forc", "driv", "sen", "prompt", "caus")) and not cues.FORCED_TAIL.match(after):
             return None
         return Category.DISPLACED, group, False
     if b.group("wounded") is not None:
@@ -175,8 +211,13 @@ def _sentence_candidates(text: str, start: int, end: int, title_end: int, low: s
     quantities = sorted(find_quantities(sentence) + _singular_quantities(sentence), key=lambda q: q.start)
     classified: list[tuple[Quantity, tuple[Category, str | None, bool] | None, bool]] = []
     for q in quantities:
+        info = _classify(sentence, q)
         subset = cues.SUBSET_BEFORE.search(sentence[max(0, q.start - 40) : q.start]) is not None
-        classified.append((q, _classify(sentence, q), subset))
+        if not subset and cues.SUBSET_AFTER.match(sentence, q.end) is not None:
+            # "ten wounded, two of whom later died" is a new figure of its own category, not a part
+            parent = next((c[1] for c in reversed(classified) if c[1] is not None), None)
+            subset = parent is not None and (info is None or info[0] is parent[0])
+        classified.append((q, info, subset))
     # A count that names a group next to a classified one shares its category ("10 soldiers and 5
     # militants were killed"); a subset inherits its parent's category.
     for i, (q, info, subset) in enumerate(classified):

@@ -15,7 +15,7 @@ _I = re.IGNORECASE
 # a full extraction pass.
 TRIGGER_STEMS: tuple[str, ...] = (
     "kill", "dead", "death", "died", " dies", "dying", "wound", "injur", "hurt", "displac", "fled ",
-    "flee ", "fleeing", "homeless", "evacuat", "refugee", "missing", "unaccounted", "bodies", " body",
+    "flee ", "fleeing", "homeless", "evacuat", "refuge", "missing", "unaccounted", "bodies", " body",
     "remains of", "remains were", "human remains", "remains believed", "remains found", " toll",
     "casualt", "their lives", "lives lost", "lives were lost", "lives of", "executed", "execution",
     "murder", "stabb", "slain", "fatal", "perish", "drown", "massacr", "vanish", "disappear", "strangl",
@@ -80,7 +80,37 @@ GROUP_NOUNS = frozenset(
     teenagers boys girls adults victims family relatives farmers fishermen firefighters doctors nurses
     medics paramedics staff employees personnel skiers climbers hikers americans palestinians
     israelis ukrainians russians syrians afghans iraqis sudanese lebanese britons nationals citizens
-    pedestrians motorists patients elderly physicians shoppers spectators fans mourners""".split()
+    pedestrians motorists patients elderly physicians shoppers spectators fans mourners families
+    households""".split()
+)
+
+# The words right after a count, up to the first punctuation mark: only they can name its group.
+ATTACHED_WORDS = re.compile(
+    r"^\s+(?:of\s+(?:the\s+)?)?(?:(?:more|other|further|additional)\s+)?"
+    r"(?P<words>[A-Za-z][\w'’-]*(?:[ \t]+[A-Za-z][\w'’-]*){0,2})"
+)
+# Words that end the noun phrase after a count before any group noun is seen.
+PHRASE_STOP = frozenset(
+    """and or but in on at after before as while when since during from to for by with that which who
+    whom were was have has had are is be been being will would could may might of killed dead died
+    wounded injured hurt missing displaced fled said says say told reported according including among
+    the a an this these those it they he she we i""".split()
+)
+REPORTING_VERBS = frozenset(
+    """said say says told tell reported report reports claimed claim claims confirmed confirm confirms
+    added announced announces stated state states according""".split()
+)
+# Nouns that make a compound with the group noun after them: "aid workers", "security personnel".
+GROUP_MODIFIERS = frozenset(
+    """aid health medical rescue relief humanitarian security police army border emergency hospital
+    factory construction farm mine oil media un red family crew""".split()
+)
+# Heads that keep a group-noun modifier in front: "police officers", "family members".
+HEAD_NOUNS = frozenset("officers members workers personnel staff".split())
+MEMBERS_OF = re.compile(
+    r"\bmembers\s+of\s+(?:(?:the|a|an|one|his|her|their|same|single|its|this|that)\s+){0,2}"
+    r"(?P<what>[A-Za-z][\w'’-]*(?:\s+forces)?)",
+    _I,
 )
 
 NON_PERSON = frozenset(
@@ -117,13 +147,18 @@ _WOUNDED_AFTER = (
 )
 _DISPLACED_AFTER = (
     r"displaced|(?:made|left|rendered)\s+homeless|evacuated|uprooted|forced\s+(?:out\s+of|from)|"
-    r"fled\s+(?:their\s+homes|the\s+(?:fighting|violence|country|region|area|city|town|village))|"
-    r"(?:refugees|migrants)\s+(?:are|were|have\s+been)?\s*(?:stuck|stranded|expelled|arrived|crossed)"
+    r"(?:fled|flee|flees|fleeing)\b(?!\s+(?:the\s+scene|on\s+foot|in\s+(?:a|their|his)\s|custody|jail|prison|"
+    r"police|officers|authorities|with\b|after\s+(?:the|a)\s+(?:attack|shooting|robbery|raid)))|"
+    r"(?:sought|seeking|taken|took)\s+refuge\b|"
+    r"(?:refugees|migrants)\s+(?:from\s+[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?\s+)?(?:are\s+|were\s+|have\s+|"
+    r"had\s+)?(?:been\s+)?(?:stuck|stranded|expelled|arrived|crossed)"
 )
 _MISSING_AFTER = r"missing|unaccounted\s+for|unaccounted"
 
+# "five members of the same family": the whole a counted group is part of.
+_OF_WHOLE = r"(?:\s+of\s+(?:the|a|an|one|his|her|their|its)(?:\s+(?:same|single))?\s+[A-Za-z][\w'’-]*)"
 AFTER = re.compile(
-    rf"^(?P<group>(?:\s+{_GROUP_TOKEN}){{0,4}}?)(?:\s+{_AUX}){{0,3}}\s+(?:"
+    rf"^(?P<group>(?:\s+{_GROUP_TOKEN}){{0,4}}?{_OF_WHOLE}?)(?:\s+{_AUX}){{0,3}}\s+(?:"
     rf"(?P<killed>{_KILLED_AFTER})|(?P<wounded>{_WOUNDED_AFTER})|(?P<displaced>{_DISPLACED_AFTER})|"
     rf"(?P<missing>{_MISSING_AFTER}))\b",
     _I,
@@ -140,7 +175,8 @@ BEFORE = re.compile(
          recovered|beat|burned|burnt|stoned|hacked)\s+{_DET})
     | (?P<wounded>\b(?:wound(?:ed|s|ing)?|injur(?:ed|es|ing|e)|hurt(?:ing|s)?|maim(?:ed|ing|s)?)\s+{_DET})
     | (?P<displaced>\b(?:displac(?:ed|es|ing|e)|uproot(?:ed|s|ing)?|evacuat(?:ed|es|ing|e)|
-         forc(?:ed|es|ing|e)|driv(?:en|ing|es)|sent)\s+{_DET})
+         forc(?:ed|es|ing|e)|driv(?:en|ing|es)|sent|send(?:s|ing)?|prompt(?:ed|s|ing)?|
+         caus(?:ed|es|ing|e))\s+{_DET})
     | (?P<lost>\blos(?:t|es|ing|e)\s+{_DET})
     )\Z""",
     _I | re.VERBOSE,
@@ -168,6 +204,17 @@ FAMILY_TAIL = re.compile(
 SUBSET_BEFORE = re.compile(
     r"(?:\bincluding|\bincluded|\bamong\s+them|\bamong\s+whom|\bof\s+whom|\bof\s+them|\bmostly|\bmost\s+of\s+them"
     r"|\bamong\s+the\s+dead\s+(?:are|were)|\bamong\s+the\s+victims\s+(?:are|were))\s*,?\s*\Z",
+    _I,
+)
+# "six civilians, two of them women": a count followed by "of them" is a part of the one before it.
+SUBSET_AFTER = re.compile(
+    r"\s+(?:of|among)\s+(?:them|whom|those|the\s+(?:dead|victims|wounded|injured|killed|casualties))\b", _I
+)
+# Who flees a scene rather than a home: their "fled" is no displacement.
+ESCAPERS = re.compile(
+    r"\b(?:gunm[ae]n|attackers?|assailants?|suspects?|robbers?|thieves|thief|militants?|fighters?|rebels?|"
+    r"insurgents?|jihadists?|soldiers?|troops|police|officers?|prisoners?|inmates?|detainees?|convicts?|"
+    r"drivers?|killers?|kidnappers?|abductors?|perpetrators?|men)\b",
     _I,
 )
 FIGURE_WORD = re.compile(r"^\s+(?:[\w'’-]+\s+){0,2}?(?P<noun>[\w'’-]+)", _I)

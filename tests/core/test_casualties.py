@@ -167,6 +167,23 @@ GROUPS = [
     Case("Crash killed a woman and three boys, police said", killed=4),
     Case("Child among 10 killed as storms batter the coast", killed=10),
     Case("A baby girl was among the seven killed in the shelling", killed=7),
+    Case("Mortar fire wounded nine villagers, four of them children, the mayor said", wounded=9),
+    Case("Eleven passengers were hurt, three of whom were taken to hospital", wounded=11),
+    Case("The blast killed eight people, two of the dead were police officers", killed=8),
+    Case("Sniper fire wounded twelve people, three of whom later died", killed=3, wounded=12),
+]
+
+# Ways of saying people left their homes.
+DISPLACEMENT = [
+    Case("Roughly 4,200 people fled their homes overnight as the river rose", displaced=4200),
+    Case("Nearly 900 villagers have fled since the weekend", displaced=900),
+    Case("Thousands flee as the militia advances on the provincial capital", displaced=2000),
+    Case("Militia attack on the town sends hundreds of families fleeing west", displaced=200),
+    Case("About 300 households sought refuge in mosques and schools", displaced=300),
+    Case("15,000 refugees from Sudan crossed into the border province in a week", displaced=15000),
+    Case("The mudslide caused 700 residents to flee their homes", displaced=700),
+    Case("Four robbers fled in a stolen van after the raid on the bank", displaced=None),
+    Case("Two gunmen fled, witnesses told reporters", displaced=None),
 ]
 
 # Negation, hypotheticals and feared tolls.
@@ -290,7 +307,9 @@ WIRE = [
     ),
 ]
 
-ALL = PATTERNS + NUMBERS + SCOPE + GROUPS + MODALITY + SINGULARS + NOT_PEOPLE + AGREEMENT + WIRE
+ALL = (
+    PATTERNS + NUMBERS + SCOPE + GROUPS + DISPLACEMENT + MODALITY + SINGULARS + NOT_PEOPLE + AGREEMENT + WIRE
+)
 
 
 @pytest.mark.parametrize("case", ALL, ids=[c.title[:60] for c in ALL])
@@ -310,6 +329,44 @@ def test_qualifier_and_group_come_with_the_headline() -> None:
     assert got.killed is not None
     assert (got.killed.value, got.killed.qualifier, got.killed.group) == (9, "at least", "civilians")
     assert got.killed.describe() == "at least 9 civilians killed"
+
+
+class Named(NamedTuple):
+    text: str
+    category: Category
+    headline: str
+
+
+# The group is the noun the count quantifies, never a word past a comma or a reporting verb's subject.
+NAMED_GROUPS = [
+    Named("A mine exploded under the bus, killing five people and injuring dozens, police said.",
+          Category.WOUNDED, "24 wounded"),
+    Named("Rockets hit the camp, killing 9 people and wounding 40, medical workers said.",
+          Category.WOUNDED, "40 wounded"),
+    Named("Shelling killed four, rescue officials said.", Category.KILLED, "4 killed"),
+    Named("The strike flattened a home, killing six members of one family.", Category.KILLED,
+          "6 family members killed"),
+    Named("Five members of the same family were killed when the roof fell in.", Category.KILLED,
+          "5 family members killed"),
+    Named("Gunmen killed three members of the town council.", Category.KILLED, "3 town members killed"),
+    Named("Seven members were killed.", Category.KILLED, "7 killed"),
+    Named("The convoy was ambushed, killing eight aid workers.", Category.KILLED, "8 aid workers killed"),
+    Named("A bomb killed two police officers at a checkpoint.", Category.KILLED,
+          "2 police officers killed"),
+    Named("Airstrikes wounded dozens of civilians in the old city.", Category.WOUNDED,
+          "24 civilians wounded"),
+    Named("Fire wounded six civilians, two of them women, witnesses said.", Category.WOUNDED,
+          "6 civilians wounded"),
+    Named("Some 2,000 families fled their homes after the clashes.", Category.DISPLACED,
+          "about 2,000 families displaced"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", NAMED_GROUPS, ids=[c.text[:60] for c in NAMED_GROUPS])
+def test_group_is_the_counted_noun(case: Named) -> None:
+    got = extract_casualties(case.text, "").headline(case.category)
+    assert got is not None
+    assert got.describe() == case.headline
 
 
 def test_background_figures_are_kept_apart() -> None:
