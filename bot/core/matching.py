@@ -6,8 +6,9 @@ answers ``match(title, summary)`` with one ``Match`` per watchlist that the text
 How it matches, and why:
 
 * Every term (region names and the gazetteer places inside each region, keywords, exclusions)
-  is stored once as a tuple of normalised tokens in a dict keyed by its first token. The text is
-  tokenised once and walked once; each position costs a dict lookup however many terms exist.
+  is stored once as a tuple of normalised tokens: one-word terms in a dict keyed by the word,
+  longer ones keyed by their first two words. The text is tokenised once and walked once; each
+  position costs a few dict lookups however many terms exist (``bench/bench_match.py``).
 * Word boundaries are token boundaries: "Gaza" never matches inside "Gazaland" or "Gazans".
 * Place names (regions, aliases, gazetteer places) must be capitalised somewhere in the text
   ("Harem", not "harem"); scripts without case (Arabic) always pass. Keywords ignore case.
