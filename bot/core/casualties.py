@@ -96,7 +96,8 @@ def _group_after(after: str) -> str | None:
             return None  # "… 30 aid workers said": the subject of the report, not a count's noun
         prev = words[i - 1].lower() if i > 0 else ""
         if prev in cues.GROUP_MODIFIERS or (prev in cues.GROUP_NOUNS and word in cues.HEAD_NOUNS):
-            word = f"{prev} {word}"
+            modifier = words[i - 1].strip("'’.,")
+            word = f"{modifier if modifier.isupper() else prev} {word}"  # "UN peacekeepers"
         if word == "members":
             return _members_of(after)
         return word
@@ -108,8 +109,10 @@ def _members_of(after: str) -> str | None:
     m = cues.MEMBERS_OF.search(after)
     if m is None:
         return None
-    what: str = m.group("what")
-    return "family members" if what.lower() in ("family", "families", "household") else f"{what} members"
+    if m.group("name") is not None:
+        return f"{m.group('name')} members"
+    body: str = m.group("body").split()[-1].lower()
+    return "family members" if body in ("family", "families", "household") else f"{body} members"
 
 
 def _names_things(after: str) -> bool:
@@ -131,6 +134,8 @@ def _classify(sentence: str, q: Quantity) -> tuple[Category, str | None, bool] |
     part = cues.SUBSET_AFTER.match(after)
     if part is not None:
         after = after[part.end() :]  # "two of whom later died": what happened to the part
+    if cues.PARENT_OF.search(before[-30:]) and _group_after(after) is None:
+        return None  # "grandmother of six children killed" still counts the children
     m = cues.AFTER.match(after)
     if m is not None:
         cat = next(Category(name) for name in ("killed", "wounded", "displaced", "missing") if m.group(name))
@@ -253,6 +258,7 @@ def _sentence_candidates(text: str, start: int, end: int, title_end: int, low: s
         if listed is not None and not subset:
             # each bare singular noun in the list is one more person of the same event
             q = replace(q, value=q.value + len(cues.PERSON_RE.findall(listed.group(1))))
+            group = None  # "a mother and two children": the sum is not all children
         figure = Figure(
             category=category,
             value=q.value,

@@ -81,7 +81,7 @@ GROUP_NOUNS = frozenset(
     medics paramedics staff employees personnel skiers climbers hikers americans palestinians
     israelis ukrainians russians syrians afghans iraqis sudanese lebanese britons nationals citizens
     pedestrians motorists patients elderly physicians shoppers spectators fans mourners families
-    households""".split()
+    households peacekeepers suspects servicemembers""".split()
 )
 
 # The words right after a count, up to the first punctuation mark: only they can name its group.
@@ -107,9 +107,13 @@ GROUP_MODIFIERS = frozenset(
 )
 # Heads that keep a group-noun modifier in front: "police officers", "family members".
 HEAD_NOUNS = frozenset("officers members workers personnel staff".split())
+# "members of one family", "members of the town council", "members of Islamic State": the body they
+# belong to. Lower-case bodies only from this list; an adjective ("the extremist …") names nothing.
 MEMBERS_OF = re.compile(
-    r"\bmembers\s+of\s+(?:(?:the|a|an|one|his|her|their|same|single|its|this|that)\s+){0,2}"
-    r"(?P<what>[A-Za-z][\w'’-]*(?:\s+forces)?)",
+    r"\bmembers\s+of\s+(?:(?:the|a|an|one|his|her|their|same|single|its|this|that|local)\s+){0,2}"
+    r"(?:(?P<body>(?:[a-z-]+\s+)?(?:family|families|household|crew|team|council|militia|gang|congregation|"
+    r"security\s+forces|armed\s+forces|police|parliament|staff|band|club|church))\b"
+    r"|(?-i:(?P<name>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3})))",
     _I,
 )
 
@@ -393,6 +397,10 @@ SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"'’”]?\s+(?=[A-Z0-9\"'‘“])|\n+
 INSERTED_SUBSET = re.compile(
     r"^(\s+[\w'’-]+(?:\s+[\w'’-]+){0,2}),\s+(?:including|among\s+them|mostly|many\s+of\s+them)[^,.;]{0,80},",
     _I,
+)
+# "a mother of three was found dead": a bare count after a parent is the children they have.
+PARENT_OF = re.compile(
+    r"\b(?:mother|father|mum|mom|dad|parent|grandmother|grandfather|grandparent)s?[\s-]+of[\s-]+\Z", _I
 )
 SENTENCED = re.compile(r"\b(?:sentenc|condemn)\w*\s+\Z", _I)
 

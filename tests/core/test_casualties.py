@@ -171,6 +171,8 @@ GROUPS = [
     Case("Eleven passengers were hurt, three of whom were taken to hospital", wounded=11),
     Case("The blast killed eight people, two of the dead were police officers", killed=8),
     Case("Sniper fire wounded twelve people, three of whom later died", killed=3, wounded=12),
+    Case("A father of four was found dead at the foot of the cliff", killed=1),
+    Case("Grandfather of five children killed in the fire speaks out", killed=5),
 ]
 
 # Ways of saying people left their homes.
@@ -348,11 +350,18 @@ NAMED_GROUPS = [
           "6 family members killed"),
     Named("Five members of the same family were killed when the roof fell in.", Category.KILLED,
           "5 family members killed"),
-    Named("Gunmen killed three members of the town council.", Category.KILLED, "3 town members killed"),
+    Named("Gunmen killed three members of the town council.", Category.KILLED, "3 council members killed"),
     Named("Seven members were killed.", Category.KILLED, "7 killed"),
     Named("The convoy was ambushed, killing eight aid workers.", Category.KILLED, "8 aid workers killed"),
     Named("A bomb killed two police officers at a checkpoint.", Category.KILLED,
           "2 police officers killed"),
+    Named("A father and three sons were killed when the shell landed.", Category.KILLED, "4 killed"),
+    Named("Troops killed nine members of Boko Haram in the forest.", Category.KILLED,
+          "9 Boko Haram members killed"),
+    Named("Soldiers killed four members of a pro-government militia.", Category.KILLED,
+          "4 militia members killed"),
+    Named("Raid killed five members of the notorious Red Hand gang.", Category.KILLED, "5 killed"),
+    Named("A blast killed two UN peacekeepers on patrol.", Category.KILLED, "2 UN peacekeepers killed"),
     Named("Airstrikes wounded dozens of civilians in the old city.", Category.WOUNDED,
           "24 civilians wounded"),
     Named("Fire wounded six civilians, two of them women, witnesses said.", Category.WOUNDED,
