@@ -67,9 +67,20 @@ def _singular_quantities(sentence: str) -> list[Quantity]:
 
 def _group_from(words: str) -> str | None:
     for token in reversed(words.split()):
-        word = token.strip("'’.,").lower()
-        if word in cues.GROUP_NOUNS or (token[:1].isupper() and word.endswith(("ans", "is", "ese"))):
-            return word
+        group = _group_noun(token)
+        if group is not None:
+            return group
+    return None
+
+
+def _group_noun(token: str) -> str | None:
+    """The display form of a group noun ("civilians", "Palestinians", "ISIS"), else None."""
+    bare = token.strip("'’.,\"“”")
+    word = bare.lower()
+    if word in cues.GROUP_NOUNS and word not in cues.DEMONYMS:
+        return word
+    if word in cues.DEMONYMS or (bare[:1].isupper() and word.endswith(("ans", "is", "ese"))):
+        return bare if bare.isupper() else bare.capitalize()
     return None
 
 
@@ -84,23 +95,23 @@ def _group_after(after: str) -> str | None:
         return None
     words: list[str] = m.group("words").split()
     for i, token in enumerate(words):
-        word = token.lower()
-        if word in cues.PHRASE_STOP:
+        if token.lower() in cues.PHRASE_STOP:
             return None
-        if _group_from(token) is None:
+        group = _group_noun(token)
+        if group is None:
             continue
         # "police officers", "family members": the second noun is the head
-        if i + 1 < len(words) and _group_from(words[i + 1]) is not None:
-            i, word = i + 1, words[i + 1].lower()
+        if i + 1 < len(words) and (head := _group_noun(words[i + 1])) is not None:
+            i, group = i + 1, head
         if i + 1 < len(words) and words[i + 1].lower() in cues.REPORTING_VERBS:
             return None  # "… 30 aid workers said": the subject of the report, not a count's noun
-        prev = words[i - 1].lower() if i > 0 else ""
-        if prev in cues.GROUP_MODIFIERS or (prev in cues.GROUP_NOUNS and word in cues.HEAD_NOUNS):
-            modifier = words[i - 1].strip("'’.,")
-            word = f"{modifier if modifier.isupper() else prev} {word}"  # "UN peacekeepers"
-        if word == "members":
+        modifier = words[i - 1].strip("'’.,") if i > 0 else ""
+        low = modifier.lower()
+        if low in cues.GROUP_MODIFIERS or (low in cues.GROUP_NOUNS and group in cues.HEAD_NOUNS):
+            group = f"{modifier if modifier.isupper() else low} {group}"  # "UN peacekeepers"
+        if group == "members":
             return _members_of(after)
-        return word
+        return "family members" if group == "family" else group
     return None
 
 
@@ -109,6 +120,8 @@ def _members_of(after: str) -> str | None:
     m = cues.MEMBERS_OF.search(after)
     if m is None:
         return None
+    if m.group("kin") is not None:
+        return "family members"  # "members of the reporter's family"
     if m.group("name") is not None:
         return f"{m.group('name')} members"
     body: str = m.group("body").split()[-1].lower()

@@ -111,10 +111,16 @@ HEAD_NOUNS = frozenset("officers members workers personnel staff".split())
 # belong to. Lower-case bodies only from this list; an adjective ("the extremist …") names nothing.
 MEMBERS_OF = re.compile(
     r"\bmembers\s+of\s+(?:(?:the|a|an|one|his|her|their|same|single|its|this|that|local)\s+){0,2}"
-    r"(?:(?P<body>(?:[a-z-]+\s+)?(?:family|families|household|crew|team|council|militia|gang|congregation|"
+    r"(?:(?P<kin>[^,.;]{0,40}?['’]s\s+(?:[a-z]+\s+)?(?:family|household))\b|(?P<body>(?:[a-z-]+\s+)?(?:family|families|household|crew|team|council|militia|gang|congregation|"
     r"security\s+forces|armed\s+forces|police|parliament|staff|band|club|church))\b"
     r"|(?-i:(?P<name>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3})))",
     _I,
+)
+
+# Group nouns that are peoples: shown capitalised ("9 Palestinians killed").
+DEMONYMS = frozenset(
+    """americans palestinians israelis ukrainians russians syrians afghans iraqis sudanese lebanese
+    britons""".split()
 )
 
 NON_PERSON = frozenset(
