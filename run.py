@@ -342,16 +342,8 @@ def cmd_backtest(settings: Settings, args: argparse.Namespace, out: TextIO) -> i
     from bot.backtest import run_backtest
     from bot.geo import load_gazetteer
 
-    path = Path(args.corpus)
-    if not path.exists():
-        raise CommandError(f"no such corpus file: {path}")
-    names = {w.name for w in settings.watchlists}
-    if args.watchlist and args.watchlist not in names:
-        raise CommandError(
-            f"no watchlist {args.watchlist!r} in {settings.config_path} (have: {', '.join(sorted(names))})"
-        )
     run_backtest(
-        path,
+        Path(args.corpus),
         settings.watchlists,
         load_gazetteer(),
         watchlist_name=args.watchlist,
@@ -359,7 +351,8 @@ def cmd_backtest(settings: Settings, args: argparse.Namespace, out: TextIO) -> i
         until=args.until,
         out=out,
         as_json=args.json,
-        progress=not args.json and sys.stderr.isatty(),
+        progress=sys.stderr.isatty(),
+        err=sys.stderr,
     )
     return 0
 

@@ -10,6 +10,7 @@ goes on.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -95,9 +96,14 @@ def run_eval(path: Path, out: TextIO, *, misses: bool = True) -> dict[str, Any]:
     return report.as_dict()
 
 
+_SOFT_BREAK = re.compile(r"(?<!\n)\n(?!\n)")
+
+
 def extract_text(text: str) -> dict[str, Any]:
     """Figures for one text: first line the title, the rest the description."""
     title, _, description = text.strip().partition("\n")
+    # Text files are often hard-wrapped: a single newline is a space, a blank line a paragraph.
+    description = _SOFT_BREAK.sub(" ", description)
     return figures_json(extract_casualties(title, description))
 
 

@@ -1,0 +1,176 @@
+"""The command line as users' scripts call it: exit codes, output formats, one-line errors."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import run
+
+ROOT = Path(__file__).resolve().parents[1]
+
+STORY = """Jets strike Idlib market, killing at least nine civilians
+Air raids hit a market in Idlib city on Tuesday, killing at least nine civilians and wounding at least
+20 others despite a truce, a monitor said. The war has killed more than 380,000 people since 2011.
+"""
+
+CORPUS = [
+    {
+        "title": "Air strike on Saraqib kills four civilians",
+        "description": "<p>A strike hit Saraqib in Idlib "
+        "province on Monday, killing four civilians and wounding seven, rescuers said.</p>",
+        "link": "https://a.example/1",
+        "date_published": "2023-02-10 08:00:00+00:00",
+        "feed": "https://a.example/rss",
+    },
+    {
+        "title": "Markets rally as inflation cools",
+        "description": "Shares rose across Asia.",
+        "link": "https://a.example/2",
+        "date_published": "2023-02-10 09:00:00+00:00",
+        "feed": "https://a.example/rss",
+    },
+    {
+        "title": "Shelling near Idleb town wounds three",
+        "description": "Artillery fire hit the outskirts of Idleb on Sunday, wounding three people.",
+        "link": "https://a.example/3",
+        "date_published": "2023-03-05 09:00:00+00:00",
+        "feed": "https://a.example/rss",
+    },
+]
+
+
+def call(*argv: str, environ: dict[str, str] | None = None) -> tuple[int, str]:
+    out = io.StringIO()
+    code = run.main(list(argv), environ or {}, out)
+    return code, out.getvalue()
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    path = tmp_path / "corpus.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        for obj in CORPUS:
+            fh.write(json.dumps(obj) + "\n")
+        fh.write("{not json\n")
+    return path
+
+
+def test_check_reports_mode_and_hides_tokens() -> None:
+    code, out = call(
+        "check", environ={"SLACK_BOT_TOKEN": "xoxb-secret-1234", "SLACK_APP_TOKEN": "xapp-9876543"}
+    )
+    assert code == 0
+    assert "mode: socket" in out and "xoxb-secret-1234" not in out
+
+
+def test_invalid_config_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[feeds]]\nurl = "https://x.example/rss"\nname = "X"\ninterval = 0\n', encoding="utf-8")
+    code, _ = call("--config", str(bad), "check")
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert err.count("\n") == 0 and str(bad) in err and "feeds[0] ('X').interval" in err
+
+
+def test_extract_text_file(tmp_path: Path) -> None:
+    story = tmp_path / "story.txt"
+    story.write_text(STORY, encoding="utf-8")
+    code, out = call("extract", str(story))
+    figures = json.loads(out)
+    assert code == 0
+    assert figures["killed"] == 9 and figures["wounded"] == 20
+    assert figures["displaced"] is None and figures["missing"] is None
+
+
+def test_extract_json_lines_on_stdin_one_line_per_input() -> None:
+    lines = [
+        {"id": "a", "title": "Bomb kills 3 in market", "description": "Three people died and 12 were hurt."},
+        "not json at all",
+        {"id": "c", "title": "Markets rally", "description": "Shares rose."},
+    ]
+    stdin = "\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), "extract"],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(rows) == 3
+    assert rows[0]["id"] == "a" and rows[0]["killed"] == 3 and rows[0]["wounded"] == 12
+    assert "error" in rows[1]
+    assert rows[2] == {
+        **rows[2],
+        "id": "c",
+        "killed": None,
+        "wounded": None,
+        "displaced": None,
+        "missing": None,
+    }
+    assert proc.returncode == 1  # one bad line
+
+
+def test_eval_scores_a_labelled_file(tmp_path: Path) -> None:
+    labelled = tmp_path / "labels.jsonl"
+    rows = [
+        {
+            "id": "1",
+            "title": "Bomb kills 3 in market",
+            "description": "Twelve were hurt.",
+            "labels": {"killed": 3, "wounded": 12, "displaced": None, "missing": None, "background": []},
+        },
+        {
+            "id": "2",
+            "title": "Markets rally",
+            "description": "Shares rose.",
+            "labels": {"killed": None, "wounded": None, "displaced": None, "missing": None, "background": []},
+        },
+    ]
+    labelled.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    code, out = call("eval", str(labelled))
+    assert code == 0 and "killed" in out and "1.000" in out
+
+
+def test_backtest_table_and_json(corpus: Path) -> None:
+    code, out = call(
+        "backtest",
+        "--corpus",
+        str(corpus),
+        "--watchlist",
+        "idlib",
+        "--since",
+        "2023-02-01",
+        "--until",
+        "2023-02-28",
+    )
+    assert code == 0
+    assert "Saraqib" in out and "Markets rally" not in out and "Idleb town" not in out
+    code, out = call("backtest", "--corpus", str(corpus), "--watchlist", "idlib", "--json")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and [r["link"] for r in rows] == ["https://a.example/1", "https://a.example/3"]
+    first = rows[0]
+    assert first["watchlist"] == "idlib" and first["killed"] == 4 and first["wounded"] == 7
+    assert "Saraqib" in first["terms"] and first["title"].startswith("Air strike on Saraqib")
+
+
+def test_backtest_errors_are_one_line(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert call("backtest", "--corpus", str(corpus), "--watchlist", "nowhere")[0] == 2
+    assert "no watchlist named 'nowhere'" in capsys.readouterr().err
+    assert call("backtest", "--corpus", str(corpus) + ".missing")[0] == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_watch_show_lists_the_expansion() -> None:
+    code, out = call("watch", "show", "idlib")
+    assert code == 0
+    for place in ("Idleb", "Saraqib", "Maarat al-Numan", "إدلب".replace("إ", "ا")):
+        assert place in out
