@@ -231,7 +231,10 @@ def _sentence_candidates(text: str, start: int, end: int, title_end: int, low: s
     for q in quantities:
         info = _classify(sentence, q)
         subset = cues.SUBSET_BEFORE.search(sentence[max(0, q.start - 40) : q.start]) is not None
-        if not subset and cues.SUBSET_AFTER.match(sentence, q.end) is not None:
+        if not subset and (
+            cues.SUBSET_AFTER.match(sentence, q.end) is not None
+            or (sentence.endswith(", ", 0, q.start) and cues.APPOSITIVE_PART.match(sentence, q.end))
+        ):
             # "ten wounded, two of whom later died" is a new figure of its own category, not a part
             parent = next((c[1] for c in reversed(classified) if c[1] is not None), None)
             subset = parent is not None and (info is None or info[0] is parent[0])

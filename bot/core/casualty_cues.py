@@ -220,6 +220,8 @@ SUBSET_BEFORE = re.compile(
 SUBSET_AFTER = re.compile(
     r"\s+(?:of|among)\s+(?:them|whom|those|the\s+(?:dead|victims|wounded|injured|killed|casualties))\b", _I
 )
+# "two women, one who …": a bare count set after a listed group, told apart by a relative clause.
+APPOSITIVE_PART = re.compile(r"\s+(?:who|whose)\b", _I)
 # Who flees a scene rather than a home: their "fled" is no displacement.
 ESCAPERS = re.compile(
     r"\b(?:gunm[ae]n|attackers?|assailants?|suspects?|robbers?|thieves|thief|militants?|fighters?|rebels?|"
@@ -254,6 +256,7 @@ STRONG_BACKGROUND = re.compile(
     | \bin\s+recent\s+(?:days|weeks|months|years)
     | \bover\s+the\s+(?:past|last)\s
     | \bso\s+far\s+this\s+year | \bthis\s+year\b | \blast\s+year\b | \bthroughout\s+the\b
+    | \b(?:every|each|per)\s+(?:year|month|week|day)\b | \bannually\b | \ba\s+year\b(?!\s+(?:ago|after|since))
     | \bin\s+total\b | \ball\s+told\b | \bsince\s+the\s+(?:start|beginning|outbreak)\b
     | \bago\b | \bhonou?r(?:s|ed|ing)?\s+(?:the\s|those\s|victims|\d) | \bcommemorat
     | \bmemorial\b | \banniversary\b

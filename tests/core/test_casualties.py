@@ -104,6 +104,12 @@ NUMBERS = [
 # Background totals, scope and toll updates.
 SCOPE = [
     Case(
+        "Campaign urges cheaper sunscreen",
+        "Charities say melanoma kills some 2,000 people every year in the country.",
+        killed=None,
+    ),
+    Case("Road safety week opens", "Crashes on the motorway kill about 40 drivers annually.", killed=None),
+    Case(
         "Strikes kill 12 civilians in northern city",
         "The war has killed more than 300,000 people since 2011.",
         killed=12,
@@ -172,6 +178,7 @@ GROUPS = [
     Case("The blast killed eight people, two of the dead were police officers", killed=8),
     Case("Sniper fire wounded twelve people, three of whom later died", killed=3, wounded=12),
     Case("A father of four was found dead at the foot of the cliff", killed=1),
+    Case("Driver jailed for killing two cyclists, one who was training for a race", killed=2),
     Case("Grandfather of five children killed in the fire speaks out", killed=5),
 ]
 
