@@ -111,7 +111,8 @@ def _group_after(after: str) -> str | None:
             group = f"{modifier if modifier.isupper() else low} {group}"  # "UN peacekeepers"
         if group == "members":
             return _members_of(after)
-        return "family members" if group == "family" else group
+        # "three of her family" are family members; "one family" fleeing is a household
+        return "family members" if group == "family" and m.group("of") else group
     return None
 
 
@@ -157,6 +158,10 @@ def _classify(sentence: str, q: Quantity) -> tuple[Category, str | None, bool] |
         )
         # only the words before the verb name what was counted: "people fled their homes" counts people
         if attributive or _names_things(after[: m.start(cat.value)]):
+            return None
+        if (m.group("wounded") or "").lower() in ("injuries", "wounds") and cues.INJURIES_OF_ONE.search(
+            before
+        ):
             return None
         if (m.group("displaced") or "").lower().startswith("fle") and cues.ESCAPERS.search(m.group(0)):
             return None  # "three gunmen fled": a getaway, not people driven from their homes

@@ -86,7 +86,7 @@ GROUP_NOUNS = frozenset(
 
 # The words right after a count, up to the first punctuation mark: only they can name its group.
 ATTACHED_WORDS = re.compile(
-    r"^\s+(?:of\s+(?:the\s+)?)?(?:(?:more|other|further|additional)\s+)?"
+    r"^\s+(?P<of>of\s+(?:the\s+)?)?(?:(?:more|other|further|additional)\s+)?"
     r"(?P<words>[A-Za-z][\w'’-]*(?:[ \t]+[A-Za-z][\w'’-]*){0,2})"
 )
 # Words that end the noun phrase after a count before any group noun is seen.
@@ -234,7 +234,7 @@ FIGURE_WORD = re.compile(r"^\s+(?:[\w'’-]+\s+){0,2}?(?P<noun>[\w'’-]+)", _I)
 HYPOTHETICAL = re.compile(
     r"\b(?:could|would|might|will|to\s+avoid|avoid(?:ing|ed)?|prevent(?:ing|ed|s)?|risk(?:s|ing|ed)?|"
     r"threat(?:en|ens|ened|ening)?|fears?\s+that|warn(?:s|ed)?\s+(?:that|of)|plot(?:s|ted)?\s+to|"
-    r"plan(?:s|ned)?\s+to|tried\s+to|try\s+to|attempt(?:s|ed)?\s+to|want(?:s|ed)?\s+to|"
+    r"plan(?:s|ned)?\s+to|tried\s+to|try(?:ing)?\s+to|attempt(?:s|ed|ing)?\s+to|want(?:s|ed)?\s+to|"
     r"intend(?:s|ed)?\s+to|if|unless|potential(?:ly)?|projected|forecast|estimates?\s+that)\b|\bmay\b",
 )
 NOT_HARM_BEFORE = re.compile(
@@ -411,6 +411,8 @@ INSERTED_SUBSET = re.compile(
 PARENT_OF = re.compile(
     r"\b(?:mother|father|mum|mom|dad|parent|grandmother|grandfather|grandparent)s?[\s-]+of[\s-]+\Z", _I
 )
+# "suffered over 90 injuries": a count of one person's wounds, not of the wounded.
+INJURIES_OF_ONE = re.compile(r"\b(?:suffer|sustain|receiv)\w*\s+\Z", _I)
 SENTENCED = re.compile(r"\b(?:sentenc|condemn)\w*\s+\Z", _I)
 
 # A war of the past named in the sentence makes its figures history, not news. Case-sensitive.

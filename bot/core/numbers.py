@@ -89,6 +89,7 @@ _NOT_COUNT_BEFORE = re.compile(
     rf"""(?:
         (?:[$£€¥₹]|\b(?:us|a|c|hk|nz)\$|\brs\.?|\busd|\beur|\bgbp)\s?$   # money
       | \b(?:aged?|ages|age\s+of|at\s+age)\s+$
+      | \b(?:boy|girl|man|woman|lad|youngster|teenager|pensioner)\s+of\s+$    # "a boy of 17"
       | \b(?:aged?|ages),?\s+\d{{1,3}}\s+(?:and|or|to|-)\s+$                  # aged 18 and 19
       | ,\s\d{{1,3}}\s+and\s+$                                             # "Two men, 25 and 31,"
       | \b(?:{_MONTHS})\.?\s+$                                           # January 12

@@ -179,6 +179,10 @@ GROUPS = [
     Case("Sniper fire wounded twelve people, three of whom later died", killed=3, wounded=12),
     Case("A father of four was found dead at the foot of the cliff", killed=1),
     Case("Driver jailed for killing two cyclists, one who was training for a race", killed=2),
+    Case("Police search for a girl of 14 who went missing on Friday", missing=1),
+    Case("Man shot a neighbour and was trying to kill four others, court hears", killed=None),
+    Case("The victim of the assault suffered more than 40 injuries", wounded=None),
+    Case("A bus crash injured 12 pupils, who suffered minor injuries", wounded=12),
     Case("Grandfather of five children killed in the fire speaks out", killed=5),
 ]
 
@@ -380,6 +384,7 @@ NAMED_GROUPS = [
           "24 civilians wounded"),
     Named("Fire wounded six civilians, two of them women, witnesses said.", Category.WOUNDED,
           "6 civilians wounded"),
+    Named("One family fleeing the siege reached the coast.", Category.DISPLACED, "1 family displaced"),
     Named("Some 2,000 families fled their homes after the clashes.", Category.DISPLACED,
           "about 2,000 families displaced"),
 ]  # fmt: skip

@@ -99,6 +99,8 @@ NOT_COUNTS = [
     "the boy, aged 16",
     "Dan Smith, 16, was arrested",
     "the girl, 21",
+    "a boy of 15 went missing",
+    "the woman of 80 who lives alone",
     "since 2011",
     "in 2023",
     "on 7 October",
