@@ -269,6 +269,7 @@ EARLIER_EVENT = re.compile(
     r"""(?<!\bfor\s)\b(?:a|one|two|three|four|five|six|several|\d+)\s+(?:days?|weeks?|months?|years?|decades?)\s+
           (?:after|before)\b
       | \bthe\s+day\s+(?:after|before)\b | \b(?:days|weeks|months|years)\s+after\b
+      | \b(?:comes?|came|coming)\s+(?:just\s+|only\s+|barely\s+)?(?:hours|minutes)\s+after\b
       | \blast\s+(?:week|month|year)\b | \bearlier\s+this\s+(?:week|month|year)\b""",
     _I | re.VERBOSE,
 )

@@ -104,6 +104,11 @@ NUMBERS = [
 # Background totals, scope and toll updates.
 SCOPE = [
     Case(
+        "Gunman wounds three at a bus stop",
+        "The attack comes hours after a car bomb killed 11 people in the north of the city.",
+        wounded=3,
+    ),
+    Case(
         "Campaign urges cheaper sunscreen",
         "Charities say melanoma kills some 2,000 people every year in the country.",
         killed=None,
