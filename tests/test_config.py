@@ -155,3 +155,18 @@ def test_broken_toml_and_missing_file(tmp_path: Path) -> None:
 def test_bad_port(tmp_path: Path, port: str) -> None:
     with pytest.raises(ConfigError, match="PORT must be a TCP port"):
         load_settings(str(write(tmp_path, EXAMPLE)), {"PORT": port})
+
+
+def test_default_watchlists_are_the_evaluated_ones() -> None:
+    """docs/ACCURACY.md reports matching accuracy for these; the shipped config must be the same."""
+    from bot.match_evaluation import load_watchlists
+
+    shipped = {w.name: w for w in load_settings(None, {}).watchlists}
+    for evaluated in load_watchlists(DEFAULT_CONFIG.parent.parent / "eval" / "matching" / "watchlists.toml"):
+        mine = shipped[evaluated.name]
+        assert (mine.regions, mine.keywords, mine.exclude, mine.rule) == (
+            evaluated.regions,
+            evaluated.keywords,
+            evaluated.exclude,
+            evaluated.rule,
+        )
