@@ -157,7 +157,7 @@ _WOUNDED_AFTER = (
 )
 _DISPLACED_AFTER = (
     r"displaced|(?:made|left|rendered)\s+homeless|evacuated|uprooted|forced\s+(?:out\s+of|from)|"
-    r"(?:fled|flee|flees|fleeing)\b(?!\s+(?:the\s+scene|on\s+foot|in\s+(?:a|their|his)\s|custody|jail|prison|"
+    r"(?:fled|flee|flees|fleeing)\b(?!\s+(?:the\s+scene|on\s+foot|in\s+(?!panic|fear|terror|droves|boats)|custody|jail|prison|"
     r"police|officers|authorities|with\b|after\s+(?:the|a)\s+(?:attack|shooting|robbery|raid)))|"
     r"(?:sought|seeking|taken|took)\s+refuge\b|"
     r"(?:refugees|migrants)\s+(?:from\s+[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?\s+)?(?:are\s+|were\s+|have\s+|"

@@ -202,6 +202,8 @@ DISPLACEMENT = [
     Case("The mudslide caused 700 residents to flee their homes", displaced=700),
     Case("Four robbers fled in a stolen van after the raid on the bank", displaced=None),
     Case("Two gunmen fled, witnesses told reporters", displaced=None),
+    Case("A group of five diners fled in a sports car without paying", displaced=None),
+    Case("Some 3,000 villagers fled in panic as the dam gave way", displaced=3000),
 ]
 
 # Negation, hypotheticals and feared tolls.
