@@ -13,6 +13,19 @@ import re
 from rapidfuzz import fuzz, utils
 
 REPEAT_THRESHOLD = 85.0
+MIN_NEW_WORDS = 4
+_WORD = re.compile(r"[^\W_]+")
+_NUMBER_WORDS = dict(
+    zip(
+        "one two three four five six seven eight nine ten eleven twelve".split(),
+        "1 2 3 4 5 6 7 8 9 10 11 12".split(),
+        strict=True,
+    )
+)
+_FUNCTION_WORDS = frozenset(
+    """a an the and or but of in on at to for from by with as is are was were be been has have had
+    it its this that after before over into than said says kill kills killed killing""".split()
+)
 ELLIPSIS = "…"
 
 _DATELINE = re.compile(
@@ -78,10 +91,31 @@ def split_sentences(text: str) -> list[str]:
 
 
 def repeats_title(title: str, sentence: str, *, threshold: float = REPEAT_THRESHOLD) -> bool:
+    """True when ``sentence`` tells a reader nothing the title did not.
+
+    Word overlap alone is not enough: a lede usually contains every word of the title *and* the
+    place, the wounded and the source, and that is exactly the sentence a desk wants. So a sentence
+    repeats the title only when it is close to it as a whole, or adds fewer than
+    ``MIN_NEW_WORDS`` content words, most of its words being the title's (numbers written as
+    words count as the same number).
+    """
     if not title.strip():
         return False
-    score = fuzz.token_set_ratio(title, sentence, processor=utils.default_process)
-    return bool(score >= threshold)
+    if fuzz.ratio(title, sentence, processor=utils.default_process) >= threshold:
+        return True
+    words = _content_words(sentence)
+    new = words - _content_words(title)
+    return len(new) < MIN_NEW_WORDS and len(new) * 2 <= len(words)
+
+
+def _content_words(text: str) -> set[str]:
+    out = set()
+    for word in _WORD.findall(text.casefold()):
+        word = _NUMBER_WORDS.get(word, word)
+        if word in _FUNCTION_WORDS:
+            continue
+        out.add(word[:-1] if len(word) > 4 and word.endswith("s") else word)
+    return out
 
 
 def _cut(text: str, max_chars: int) -> str:

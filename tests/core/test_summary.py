@@ -106,3 +106,18 @@ def test_idlib_story_summary() -> None:
 @given(st.text(), st.text(), st.integers(min_value=0, max_value=400))
 def test_summary_never_exceeds_max_chars(title: str, summary: str, max_chars: int) -> None:
     assert len(summarise(title, summary, max_chars=max_chars)) <= max_chars
+
+
+def test_lede_that_contains_the_title_but_adds_facts_is_kept() -> None:
+    title = "Air strikes hit Idlib market, killing nine civilians"
+    lede = (
+        "Air strikes hit a market and repair shops in Idlib city on Sunday, killing nine civilians "
+        "and wounding 20 others, a monitor said."
+    )
+    assert not repeats_title(title, lede)
+    summary = summarise(title, lede + " Background follows.")
+    assert summary.startswith("Air strikes hit a market and repair shops")
+
+
+def test_number_words_and_digits_count_as_the_same_word() -> None:
+    assert repeats_title("Blast kills 9 in market", "A blast killed nine in the market.")
