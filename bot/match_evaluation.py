@@ -254,9 +254,12 @@ def evaluate_matching(
     matched: dict[str, frozenset[str]] = {}
     why: dict[tuple[str, str], str] = {}
     for link, item in items.items():
-        matched[link] = frozenset(m.watchlist for m in matcher.match(item.title, item.description))
+        found, vetoed = matcher.screen(item.title, item.description, link=link)
+        matched[link] = frozenset(m.watchlist for m in found)
         for m in probe.match(item.title, item.description):
             why[(m.watchlist, link)] = _explain(m)
+        for v in vetoed:
+            why[(v.watchlist, link)] = f"{_explain(v.match)}; vetoed: {v.reason}"
     missing = {label.link for label in labels} - items.keys()
     if missing:
         out.write(f"warning: {len(missing)} labelled links not found in {corpus_path}\n")

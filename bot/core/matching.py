@@ -22,6 +22,11 @@ How it matches, and why:
   letter and ``fuzz.ratio`` >= ``fuzzy_threshold``.
 * Rules combine region and keyword hits; any exclusion hit vetoes its watchlist. Muting and
   thresholds are not decided here.
+* Admin aliases match in any case; an alias written all in lower case ("rebel-held areas") is
+  descriptive and counts only beside a name of the region or its country.
+* An item that is not an event report (an opinion section link, a headline labelled "Analysis", a
+  yes/no-question headline: ``bot.core.genre``) matches nothing; ``screen`` says which watchlists
+  it would have matched and why it did not, for the admin.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from typing import TypeVar
 from rapidfuzz import fuzz, process
 
 from bot.core.gazetteer import Gazetteer, RegionExpansion
+from bot.core.genre import genre_veto
 from bot.core.normalize import Token, stem, tokenize, words
 from bot.core.watchlists import Rule, Watchlist
 
@@ -89,6 +95,18 @@ class Match:
 
 
 @dataclass(frozen=True, slots=True)
+class Veto:
+    """A match the text would have made, withheld because the item is not an event report."""
+
+    match: Match
+    reason: str
+
+    @property
+    def watchlist(self) -> str:
+        return self.match.watchlist
+
+
+@dataclass(frozen=True, slots=True)
 class _Term:
     """What one indexed token sequence stands for in one watchlist."""
 
@@ -96,6 +114,11 @@ class _Term:
     kind: HitKind
     term: str
     place: str | None = None
+    caseless: bool = False
+    """An admin alias: matches in any case ("the rebel-held northwest")."""
+    needs_context: bool = False
+    """A descriptive alias (written all in lower case): counts only beside a name of the region or its
+    country ("rebel-held areas" is Idlib in a Syria story, not in a Yemen one)."""
 
 
 _Entry = tuple[tuple[str, ...], tuple[_Term, ...]]
@@ -178,6 +201,15 @@ class Matcher:
                 for spelling in (*expansion.names, *(country.names if country else ())):
                     if words(spelling):
                         context[words(spelling)].add(wi)
+                own = words(region.name)
+                aliases = {words(a): a for a in region.aliases if words(a) and words(a) != own}
+                for seq, alias in aliases.items():
+                    # Admins write aliases as phrases, often descriptive and lower case: the capital
+                    # rule that keeps "harem" out of gazetteer names does not apply to them.
+                    names[seq].setdefault(
+                        (wi, region.name),
+                        _Term(wi, HitKind.REGION, region.name, None, True, alias == alias.lower()),
+                    )
                 spellings: list[tuple[str, str | None]] = [(n, None) for n in expansion.names]
                 for place in expansion.places:
                     spellings.extend((n, place.name) for n in place.names)
@@ -241,21 +273,45 @@ class Matcher:
     def watchlists(self) -> tuple[Watchlist, ...]:
         return self._watchlists
 
-    def match(self, title: str, summary: str) -> list[Match]:
-        """One ``Match`` per watchlist whose rule the text satisfies, in watchlist order."""
+    def match(self, title: str, summary: str, *, link: str | None = None) -> list[Match]:
+        """One ``Match`` per watchlist whose rule the text satisfies, in watchlist order.
+
+        ``link`` (optional) lets the section of the site count: an opinion column matches nothing.
+        """
+        return self.screen(title, summary, link=link)[0]
+
+    def screen(self, title: str, summary: str, *, link: str | None = None) -> tuple[list[Match], list[Veto]]:
+        """The matches, and the matches withheld because the item is not an event report (why)."""
+        found = self._match_text(title, summary)
+        if not found:
+            return found, []
+        reason = genre_veto(title, link)
+        if reason is None:
+            return found, []
+        return [], [Veto(m, reason) for m in found]
+
+    def _match_text(self, title: str, summary: str) -> list[Match]:
         text = f"{title}\n{summary}"
         tokens = tokenize(text)
         if not tokens:
             return []
         hits: dict[int, list[_Raw]] = defaultdict(list)
         covered = self._exact(text, tokens, hits)
-        if self._fuzzy_exact:
-            # A fuzzy spelling only counts in a text that already names the region or its country:
-            # on its own, "Darroch" or "Kaminsky" is far likelier a person than a town.
+        descriptive = any(r[0].needs_context for found in hits.values() for r in found)
+        if self._fuzzy_exact or descriptive:
+            # A fuzzy spelling or a descriptive alias only counts in a text that also names the region
+            # or its country: on its own, "Darroch" is far likelier a person than a town, and
+            # "rebel-held areas" may be in Yemen.
             corroborated = self._mentioned(text, tokens) | {
-                wi for wi, found in hits.items() if any(r[0].kind is HitKind.REGION for r in found)
+                wi
+                for wi, found in hits.items()
+                if any(r[0].kind is HitKind.REGION and not r[0].needs_context for r in found)
             }
-            if corroborated:
+            if descriptive:
+                for wi, found in hits.items():
+                    if wi not in corroborated:
+                        hits[wi] = [r for r in found if not r[0].needs_context]
+            if corroborated and self._fuzzy_exact:
                 self._fuzzy(tokens, text, covered, hits, corroborated)
         return self._decide(text, hits)
 
@@ -278,7 +334,9 @@ class Matcher:
             found = self._names.get(word)
             if found is None and _is_arabic(word):
                 found = self._arabic_names(word)
-            if found is not None and not text[tokens[i].start].islower():
+            if found is not None and text[tokens[i].start].islower():
+                found = tuple(t for t in found if t.caseless) or None
+            if found is not None:
                 emit(i, 1, found)
                 for t in found:
                     covered[t.watchlist].add(i)
@@ -287,7 +345,9 @@ class Matcher:
                 if n > 2 and tuple(norms[i : i + n]) != seq:
                     continue
                 if all(text[tokens[j].start].islower() for j in range(i, i + n)):
-                    continue
+                    found = tuple(t for t in found if t.caseless)
+                    if not found:
+                        continue
                 emit(i, n, found)
                 for t in found:
                     covered[t.watchlist].update(range(i, i + n))
