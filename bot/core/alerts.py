@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.core.event_phrase import event_phrase
 from bot.core.figures import Casualties, Category, Headline
 from bot.core.slack_text import clean, clip, escape, link, safe_url, to_plain
 from bot.errors import StoreError
@@ -83,7 +84,10 @@ def _figure_text(h: Headline) -> str:
 
 
 def headline(content: AlertContent) -> str:
-    """'Idlib — at least 9 civilians killed, at least 20 wounded' (raw text, not yet escaped)."""
+    """'Idlib — at least 9 civilians killed, at least 20 wounded in regime airstrikes' (raw text).
+
+    The cause ("in regime airstrikes") comes from the lead report's title when it names one.
+    """
     title = clean(content.title)
     place = clean(content.place or "")
     if not place:
@@ -91,7 +95,9 @@ def headline(content: AlertContent) -> str:
     figures = content.casualties.headlines
     if not figures:
         return f"{place} — {title}" if title else place
-    return f"{place} — {', '.join(h.describe() for h in figures)}"
+    told = f"{place} — {', '.join(h.describe() for h in figures)}"
+    cause = event_phrase(title)
+    return f"{told} in {cause}" if cause else told
 
 
 def _lead(content: AlertContent) -> AlertSource | None:

@@ -62,6 +62,14 @@ def test_headline_with_figures() -> None:
     assert headline(_content()) == "Idlib — at least 9 civilians killed, at least 20 wounded"
 
 
+def test_headline_names_the_cause_when_the_title_leads_with_it() -> None:
+    content = _content(title="Regime airstrikes kill 9 civilians in Idlib city")
+    assert headline(content) == (
+        "Idlib — at least 9 civilians killed, at least 20 wounded in regime airstrikes"
+    )
+    assert compose_alert(content, now=NOW).text.startswith(headline(content))
+
+
 def test_headline_without_figures_or_place() -> None:
     assert (
         headline(_content(casualties=Casualties())) == "Idlib — Government jets strike market in Idlib city"
