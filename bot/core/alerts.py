@@ -20,6 +20,7 @@ from bot.core.figures import Casualties, Category, Headline
 from bot.core.slack_text import clean, clip, escape, link, safe_url, to_plain
 from bot.errors import StoreError
 
+TERMS_SHOWN = 8  # an incident told by several outlets gathers many; the first ones say why it matched
 HEADER_MAX = 150
 SECTION_MAX = 3000
 FIELD_MAX = 2000
@@ -156,9 +157,11 @@ def compose_alert(content: AlertContent, *, now: datetime) -> SlackMessage:
     fields = _fields(content.casualties)
     if fields:
         blocks.append({"type": "section", "fields": fields})
-    terms = [escape(t) for t in content.terms if clean(t)]
+    terms = list(dict.fromkeys(escape(t) for t in content.terms if clean(t)))
     if terms:
-        blocks.append(_context("Matched: " + ", ".join(dict.fromkeys(terms))))
+        shown = ", ".join(terms[:TERMS_SHOWN])
+        more = f" (+{len(terms) - TERMS_SHOWN} more)" if len(terms) > TERMS_SHOWN else ""
+        blocks.append(_context(f"Matched: {shown}{more}"))
     sources = _source_line(content, now)
     if sources:
         blocks.append(_context(sources))

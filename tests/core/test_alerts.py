@@ -300,3 +300,9 @@ def test_composition_never_fails_and_stays_inert(
         assert inner.startswith(("!date^", "https://news.example/"))
     assert message_from_json(message_json(msg)) == msg
     render_terminal(msg)
+
+
+def test_matched_terms_are_capped_for_reading() -> None:
+    terms = tuple(f"term{i}" for i in range(12))
+    text = _all_text(compose_alert(_content(terms=terms), now=NOW))
+    assert "term7" in text and "term8" not in text and "(+4 more)" in text
