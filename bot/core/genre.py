@@ -2,9 +2,11 @@
 
 A watch alerts on reports of events. Opinion columns, analysis programmes, interviews and speculative
 "Can the ceasefire stop the fighting?" headlines name the region and use the watch's vocabulary, yet
-report nothing a desk could act on. The cues here are about the *form* of the item, never its topic,
-so they hold for any region: the section the link sits in, a genre label the headline carries, and a
-headline that asks a yes/no question (it asks for an outcome rather than reporting one).
+report nothing a desk could act on. The cues here are about the *form* of the item, not the region,
+so they hold for any watch: the section the link sits in, a genre label the headline carries, and a
+headline that asks a yes/no question (it asks for an outcome rather than reporting one). One cue is
+about the kind of event: a headline about a protest, rally or solidarity action reports no violence,
+casualties, displacement or aid unless it also says someone was killed, wounded or shot.
 
 Each cue returns the reason as a short sentence an admin can read ("opinion section (/opinions/)").
 Live blogs, picture galleries and video clips are reports and are never vetoed.
@@ -32,6 +34,11 @@ _AUXILIARIES = frozenset(
     "can could will would should shall may might must is are was were has have had does do did".split()
 )
 _MODALS = frozenset("can could will would should".split())
+_PROTEST = re.compile(
+    r"\b(protest(s|ers?|ors?|ed|ing)?|rall(y|ies|ied)|demonstrat(ion|ions|ors?|ed)|solidarity|activists?)\b",
+    re.IGNORECASE,
+)
+_HARM = re.compile(r"\b(kill\w*|dead|deaths?|died|wound\w*|injur\w*|shot|shoot\w*|clash\w*)\b", re.IGNORECASE)
 
 
 def section_veto(link: str | None) -> str | None:
@@ -53,6 +60,9 @@ def headline_veto(title: str) -> str | None:
     label = _LEADING_LABEL.match(title) or _TRAILING_LABEL.search(title)
     if label:
         return f"headline labelled {label.group(1)!r}"
+    protest = _PROTEST.search(title)
+    if protest and not _HARM.search(title):
+        return f"headline is about a protest or solidarity action ({protest.group(1)!r}), no one harmed"
     question = _KICKER.sub("", title.strip(), count=1)
     if not question.endswith("?"):
         return None

@@ -129,3 +129,22 @@ def test_reports_and_factual_questions_are_kept(matcher: Matcher, title: str) ->
 
 def test_no_match_means_no_veto(matcher: Matcher) -> None:
     assert matcher.screen("Can Sudan win the Africa Cup?", "", link="https://x.com/opinion/1") == ([], [])
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Thousands rally in London for an end to the fighting in Sudan",
+        "Protesters demand an end to the fighting in Sudan",
+        "Activist interrupts minister over fighting in Sudan",
+    ],
+)
+def test_protest_headlines_without_harm_veto(matcher: Matcher, title: str) -> None:
+    found, vetoed = matcher.screen(title, "")
+    assert found == [] and [v.watchlist for v in vetoed] == ["sudan"]
+    assert "protest or solidarity" in vetoed[0].reason
+
+
+def test_protest_with_casualties_is_a_report(matcher: Matcher) -> None:
+    assert _names(matcher, "Sudan police kill protester in anti-military demonstrations") == ["sudan"]
+    assert _names(matcher, "Protesters shot dead in Khartoum as fighting spreads") == ["sudan"]
