@@ -79,7 +79,7 @@ def run_backtest(
             if progress and stats.lines - reported >= _PROGRESS_EVERY:
                 reported = stats.lines
                 _progress(status, stats.lines, started)
-            matches = matcher.match(item.title, item.description)
+            matches = matcher.match(item.title, item.description, link=item.link or None)
             if not matches:
                 continue
             matched += 1

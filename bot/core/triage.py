@@ -26,7 +26,7 @@ OutboxKind = Literal["post", "reply", "edit"]
 
 
 class TextMatcher(Protocol):
-    def match(self, title: str, summary: str) -> list[Match]: ...
+    def match(self, title: str, summary: str, *, link: str | None = None) -> list[Match]: ...
 
 
 Extractor = Callable[[str, str], Casualties]
@@ -116,7 +116,9 @@ def triage(
     batch = _Batch(open={i.key: i for i in open_incidents})
     ordered = sorted(items, key=lambda i: (i.published, i.feed_id, i.id))
     for item in ordered:
-        matches = [m for m in matcher.match(item.title, item.summary) if m.watchlist in by_name]
+        matches = [
+            m for m in matcher.match(item.title, item.summary, link=item.link) if m.watchlist in by_name
+        ]
         if not matches:
             continue
         casualties = extract(item.title, item.summary)
