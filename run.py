@@ -22,7 +22,7 @@ import shutil
 import signal
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -92,7 +92,12 @@ def feed_specs(settings: Settings) -> list[FeedSpec]:
 
 @contextlib.asynccontextmanager
 async def runtime(
-    settings: Settings, *, sink: AlertSink, feeds: Sequence[FeedSpec], database_url: str
+    settings: Settings,
+    *,
+    sink: AlertSink,
+    feeds: Sequence[FeedSpec],
+    database_url: str,
+    clock: Callable[[], datetime] = utcnow,
 ) -> AsyncIterator[Runtime]:
     from bot.adapters.fetch import Fetcher
     from bot.core.clustering import ClusterPolicy
@@ -112,8 +117,9 @@ async def runtime(
                 fetcher=fetcher,
                 sink=sink,
                 rules=rules,
-                clock=utcnow,
+                clock=clock,
                 cluster_policy=ClusterPolicy(window=timedelta(hours=settings.file.incident_window_hours)),
+                max_item_age=timedelta(hours=settings.file.max_item_age_hours),
             )
             yield Runtime(settings, store, engine, Poller(engine, store))
     finally:
@@ -136,7 +142,7 @@ async def cmd_demo(
     from bot.adapters.feed_server import FeedServer
     from bot.adapters.terminal_sink import TerminalSink
     from bot.corpus import CorpusStats
-    from bot.demo import Replay, describe_feeds, load_corpus, load_samples
+    from bot.demo import Replay, ReplayClock, describe_feeds, load_corpus, load_samples
     from bot.scheduler import Poller
 
     tmp = None
@@ -168,14 +174,16 @@ async def cmd_demo(
                 file=out,
                 flush=True,
             )
+            clock = ReplayClock()
             async with runtime(
-                settings, sink=TerminalSink(out), feeds=replay.specs, database_url=database_url
+                settings, sink=TerminalSink(out), feeds=replay.specs, database_url=database_url, clock=clock
             ) as rt:
                 poller = rt.poller
                 assert isinstance(poller, Poller)
                 results = []
                 for moment in replay.clock(timedelta(hours=args.step_hours)):
                     replay.reveal(moment)
+                    clock.now = moment
                     results += await poller.poll_all()
                     await poller.drain()
                     if not args.once:

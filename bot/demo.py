@@ -13,7 +13,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -109,6 +109,17 @@ class Replay:
             yield t
             t += step
         yield end
+
+
+class ReplayClock:
+    """The engine's clock during a replay: the replay moment, so replayed items are news, not
+    history. After the replay it follows the wall clock from where the replay ended."""
+
+    def __init__(self) -> None:
+        self.now: datetime | None = None
+
+    def __call__(self) -> datetime:
+        return self.now if self.now is not None else datetime.now(UTC)
 
 
 def describe_feeds(specs: Sequence[FeedSpec]) -> str:

@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.adapters.fetch import Fetcher, NotModified, Validators
@@ -20,6 +20,7 @@ from bot.adapters.store import FeedOutcome, FeedState, OutboxRow, Store
 from bot.core.casualties import extract_casualties
 from bot.core.clustering import DEFAULT_POLICY, ClusterPolicy
 from bot.core.feed_parsing import parse_feed
+from bot.core.freshness import split_stale
 from bot.core.items import FeedItem
 from bot.core.triage import Plan, TextMatcher, triage
 from bot.core.watchlists import Watchlist
@@ -58,6 +59,7 @@ class _Fetched:
     validators: Validators | None = None
     items: tuple[FeedItem, ...] = ()
     error: str | None = None
+    first_poll: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,7 @@ class Engine:
         cluster_policy: ClusterPolicy = DEFAULT_POLICY,
         retry_backoff: Sequence[int] = (5, 15, 60, 300, 900),
         max_attempts: int = 50,
+        max_item_age: timedelta = timedelta(hours=48),
     ) -> None:
         self._store = store
         self._fetcher = fetcher
@@ -97,6 +100,7 @@ class Engine:
         self._policy = cluster_policy
         self._backoff = tuple(retry_backoff)
         self._max_attempts = max_attempts
+        self._max_item_age = max_item_age
         self._triage_lock = asyncio.Lock()
 
     async def poll(self, feed: FeedState) -> PollResult:
@@ -131,16 +135,29 @@ class Engine:
             return _Fetched(fid, "error", error=e.reason)
         for reason in parsed.skipped:
             log.warning("feed %s: skipped an entry: %s", fid, reason)
-        return _Fetched(fid, "parsed", got.validators, items=parsed.items)
+        first = feed.last_success is None
+        return _Fetched(fid, "parsed", got.validators, items=parsed.items, first_poll=first)
 
     async def _ingest(self, fetched: Sequence[_Fetched], now: datetime) -> list[PollResult]:
         fresh: dict[str, list[FeedItem]] = {}
+        items: list[FeedItem] = []
+        stale: list[FeedItem] = []
         for f in fetched:
             if f.items:
                 new_ids = await self._store.unseen(f.feed_id, [i.id for i in f.items])
                 fresh[f.feed_id] = [i for i in f.items if i.id in new_ids]
-        items = [i for group in fresh.values() for i in group]
-        plan: Plan | None = None
+                news, old = split_stale(
+                    fresh[f.feed_id], now=now, max_age=self._max_item_age, first_poll=f.first_poll
+                )
+                items += news
+                stale += old
+        if stale:
+            log.info(
+                "%d new items older than %s (or undated on a first poll) marked seen without alerting",
+                len(stale),
+                self._max_item_age,
+            )
+        plan: Plan | None = Plan(seen=tuple(stale)) if stale else None
         if items:
             names = {f.spec.id: f.spec.name for f in await self._store.feeds()}
             plan = triage(
@@ -155,6 +172,7 @@ class Engine:
                 now=now,
                 policy=self._policy,
             )
+            plan = replace(plan, seen=(*plan.seen, *stale))
         outcomes = [
             FeedOutcome(f.feed_id, f.validators, f.error, len(fresh.get(f.feed_id, ()))) for f in fetched
         ]

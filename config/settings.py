@@ -123,6 +123,7 @@ class FileConfig(_Strict):
     admins: list[str] = []
     admin_channel: str | None = None
     incident_window_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 36
+    max_item_age_hours: Annotated[int, Field(ge=1)] = 48
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @model_validator(mode="after")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
@@ -21,7 +21,7 @@ from bot.core.matching import Matcher
 from bot.core.watchlists import Region, Watchlist
 from bot.engine import Engine, EngineRules
 from bot.geo import load_gazetteer
-from tests.e2e.feeds import IDLIB_FIRST, IDLIB_SECOND_OUTLET, IDLIB_TOLL_UPDATE, UNRELATED, rss
+from tests.e2e.feeds import IDLIB_FIRST, IDLIB_SECOND_OUTLET, IDLIB_TOLL_UPDATE, T0, UNRELATED, rss
 from tests.fakes.feed_server import FakeFeedServer
 from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
 
@@ -35,7 +35,7 @@ IDLIB = Watchlist(
 
 @dataclass
 class Clock:
-    now: datetime = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)
+    now: datetime = T0 + timedelta(hours=9)
 
     def __call__(self) -> datetime:
         return self.now
@@ -170,3 +170,12 @@ async def test_304_and_identical_bodies_are_return_values_not_errors(rig: Rig) -
     await rig.store.sync_feeds([FeedSpec("plain", rig.feeds.url("_/counted"), "Plain", 300)])
     assert (await rig.poll("plain")).status == "new"
     assert (await rig.poll("plain")).status == "unchanged"
+
+
+async def test_old_items_are_marked_seen_but_never_alerted(rig: Rig) -> None:
+    old = replace(IDLIB_FIRST, guid="old-1", published=rig.clock.now - timedelta(days=30))
+    rig.feeds.set_feed("wire.xml", rss(old))
+    result = await rig.poll()
+    assert (result.status, result.new_items, result.alerts) == ("new", 1, 0)
+    assert await rig.store.unseen("wire", ["old-1"]) == set()
+    assert await rig.store.incidents() == []

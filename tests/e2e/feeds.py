@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from bot.adapters.feed_server import RssItem, render_rss
 
-T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+# Relative to the wall clock: the bot treats items older than max_item_age_hours as old news, and
+# these tests run the real process with the real clock.
+T0 = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=10)
 
 IDLIB_FIRST = RssItem(
     guid="lw-1001",
