@@ -30,6 +30,8 @@ from typing import TextIO
 
 from bot.adapters.sink import AlertSink
 from bot.adapters.store import FeedSpec, Store
+from bot.core.gazetteer import Gazetteer
+from bot.core.watchlist_validation import validate_watchlist
 from bot.errors import CommandError, ConfigError, SitrepError
 from config.settings import SAMPLES_DIR, Settings, load_settings
 
@@ -110,7 +112,10 @@ async def runtime(
     try:
         await store.sync_feeds(feeds)
         watchlists = settings.watchlists
-        rules = EngineRules(watchlists=watchlists, matcher=Matcher(watchlists, load_gazetteer()))
+        gazetteer = load_gazetteer()
+        for warning in watchlist_warnings(settings, gazetteer):
+            log.warning("%s", warning)
+        rules = EngineRules(watchlists=watchlists, matcher=Matcher(watchlists, gazetteer))
         async with Fetcher() as fetcher:
             engine = Engine(
                 store=store,
@@ -305,12 +310,30 @@ async def _wait_for_stop() -> None:
     await stop.wait()
 
 
+def watchlist_warnings(settings: Settings, gazetteer: Gazetteer) -> list[str]:
+    """What is valid but probably not meant: a region the gazetteer does not know, no feeds…"""
+    warnings = [
+        f"watchlist {w.name!r} {field}: {message}"
+        for w in settings.watchlists
+        for field, message in validate_watchlist(w, gazetteer)
+    ]
+    if not settings.file.feeds:
+        warnings.append(f"{settings.config_path}: no [[feeds]]: nothing will be polled")
+    if not settings.file.watchlists:
+        warnings.append(f"{settings.config_path}: no [[watchlists]]: nothing will alert")
+    return warnings
+
+
 def cmd_check(settings: Settings, out: TextIO) -> int:
+    from bot.geo import load_gazetteer
+
     s = settings
     print(
         f"config: {s.config_path} OK — {len(s.file.feeds)} feeds, {len(s.file.watchlists)} watchlists",
         file=out,
     )
+    for warning in watchlist_warnings(s, load_gazetteer()):
+        print(f"warning: {warning}", file=out)
     print(f"mode: {s.mode} (tokens: {s.secrets!r})", file=out)
     print(f"database: {_safe_url(s.database_url)}", file=out)
     print(f"Slack API: {s.slack_api_url}", file=out)

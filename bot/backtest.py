@@ -62,8 +62,6 @@ def run_backtest(
     chosen = _choose(watchlists, watchlist_name)
     if since is not None and until is not None and since > until:
         raise CommandError(f"--since {since} is after --until {until}")
-    if not corpus_path.exists():
-        raise CommandError(f"corpus {corpus_path} does not exist")
     matcher = Matcher(chosen, gazetteer)
     stats = CorpusStats()
     status = err if err is not None else sys.stderr
@@ -73,25 +71,21 @@ def run_backtest(
     started = time.monotonic()
     if not as_json:
         out.write(f"{'date':<10}  {'watchlist':<12}  {'title':<{_TITLE_WIDTH}}  {'terms':<30}  figures\n")
-    try:
-        for item in iter_corpus(corpus_path, stats, since=since, until=until):
-            in_range += 1
-            if progress and stats.lines - reported >= _PROGRESS_EVERY:
-                reported = stats.lines
-                _progress(status, stats.lines, started)
-            matches = matcher.match(item.title, item.description, link=item.link or None)
-            if not matches:
-                continue
-            matched += 1
-            day = item.published.date()
-            per_day[day] += 1
-            casualties = extract_casualties(item.title, item.description)
-            for m in matches:
-                per_watchlist[m.watchlist] += 1
-                out.write(_json_line(item, m, casualties) if as_json else _table_row(item, m, casualties))
-    except (OSError, EOFError) as e:
-        # A truncated or corrupt gzip stops the read; what was read so far still counts.
-        stats.note(stats.lines + 1, f"unreadable from here on: {e}")
+    for item in iter_corpus(corpus_path, stats, since=since, until=until):
+        in_range += 1
+        if progress and stats.lines - reported >= _PROGRESS_EVERY:
+            reported = stats.lines
+            _progress(status, stats.lines, started)
+        matches = matcher.match(item.title, item.description, link=item.link or None)
+        if not matches:
+            continue
+        matched += 1
+        day = item.published.date()
+        per_day[day] += 1
+        casualties = extract_casualties(item.title, item.description)
+        for m in matches:
+            per_watchlist[m.watchlist] += 1
+            out.write(_json_line(item, m, casualties) if as_json else _table_row(item, m, casualties))
     if progress:
         _progress(status, stats.lines, started)
         status.write("\n")
@@ -166,6 +160,9 @@ def format_summary(s: BacktestSummary) -> str:
         f"items scanned: {s.scanned:,}   malformed: {s.malformed:,}   in date range: {s.in_range:,}"
         f"   matched: {s.matched:,}   ({s.seconds:.1f}s)",
     ]
+    lines.extend(f"  skipped {e}" for e in s.errors[:5])
+    if len(s.errors) > 5:
+        lines.append(f"  … and {len(s.errors) - 5} more skipped lines")
     for name, count in sorted(s.per_watchlist.items()):
         lines.append(f"  {name}: {count:,} matches")
     if s.per_day:

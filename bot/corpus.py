@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO
 
 from bot.core.text import html_to_text
+from bot.errors import CommandError
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +59,23 @@ def iter_corpus(
     since: date | None = None,
     until: date | None = None,
 ) -> Iterator[CorpusItem]:
-    """Items of the file in file order; ``since``/``until`` are inclusive UTC dates."""
+    """Items of the file in file order; ``since``/``until`` are inclusive UTC dates.
+
+    A missing file or a directory is a ``CommandError``; a file that stops being readable part way
+    (a truncated gzip) ends the iteration with the reason noted in ``stats``.
+    """
     stats = stats if stats is not None else CorpusStats()
+    if not path.is_file():
+        raise CommandError(
+            f"corpus {path} does not exist" if not path.exists() else f"corpus {path} is not a file"
+        )
+    try:
+        yield from _read(path, stats, since, until)
+    except (OSError, EOFError, UnicodeError) as e:
+        stats.note(stats.lines + 1, f"unreadable from here on: {e.__class__.__name__}: {e}")
+
+
+def _read(path: Path, stats: CorpusStats, since: date | None, until: date | None) -> Iterator[CorpusItem]:
     with open_text(path) as fh:
         for line_no, line in enumerate(fh, 1):
             stats.lines += 1

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.core.watchlist_validation import validate_watchlist
 from bot.core.watchlists import Region, Rule, Watchlist
 from bot.errors import ConfigError
 
@@ -28,7 +29,7 @@ SAMPLES_DIR = CONFIG_DIR / "samples"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/sitrep.db"
 POLITE_INTERVAL = 60
-_SLACK_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
+_FIELD_MARK = "\x1f"  # separates a semantic error's field from its message (see _describe)
 
 
 class _Strict(BaseModel):
@@ -74,20 +75,12 @@ class WatchlistConfig(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> WatchlistConfig:
-        channels = self.all_channels
-        if not channels:
-            raise ValueError("needs a channel (a Slack channel ID such as C0123456789)")
-        for ch in channels:
-            if not _SLACK_ID.match(ch):
-                raise ValueError(f"channel {ch!r} is not a Slack channel ID (like C0123456789)")
-        needs_region = self.rule in (Rule.REGION_AND_KEYWORD, Rule.REGION)
-        needs_keyword = self.rule in (Rule.REGION_AND_KEYWORD, Rule.KEYWORD)
-        if needs_region and not self.regions:
-            raise ValueError(f"rule {self.rule.value!r} needs at least one region")
-        if needs_keyword and not self.keywords:
-            raise ValueError(f"rule {self.rule.value!r} needs at least one keyword")
-        if self.rule is Rule.ANY and not (self.regions or self.keywords):
-            raise ValueError("needs at least one region or keyword")
+        # The semantic rules (channel IDs, what each rule needs, duplicate terms…) live in one
+        # place, shared with watchlists edited from Slack.
+        problems = validate_watchlist(self.to_watchlist())
+        if problems:
+            field, message = problems[0]
+            raise ValueError(f"{_FIELD_MARK}{field}{_FIELD_MARK}{message}")
         return self
 
     @property
@@ -232,7 +225,12 @@ def parse_file_config(data: Mapping[str, Any], *, source: str) -> FileConfig:
 
 def _describe(error: ValidationError, data: Mapping[str, Any]) -> str:
     """The first problem as 'key: what is wrong', with list positions written like TOML tables."""
-    first = error.errors()[0]
+    errors = error.errors()
+    # A value that fits none of a union's branches (a region as a string or as a table) yields
+    # one error per branch; the deepest one is about the branch the user meant.
+    first = max(
+        (e for e in errors if e["loc"][:3] == errors[0]["loc"][:3]), key=lambda e: len(e["loc"])
+    )
     loc = [p for p in first["loc"] if not (isinstance(p, str) and p in _UNION_TAGS)]
     name = _entry_name(data, loc)
     key = ""
@@ -241,6 +239,9 @@ def _describe(error: ValidationError, data: Mapping[str, Any]) -> str:
         if i == 1 and name:
             key += name
     msg = first["msg"].removeprefix("Value error, ")
+    if msg.startswith(_FIELD_MARK):
+        _, field, msg = msg.split(_FIELD_MARK, 2)
+        key += f".{field}"
     if first["type"] == "extra_forbidden":
         msg = "unknown key (check the spelling)"
     elif first["type"] == "missing":
@@ -250,7 +251,7 @@ def _describe(error: ValidationError, data: Mapping[str, Any]) -> str:
     return f"{where}: {msg}{more}"
 
 
-_UNION_TAGS = {"str", "RegionConfig", "int", "function-after[_http_url(), str]"}
+_UNION_TAGS = {"str", "RegionConfig", "int", "constrained-str", "function-after[_http_url(), str]"}
 
 
 def _entry_name(data: Mapping[str, Any], loc: list[Any]) -> str:
@@ -261,6 +262,30 @@ def _entry_name(data: Mapping[str, Any], loc: list[Any]) -> str:
             if isinstance(name, str):
                 return f" ({name!r})"
     return ""
+
+
+_ASYNC_DRIVERS = {"postgres": "postgresql+asyncpg", "postgresql": "postgresql+asyncpg", "sqlite": "sqlite+aiosqlite"}
+
+
+def database_url(raw: str) -> str:
+    """``DATABASE_URL`` as SQLAlchemy's async engine needs it.
+
+    Hosting platforms hand out ``postgres://`` or ``postgresql://`` URLs; we run on the async
+    drivers, so a URL without a driver gets the one we install.
+    """
+    scheme, sep, rest = raw.partition("://")
+    if not sep or not scheme or not rest:
+        raise ConfigError(
+            "environment: DATABASE_URL must look like sqlite+aiosqlite:///var/sitrep.db or "
+            "postgresql+asyncpg://user:password@host/db"
+        )
+    scheme = _ASYNC_DRIVERS.get(scheme, scheme)
+    if scheme not in ("postgresql+asyncpg", "sqlite+aiosqlite"):
+        raise ConfigError(
+            f"environment: DATABASE_URL scheme {raw.partition('://')[0]!r} is not supported "
+            "(use sqlite+aiosqlite:// or postgresql+asyncpg://)"
+        )
+    return f"{scheme}://{rest}"
 
 
 def load_settings(cli_path: str | None, environ: Mapping[str, str]) -> Settings:
@@ -286,7 +311,7 @@ def load_settings(cli_path: str | None, environ: Mapping[str, str]) -> Settings:
             slack_app_token=environ.get("SLACK_APP_TOKEN") or None,
             slack_signing_secret=environ.get("SLACK_SIGNING_SECRET") or None,
         ),
-        database_url=environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        database_url=database_url(environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL),
         slack_api_url=api_url,
         port=port,
     )

@@ -174,3 +174,24 @@ def test_watch_show_lists_the_expansion() -> None:
     assert code == 0
     for place in ("Idleb", "Saraqib", "Maarat al-Numan", "إدلب".replace("إ", "ا")):
         assert place in out
+
+
+def test_check_warns_about_a_misspelt_region(tmp_path: Path) -> None:
+    typo = tmp_path / "typo.toml"
+    typo.write_text(
+        '[[watchlists]]\nname = "idlib"\nchannel = "C0123456789"\nregions = ["Idlb"]\nkeywords = ["truce"]\n',
+        encoding="utf-8",
+    )
+    code, out = call("--config", str(typo), "check")
+    assert code == 0
+    assert "warning: watchlist 'idlib' regions[0].name: 'Idlb' is not a place the gazetteer knows" in out
+    assert "no [[feeds]]" in out
+
+
+@pytest.mark.parametrize("corpus_arg", ["missing.jsonl.gz", "."])
+def test_demo_with_a_bad_corpus_path_is_one_line(
+    tmp_path: Path, corpus_arg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _ = call("demo", "--once", "--corpus", str(tmp_path / corpus_arg))
+    assert code == 2
+    assert capsys.readouterr().err.startswith("sitrep: corpus ")

@@ -108,12 +108,12 @@ def test_low_interval_accepted_with_politeness_warning(
         ),
         (
             ('channel = "C0123456789"', 'channel = "#general"'),
-            "watchlists[0] ('idlib'): channel '#general' is not a Slack channel ID",
+            "watchlists[0] ('idlib').channels[0]: '#general' is not a Slack channel ID",
         ),
-        (('channel = "C0123456789"', ""), "watchlists[0] ('idlib'): needs a channel"),
+        (('channel = "C0123456789"', ""), "watchlists[0] ('idlib').channels: needs at least one Slack channel ID"),
         (
             ('regions = ["Idlib"]', ""),
-            "watchlists[0] ('idlib'): rule 'region_and_keyword' needs at least one region",
+            "watchlists[0] ('idlib').regions: rule 'region_and_keyword' needs at least one region",
         ),
         (
             ('name = "idlib"', 'name = "idlib"\nrule = "sometimes"'),
@@ -125,6 +125,9 @@ def test_low_interval_accepted_with_politeness_warning(
             "watchlists[0] ('idlib').keywrds: unknown key",
         ),
         (('name = "Al Jazeera"', ""), "feeds[0].name: required key is missing"),
+        (('"airstrike"]', '"airstrike"]\nexclude = ["truce"]'), "('idlib').exclude: 'truce' is both a keyword"),
+        (('"airstrike"]', '"airstrike", "Truce"]'), "('idlib').keywords[4]: 'Truce' is listed twice"),
+        (('regions = ["Idlib"]', 'regions = [{ name = "Idlib", alias = ["Idleb"] }]'), ".regions[0].alias: unknown key"),
         (("[[feeds]]", "colour = 'red'\n[[feeds]]"), "colour: unknown key"),
     ],
 )
@@ -170,3 +173,22 @@ def test_default_watchlists_are_the_evaluated_ones() -> None:
             evaluated.exclude,
             evaluated.rule,
         )
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("postgres://u:p@db/sitrep", "postgresql+asyncpg://u:p@db/sitrep"),
+        ("postgresql://u@db/sitrep", "postgresql+asyncpg://u@db/sitrep"),
+        ("postgresql+asyncpg://u@db/sitrep", "postgresql+asyncpg://u@db/sitrep"),
+        ("sqlite:///var/x.db", "sqlite+aiosqlite:///var/x.db"),
+    ],
+)
+def test_database_url_gets_the_async_driver(tmp_path: Path, raw: str, expected: str) -> None:
+    assert load_settings(str(write(tmp_path, EXAMPLE)), {"DATABASE_URL": raw}).database_url == expected
+
+
+@pytest.mark.parametrize("raw", ["garbage", "mysql://u@db/x", "://nothing"])
+def test_bad_database_url_is_one_line(tmp_path: Path, raw: str) -> None:
+    with pytest.raises(ConfigError, match="DATABASE_URL"):
+        load_settings(str(write(tmp_path, EXAMPLE)), {"DATABASE_URL": raw})
