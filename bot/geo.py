@@ -28,6 +28,7 @@ import pycountry
 
 from bot.core.gazetteer import Gazetteer, NamePolicy, PlaceKind, PlaceRecord
 from bot.core.normalize import normalize
+from bot.core.relevance import RelevanceModel, model_from_dict
 from bot.errors import ConfigError
 
 
@@ -61,6 +62,22 @@ def read_supplement(path: Path | None = None) -> Supplement:
         areas=tuple(raw.get("areas", [])),
         places=tuple(raw.get("places", [])),
     )
+
+
+def load_relevance_model(path: Path | None = None) -> RelevanceModel:
+    """The "event report from the place" gate weights (the packaged ones by default).
+
+    Built by ``eval/matching/train_relevance.py``; pass the result to ``Matcher(relevance=...)``.
+    """
+    name = path or "bot/data/relevance_weights.json"
+    try:
+        if path is None:
+            text = resources.files("bot").joinpath("data/relevance_weights.json").read_text(encoding="utf-8")
+        else:
+            text = path.read_text(encoding="utf-8")
+        return model_from_dict(json.loads(text))
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"relevance weights {name}: {e}") from e
 
 
 def load_gazetteer(extra: Path | None = None) -> Gazetteer:

@@ -27,6 +27,9 @@ How it matches, and why:
 * An item that is not an event report (an opinion section link, a headline labelled "Analysis", a
   yes/no-question headline: ``bot.core.genre``) matches nothing; ``screen`` says which watchlists
   it would have matched and why it did not, for the admin.
+* Optionally (``relevance=``, off by default) a learned, region-agnostic scorer
+  (``bot.core.relevance``) withholds matches that do not read as an event report from the place.
+  Measured honestly it removes about as many true matches as false ones (``eval/matching/RESULTS.md``).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from rapidfuzz import fuzz, process
 from bot.core.gazetteer import Gazetteer, RegionExpansion
 from bot.core.genre import genre_veto
 from bot.core.normalize import Token, stem, tokenize, words
+from bot.core.relevance import RelevanceModel, relevance_veto
 from bot.core.watchlists import Rule, Watchlist
 
 _K = TypeVar("_K")
@@ -179,8 +183,10 @@ class Matcher:
         *,
         fuzzy_threshold: float = 90.0,
         fuzzy_min_length: int = 7,
+        relevance: RelevanceModel | None = None,
     ) -> None:
         self._watchlists = tuple(watchlists)
+        self._relevance = relevance
         self._common = gazetteer.common_words
         self._fuzzy_threshold = fuzzy_threshold
         self._fuzzy_min = fuzzy_min_length
@@ -286,9 +292,26 @@ class Matcher:
         if not found:
             return found, []
         reason = genre_veto(title, link)
-        if reason is None:
+        if reason is not None:
+            return [], [Veto(m, reason) for m in found]
+        if self._relevance is None:
             return found, []
-        return [], [Veto(m, reason) for m in found]
+        kept: list[Match] = []
+        vetoed: list[Veto] = []
+        for m in found:
+            why = relevance_veto(
+                self._relevance,
+                title,
+                summary,
+                [(h.start, h.end) for h in m.regions],
+                [(h.start, h.end) for h in m.keywords],
+                link=link,
+            )
+            if why is None:
+                kept.append(m)
+            else:
+                vetoed.append(Veto(m, why))
+        return kept, vetoed
 
     def _match_text(self, title: str, summary: str) -> list[Match]:
         text = f"{title}\n{summary}"

@@ -1,0 +1,314 @@
+"""Train and honestly evaluate the "is this an event report from the watched place" gate.
+
+Reads the labels in this directory and the item text from ``../shared/corpus`` (never written into the
+repo), runs the real ``Matcher`` (with its genre vetoes) over every labelled item, and builds the
+features of ``bot.core.relevance`` for each (watchlist, item) pair. The model is L2-regularised
+logistic regression trained by full-batch Adagrad, implemented here (no dependency), fixed seed.
+
+It prints, per watchlist, end-to-end precision/recall of matcher + gate (recall counts every relevant
+item, including those the matcher itself misses):
+
+* 5-fold cross-validation (folds by link; an item is scored by a model that never saw it);
+* leave-one-watchlist-out (train on two watchlists, test on the third) — the best predictor of a
+  watchlist an admin creates;
+* in-sample (trained and tested on everything) — optimistic, for reference only.
+
+In every case the threshold is chosen on the training part only: inner 5-fold out-of-fold scores of
+the training items the matcher matched, lowest threshold that keeps ``--retain`` of the relevant ones.
+
+    .venv/bin/python -m eval.matching.train_relevance                 # tables only
+    .venv/bin/python -m eval.matching.train_relevance --write   # also write the weights JSON
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from bot.core.matching import Match, Matcher
+from bot.core.relevance import features
+from bot.core.watchlists import Rule
+from bot.geo import load_gazetteer
+from bot.match_evaluation import (
+    DEFAULT_CONFIG,
+    DEFAULT_CORPUS,
+    DEFAULT_LABELS,
+    REPO,
+    find_items,
+    load_labels,
+    load_watchlists,
+)
+
+SEED = 2023
+FOLDS = 5
+WEIGHTS_PATH = REPO / "bot" / "data" / "relevance_weights.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    watchlist: str
+    link: str
+    title: str
+    relevant: bool
+    matched: bool
+    """The matcher (with its genre vetoes) matched it: the gate only ever sees these."""
+    in_pool: bool
+    """Training population: matched, or (with ``--pool region``) any region hit that was not vetoed."""
+    feats: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    l2: float = 0.01
+    epochs: int = 150
+    rate: float = 0.3
+    min_count: int = 2
+    retain: float = 0.99
+
+
+_DEFAULTS = Params()
+
+
+def build_examples(pool: str, mask_keywords: bool) -> list[Example]:
+    labels = load_labels(DEFAULT_LABELS)
+    watchlists = load_watchlists(DEFAULT_CONFIG)
+    items = find_items(DEFAULT_CORPUS, (label.link for label in labels))
+    gazetteer = load_gazetteer()
+    matcher = Matcher(list(watchlists), gazetteer, relevance=None)
+    probe = Matcher([replace(w, rule=Rule.REGION, exclude=()) for w in watchlists], gazetteer, relevance=None)
+    out: list[Example] = []
+    for label in labels:
+        item = items.get(label.link)
+        if item is None:
+            continue
+        found, vetoed = matcher.screen(item.title, item.description, link=label.link)
+        real = next((m for m in found if m.watchlist == label.watchlist), None)
+        region: Match | None = real
+        if region is None and not any(v.watchlist == label.watchlist for v in vetoed):
+            region = next(
+                (m for m in probe.match(item.title, item.description) if m.watchlist == label.watchlist), None
+            )
+        in_pool = real is not None or (pool == "region" and region is not None)
+        feats: tuple[str, ...] = ()
+        if region is not None:
+            feats = tuple(
+                features(
+                    item.title,
+                    item.description,
+                    [(h.start, h.end) for h in region.regions],
+                    [(h.start, h.end) for h in region.keywords] if mask_keywords else (),
+                    link=label.link,
+                )
+            )
+        out.append(
+            Example(label.watchlist, label.link, item.title, label.relevant, real is not None, in_pool, feats)
+        )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    weights: dict[str, float]
+    bias: float
+
+    def score(self, feats: Sequence[str]) -> float:
+        z = self.bias + sum(self.weights.get(f, 0.0) for f in feats)
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def train(examples: Sequence[Example], p: Params) -> Model:
+    """L2 logistic regression by full-batch Adagrad over binary features seen ``min_count``+ times."""
+    counts = Counter(f for e in examples for f in e.feats)
+    index = {f: i for i, f in enumerate(sorted(f for f, c in counts.items() if c >= p.min_count))}
+    rows = [[index[f] for f in e.feats if f in index] for e in examples]
+    ys = [1.0 if e.relevant else 0.0 for e in examples]
+    n = len(examples)
+    w = [0.0] * len(index)
+    g2 = [1e-8] * len(index)
+    b = 0.0
+    b2 = 1e-8
+    for _ in range(p.epochs):
+        grad = [p.l2 * wi for wi in w]
+        gb = 0.0
+        for row, y in zip(rows, ys, strict=True):
+            z = b + sum(w[i] for i in row)
+            err = (1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))) - y) / n
+            gb += err
+            for i in row:
+                grad[i] += err
+        for i, g in enumerate(grad):
+            g2[i] += g * g
+            w[i] -= p.rate * g / math.sqrt(g2[i])
+        b2 += gb * gb
+        b -= p.rate * gb / math.sqrt(b2)
+    names = sorted(index, key=index.__getitem__)
+    return Model({f: w[i] for i, f in enumerate(names) if abs(w[i]) >= 1e-4}, b)
+
+
+def folds_by_link(examples: Sequence[Example], k: int, seed: int) -> dict[str, int]:
+    links = sorted({e.link for e in examples})
+    random.Random(seed).shuffle(links)
+    return {link: i % k for i, link in enumerate(links)}
+
+
+def choose_threshold(train_set: Sequence[Example], p: Params, seed: int) -> float:
+    """From inner out-of-fold scores of the matched training items: keep ``retain`` of the relevant."""
+    pool = [e for e in train_set if e.in_pool]
+    fold = folds_by_link(pool, FOLDS, seed)
+    scores: list[float] = []
+    for k in range(FOLDS):
+        model = train([e for e in pool if fold[e.link] != k], p)
+        scores += [model.score(e.feats) for e in pool if fold[e.link] == k and e.matched and e.relevant]
+    scores.sort()
+    drop = math.floor(len(scores) * (1.0 - p.retain))
+    return scores[drop] - 1e-6 if scores else 0.0
+
+
+@dataclass
+class Tally:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    tn: int = 0
+    gated_fp: int = 0
+    gated_tp: int = 0
+
+    def add(self, e: Example, passed: bool) -> None:
+        hit = e.matched and passed
+        if hit and e.relevant:
+            self.tp += 1
+        elif hit:
+            self.fp += 1
+        elif e.relevant:
+            self.fn += 1
+        else:
+            self.tn += 1
+        if e.matched and not passed:
+            if e.relevant:
+                self.gated_tp += 1
+            else:
+                self.gated_fp += 1
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+
+def evaluate(
+    examples: Sequence[Example], split: dict[str, int] | None, p: Params, by_watchlist: bool
+) -> tuple[dict[str, Tally], list[float], list[tuple[Example, float]]]:
+    """End-to-end tallies per watchlist with the gate; the thresholds used; every gated item."""
+    tallies: dict[str, Tally] = defaultdict(Tally)
+    thresholds: list[float] = []
+    gated: list[tuple[Example, float]] = []
+    groups = sorted({e.watchlist for e in examples}) if by_watchlist else list(range(FOLDS))
+
+    def test_of(e: Example, g: object) -> bool:
+        if by_watchlist:
+            return e.watchlist == g
+        return split is not None and split[e.link] == g
+
+    for g in groups:
+        train_set = [e for e in examples if not test_of(e, g)]
+        model = train([e for e in train_set if e.in_pool], p)
+        threshold = choose_threshold(train_set, p, SEED + 1)
+        thresholds.append(threshold)
+        for e in examples:
+            if test_of(e, g):
+                s = model.score(e.feats) if e.matched else 1.0
+                tallies[e.watchlist].add(e, s >= threshold)
+                if e.matched and s < threshold:
+                    gated.append((e, s))
+    return tallies, thresholds, gated
+
+
+def in_sample(examples: Sequence[Example], p: Params) -> tuple[dict[str, Tally], float, Model]:
+    model = train([e for e in examples if e.in_pool], p)
+    threshold = choose_threshold(examples, p, SEED + 1)
+    tallies: dict[str, Tally] = defaultdict(Tally)
+    for e in examples:
+        tallies[e.watchlist].add(e, not e.matched or model.score(e.feats) >= threshold)
+    return tallies, threshold, model
+
+
+def baseline(examples: Sequence[Example]) -> dict[str, Tally]:
+    tallies: dict[str, Tally] = defaultdict(Tally)
+    for e in examples:
+        tallies[e.watchlist].add(e, True)
+    return tallies
+
+
+def table(title: str, tallies: dict[str, Tally], base: dict[str, Tally], out: list[str]) -> None:
+    out.append(f"\n{title}\n")
+    out.append(
+        "| watchlist | precision | recall | tp | fp | fn | FPs gated | TPs gated | without gate P / R |"
+    )
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name in sorted(tallies):
+        t, b = tallies[name], base[name]
+        out.append(
+            f"| {name} | {t.precision:.3f} | {t.recall:.3f} | {t.tp} | {t.fp} | {t.fn} | {t.gated_fp} | "
+            f"{t.gated_tp} | {b.precision:.3f} / {b.recall:.3f} |"
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--pool", choices=("matched", "region"), default="matched")
+    parser.add_argument("--keep-keywords", action="store_true", help="do not mask watch keyword hits")
+    parser.add_argument("--l2", type=float, default=_DEFAULTS.l2)
+    parser.add_argument("--retain", type=float, default=_DEFAULTS.retain)
+    parser.add_argument("--epochs", type=int, default=_DEFAULTS.epochs)
+    parser.add_argument("--show-gated", action="store_true", help="list the items the gate withheld")
+    parser.add_argument("--write", action="store_true", help=f"write {WEIGHTS_PATH.relative_to(REPO)}")
+    args = parser.parse_args(argv)
+    p = Params(l2=args.l2, retain=args.retain, epochs=args.epochs)
+    examples = build_examples(args.pool, not args.keep_keywords)
+    base = baseline(examples)
+    out = [
+        f"pool={args.pool} mask_keywords={not args.keep_keywords} l2={p.l2} epochs={p.epochs} "
+        f"retain={p.retain}; {sum(e.in_pool for e in examples)} training items, "
+        f"{sum(e.matched for e in examples)} matched"
+    ]
+    split = folds_by_link(examples, FOLDS, SEED)
+    cv, cv_t, cv_gated = evaluate(examples, split, p, by_watchlist=False)
+    table(f"5-fold CV (thresholds {', '.join(f'{t:.2f}' for t in cv_t)})", cv, base, out)
+    lowo, lowo_t, lowo_gated = evaluate(examples, None, p, by_watchlist=True)
+    table(f"leave-one-watchlist-out (thresholds {', '.join(f'{t:.2f}' for t in lowo_t)})", lowo, base, out)
+    ins, ins_t, model = in_sample(examples, p)
+    table(f"in-sample, OPTIMISTIC (threshold {ins_t:.2f})", ins, base, out)
+    print("\n".join(out))
+    if args.show_gated:
+        for name, gated in (("CV", cv_gated), ("LOWO", lowo_gated)):
+            print(f"\n{name} gated:")
+            for e, s in sorted(gated, key=lambda x: (x[0].watchlist, x[1])):
+                print(f"  {e.watchlist:5} {'REL' if e.relevant else 'not'} {s:.3f} {e.title[:90]}")
+    if args.write:
+        data = {
+            "about": "bot.core.relevance weights, built by eval/matching/train_relevance.py",
+            "pool": args.pool,
+            "l2": p.l2,
+            "epochs": p.epochs,
+            "retain": p.retain,
+            "mask_keywords": not args.keep_keywords,
+            "threshold": round(ins_t, 4),
+            "bias": round(model.bias, 4),
+            "weights": {f: round(w, 4) for f, w in sorted(model.weights.items()) if abs(round(w, 4)) > 0},
+        }
+        WEIGHTS_PATH.write_text(json.dumps(data, indent=0, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"wrote {WEIGHTS_PATH} ({len(data['weights'])} weights)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
