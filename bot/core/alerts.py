@@ -111,11 +111,14 @@ def _source_line(content: AlertContent, now: datetime) -> str:
     if lead is not None:
         published = min(_utc(lead.published), _utc(now))  # a feed's future date is a typo
         parts.append(f"{link(lead.link, lead.name or 'source')} · {slack_date(published)}")
+    outlets = {s.name for s in content.sources}
     if len(content.sources) > 1:
         others = [link(s.link, s.name or "source") for s in content.sources[:SOURCES_LISTED]]
         more = len(content.sources) - SOURCES_LISTED
         listed = ", ".join(others) + (f" and {more} more" if more > 0 else "")
-        parts.append(f"{len(content.sources)} sources: {listed}")
+        # Outlets, not reports: a wire's own follow-up is not a second source.
+        count = f"{len(outlets)} sources" if len(outlets) > 1 else f"{len(content.sources)} reports"
+        parts.append(f"{count}: {listed}")
     if content.updated is not None:
         updated = _utc(content.updated)
         same_day = updated.date() == _utc(now).date()
@@ -149,6 +152,8 @@ def compose_alert(content: AlertContent, *, now: datetime) -> SlackMessage:
         {"type": "header", "text": {"type": "plain_text", "text": clip(escape(head), HEADER_MAX)}}
     ]
     title, summary = escape(content.title), escape(content.summary)
+    if not content.casualties.headlines and content.place:
+        title = ""  # the header already reads "Place — title"
     body = f"*{clip(title, SECTION_MAX // 2)}*" if title else ""
     if summary:
         body = f"{body}\n{summary}" if body else summary

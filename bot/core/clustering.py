@@ -39,15 +39,24 @@ _STOP = frozenset(
     who which what when where while about against amid during since new latest live update news
     report reports reported according people least other others two one day week wednesday
     thursday friday saturday sunday monday tuesday""".split()
+    # Words every report of every strike shares say nothing about *which* strike it is.
+    + """kill kills killed killing dead death deaths die died dying wound wounds wounded wounding
+    injure injures injured injuring injuries strike strikes struck airstrike airstrikes air raid raids
+    attack attacks attacked hit hits bomb bombs bombing bombed shell shells shelling shelled civilian
+    civilians province city town village near area areas region north south east west northern
+    southern eastern western local official officials monitor medics rescuers""".split()
 )
 
 
 @dataclass(frozen=True, slots=True)
 class ClusterPolicy:
     window: timedelta = timedelta(hours=36)
-    threshold: float = 0.34
+    threshold: float = 0.25
     figures_bonus: float = 0.2
-    update_bonus: float = 0.1
+    update_bonus: float = 0.15
+    max_jump: float = 3.0
+    """A report whose figure is more than this many times the incident's is another event,
+    unless it says the toll rose."""
 
 
 DEFAULT_POLICY = ClusterPolicy()
@@ -75,6 +84,14 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / min(len(a), len(b))
 
 
+def _implausible_jump(old: Casualties, new: Casualties, factor: float) -> bool:
+    for c in Category:
+        a, b = old.value(c), new.value(c)
+        if a and b and b > a * factor:
+            return True
+    return False
+
+
 def _figures_agree(a: Casualties, b: Casualties) -> bool:
     return any(
         a.value(c) is not None and a.value(c) == b.value(c) and a.value(c) != 0
@@ -98,8 +115,12 @@ def find_incident(
     for inc in candidates:
         if inc.watchlist != watchlist:
             continue
-        if published - inc.updated > policy.window or inc.first_seen - published > policy.window:
+        # Measured from the first report, not the latest: in continuous war coverage an incident
+        # that any new report could extend would swallow the war.
+        if abs(published - inc.first_seen) > policy.window:
             continue
+        if not is_update and _implausible_jump(inc.casualties, casualties, policy.max_jump):
+            continue  # a war-long toll or another, bigger event — not a retelling of this one
         score = similarity(tokens, inc.tokens)
         if _figures_agree(inc.casualties, casualties):
             score += policy.figures_bonus

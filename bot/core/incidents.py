@@ -83,9 +83,7 @@ def raised(old: Casualties, new: Casualties) -> tuple[Category, ...]:
     return tuple(out)
 
 
-def absorb(
-    incident: Incident, source: Source, casualties: Casualties, tokens: frozenset[str], terms: tuple[str, ...]
-) -> Incident:
+def absorb(incident: Incident, source: Source, casualties: Casualties, terms: tuple[str, ...]) -> Incident:
     """The incident after one more report of it."""
     known = {(s.feed_id, s.item_id) for s in incident.sources}
     sources = incident.sources if (source.feed_id, source.item_id) in known else (*incident.sources, source)
@@ -93,7 +91,9 @@ def absorb(
         incident,
         casualties=merge_casualties(incident.casualties, casualties),
         sources=sources,
-        tokens=incident.tokens | tokens,
+        # The lead report's words stay the incident's fingerprint: a union would grow with every
+        # report until any story about the war looked like this one.
+        tokens=incident.tokens,
         terms=tuple(dict.fromkeys((*incident.terms, *terms))),
         updated=max(incident.updated, source.published),
     )

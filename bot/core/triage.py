@@ -18,7 +18,8 @@ from bot.core.clustering import DEFAULT_POLICY, ClusterPolicy, content_tokens, f
 from bot.core.figures import Casualties, Category
 from bot.core.incidents import Incident, Source, absorb, incident_key, raised
 from bot.core.items import FeedItem
-from bot.core.matching import Match
+from bot.core.matching import HitKind, Match
+from bot.core.normalize import normalize
 from bot.core.summary import summarise
 from bot.core.watchlists import Watchlist
 
@@ -71,6 +72,26 @@ def passes_thresholds(watchlist: Watchlist, casualties: Casualties) -> bool:
         return True
     met = [value is not None and value >= limit for limit, value in checks]
     return any(met) if watchlist.thresholds_any else all(met)
+
+
+def display_terms(match: Match) -> tuple[str, ...]:
+    """Why it matched, in the watchlist's own words: 'Idlib (Saraqib)', 'airstrike', 'truce'.
+
+    Each watch term once, in order of first appearance; a region hit through another spelling or a
+    place inside it shows what the text said in brackets.
+    """
+    out: dict[str, None] = {}
+    spans: set[tuple[int, int]] = set()
+    for hit in sorted((*match.regions, *match.keywords), key=lambda h: h.start):
+        if (hit.start, hit.end) in spans:
+            continue  # two watch terms for the same words ("airstrike", "air strike")
+        spans.add((hit.start, hit.end))
+        term = normalize(hit.term)
+        if hit.kind is HitKind.REGION and term not in normalize(hit.surface):
+            out.setdefault(f"{hit.term} ({hit.surface})", None)
+        else:
+            out.setdefault(hit.term, None)
+    return tuple(out)
 
 
 def alert_content(incident: Incident) -> AlertContent:
@@ -131,7 +152,12 @@ def triage(
             published=item.published,
         )
         for match in matches:
-            _route(batch, by_name[match.watchlist], match, item, source, casualties, tokens, now, policy)
+            # Every report for a watchlist names its region: those words cannot tell incidents apart.
+            region_words = content_tokens(
+                *(h.surface for h in match.regions), *(h.term for h in match.regions)
+            )
+            distinctive = tokens - region_words
+            _route(batch, by_name[match.watchlist], match, item, source, casualties, distinctive, now, policy)
     return Plan(
         seen=tuple(ordered),
         incidents=tuple(batch.changed.values()),
@@ -168,7 +194,7 @@ def _route(
             title=item.title,
             summary=summarise(item.title, item.summary),
             casualties=replace(casualties, figures=()),
-            terms=match.terms,
+            terms=display_terms(match),
             sources=(source,),
             tokens=tokens,
             first_seen=item.published,
@@ -177,7 +203,7 @@ def _route(
         batch.links.append((incident.key, item.feed_id, item.id))
         batch.put(_maybe_post(batch, watchlist, incident, now, source.key))
         return
-    updated = absorb(existing, source, casualties, tokens, match.terms)
+    updated = absorb(existing, source, casualties, display_terms(match))
     batch.links.append((existing.key, item.feed_id, item.id))
     if not existing.alerted:
         batch.put(_maybe_post(batch, watchlist, updated, now, source.key))

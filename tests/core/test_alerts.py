@@ -306,3 +306,18 @@ def test_matched_terms_are_capped_for_reading() -> None:
     terms = tuple(f"term{i}" for i in range(12))
     text = _all_text(compose_alert(_content(terms=terms), now=NOW))
     assert "term7" in text and "term8" not in text and "(+4 more)" in text
+
+
+def test_source_count_is_outlets_not_reports() -> None:
+    other = AlertSource("Global Desk", "https://g.example/a", LEAD_TIME)
+    follow_up = AlertSource("Levant Wire", "https://news.example/idlib/update", LEAD_TIME)
+    text = _all_text(compose_alert(_content(sources=(LEAD, other, follow_up)), now=NOW))
+    assert "2 sources:" in text
+    text = _all_text(compose_alert(_content(sources=(LEAD, follow_up)), now=NOW))
+    assert "2 reports:" in text
+
+
+def test_no_figures_does_not_repeat_the_title_under_the_header() -> None:
+    msg = compose_alert(_content(casualties=Casualties()), now=NOW)
+    assert _blocks(msg, "header")[0]["text"]["text"].endswith("Government jets strike market in Idlib city")
+    assert "*Government jets strike" not in _all_text(msg)
