@@ -228,9 +228,7 @@ def _describe(error: ValidationError, data: Mapping[str, Any]) -> str:
     errors = error.errors()
     # A value that fits none of a union's branches (a region as a string or as a table) yields
     # one error per branch; the deepest one is about the branch the user meant.
-    first = max(
-        (e for e in errors if e["loc"][:3] == errors[0]["loc"][:3]), key=lambda e: len(e["loc"])
-    )
+    first = max((e for e in errors if e["loc"][:3] == errors[0]["loc"][:3]), key=lambda e: len(e["loc"]))
     loc = [p for p in first["loc"] if not (isinstance(p, str) and p in _UNION_TAGS)]
     name = _entry_name(data, loc)
     key = ""
@@ -264,7 +262,11 @@ def _entry_name(data: Mapping[str, Any], loc: list[Any]) -> str:
     return ""
 
 
-_ASYNC_DRIVERS = {"postgres": "postgresql+asyncpg", "postgresql": "postgresql+asyncpg", "sqlite": "sqlite+aiosqlite"}
+_ASYNC_DRIVERS = {
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "sqlite": "sqlite+aiosqlite",
+}
 
 
 def database_url(raw: str) -> str:

@@ -110,7 +110,10 @@ def test_low_interval_accepted_with_politeness_warning(
             ('channel = "C0123456789"', 'channel = "#general"'),
             "watchlists[0] ('idlib').channels[0]: '#general' is not a Slack channel ID",
         ),
-        (('channel = "C0123456789"', ""), "watchlists[0] ('idlib').channels: needs at least one Slack channel ID"),
+        (
+            ('channel = "C0123456789"', ""),
+            "watchlists[0] ('idlib').channels: needs at least one Slack channel ID",
+        ),
         (
             ('regions = ["Idlib"]', ""),
             "watchlists[0] ('idlib').regions: rule 'region_and_keyword' needs at least one region",
@@ -125,9 +128,15 @@ def test_low_interval_accepted_with_politeness_warning(
             "watchlists[0] ('idlib').keywrds: unknown key",
         ),
         (('name = "Al Jazeera"', ""), "feeds[0].name: required key is missing"),
-        (('"airstrike"]', '"airstrike"]\nexclude = ["truce"]'), "('idlib').exclude: 'truce' is both a keyword"),
+        (
+            ('"airstrike"]', '"airstrike"]\nexclude = ["truce"]'),
+            "('idlib').exclude: 'truce' is both a keyword",
+        ),
         (('"airstrike"]', '"airstrike", "Truce"]'), "('idlib').keywords[4]: 'Truce' is listed twice"),
-        (('regions = ["Idlib"]', 'regions = [{ name = "Idlib", alias = ["Idleb"] }]'), ".regions[0].alias: unknown key"),
+        (
+            ('regions = ["Idlib"]', 'regions = [{ name = "Idlib", alias = ["Idleb"] }]'),
+            ".regions[0].alias: unknown key",
+        ),
         (("[[feeds]]", "colour = 'red'\n[[feeds]]"), "colour: unknown key"),
     ],
 )
