@@ -17,6 +17,13 @@ pytest_plugins = ["tests.fakes.feed_server", "tests.fakes.slack_api"]
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every hypothesis test is a fuzz test: `make fuzz` reruns them with the "fuzz" profile."""
+    for item in items:
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.fuzz)
+
+
 def shared_path(*parts: str) -> Path:
     """A file under ../shared, or skip the test cleanly when it is not there."""
     path = SHARED.joinpath(*parts)
