@@ -101,21 +101,28 @@ def main() -> None:
     print(f"items: {len(items):,} (first of {args.corpus.name})")
 
     rows: list[tuple[int, float, float, int]] = []
+    matchers: list[tuple[int, Matcher, float]] = []
     for size in SIZES:
         wls = watchlists(size, vocab)
         terms = sum(len(w.regions) + len(w.keywords) + len(w.exclude) for w in wls)
         started = time.perf_counter()
         matcher = Matcher(wls, gazetteer)
         build_ms = (time.perf_counter() - started) * 1000
-        best = float("inf")
-        matches = 0
-        for _ in range(args.repeat):
-            matches = 0
-            started = time.perf_counter()
+        matchers.append((terms, matcher, build_ms))
+    # Interleave the sizes within each pass and time CPU, not the wall clock, so a busy machine
+    # slows every size alike instead of whichever happened to run during the disturbance.
+    best = [float("inf")] * len(matchers)
+    counts = [0] * len(matchers)
+    for _ in range(args.repeat):
+        for n, (_, matcher, _) in enumerate(matchers):
+            found = 0
+            started = time.process_time()
             for title, summary in items:
-                matches += len(matcher.match(title, summary))
-            best = min(best, time.perf_counter() - started)
-        rows.append((terms, len(items) / best, build_ms, matches))
+                found += len(matcher.match(title, summary))
+            best[n] = min(best[n], time.process_time() - started)
+            counts[n] = found
+    for n, (terms, _, build_ms) in enumerate(matchers):
+        rows.append((terms, len(items) / best[n], build_ms, counts[n]))
 
     print(f"\n{'terms':>6}  {'items/s':>9}  {'µs/item':>8}  {'matcher build':>13}  {'matches':>8}")
     for terms, rate, build_ms, matches in rows:

@@ -71,7 +71,7 @@ async def test_one_poll_posts_one_alert_and_never_again(
     assert "1,000" not in text and "380,000" not in text
     assert "levantwire.example/2026/11/24/idlib-market-raids" in body
 
-    # Second poll in the same process lifetime sees 304/unchanged and posts nothing.
+    # A second run (a restart on the same database) gets a 304 and posts nothing.
     code, _, err = await run_bot(tmp_path, slack_api, database_url, "poll", "--once")
     assert code == 0, err
     assert len(slack_api.calls_to("chat.postMessage")) == 1
