@@ -101,7 +101,7 @@ async def runtime(
     database_url: str,
     clock: Callable[[], datetime] = utcnow,
 ) -> AsyncIterator[Runtime]:
-    from bot.adapters.fetch import Fetcher
+    from bot.adapters.fetch import Fetcher, user_agent
     from bot.core.clustering import ClusterPolicy
     from bot.core.matching import Matcher
     from bot.engine import Engine, EngineRules
@@ -116,7 +116,7 @@ async def runtime(
         for warning in watchlist_warnings(settings, gazetteer):
             log.warning("%s", warning)
         rules = EngineRules(watchlists=watchlists, matcher=Matcher(watchlists, gazetteer))
-        async with Fetcher() as fetcher:
+        async with Fetcher(agent=user_agent(settings.file.contact)) as fetcher:
             engine = Engine(
                 store=store,
                 fetcher=fetcher,
@@ -463,6 +463,7 @@ def main(
     out = out or sys.stdout
     args = build_parser().parse_args(argv)
     command = args.command or "run"
+    setup_logging("WARNING", env)  # until the config says otherwise: config warnings get a prefix too
     try:
         if command == "extract":
             return cmd_extract(args, out)

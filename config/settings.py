@@ -114,6 +114,8 @@ class FileConfig(_Strict):
     feeds: list[FeedConfig] = []
     watchlists: list[WatchlistConfig] = []
     admins: list[str] = []
+    contact: Annotated[str, Field(max_length=200, pattern=r"^[^\s()]+$")] | None = None
+    """URL or mailto: for feed publishers, sent in the User-Agent."""
     admin_channel: str | None = None
     incident_window_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 36
     max_item_age_hours: Annotated[int, Field(ge=1)] = 48

@@ -30,13 +30,15 @@ ACCEPT = (
 )
 
 
-def user_agent() -> str:
-    """The User-Agent every request carries, so publishers can see who polls them and why."""
+def user_agent(contact: str | None = None) -> str:
+    """The User-Agent every request carries, so publishers can see who polls them, why, and
+    (with the config's ``contact``) whom to write to."""
     try:
         version = metadata.version("sitrep")
     except metadata.PackageNotFoundError:
         version = "dev"  # running from a checkout that was never pip-installed
-    return f"Sitrep/{version} (+https://github.com/sitrep; conflict-news monitor)"
+    reach = f"; +{contact}" if contact else ""
+    return f"Sitrep/{version} (conflict-news monitor{reach})"
 
 
 @dataclass(frozen=True, slots=True)
