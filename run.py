@@ -111,7 +111,8 @@ async def runtime(
     store = await Store.open(database_url)
     try:
         await store.sync_feeds(feeds)
-        watchlists = settings.watchlists
+        await store.sync_watchlists(settings.watchlists, now=clock())
+        watchlists = tuple(await store.watchlists())
         gazetteer = load_gazetteer()
         for warning in watchlist_warnings(settings, gazetteer):
             log.warning("%s", warning)

@@ -128,3 +128,12 @@ outbox = Table(
     Index("ix_outbox_status_next", "status", "next_attempt_at"),
     Index("ix_outbox_incident_channel", "incident_key", "channel"),
 )
+
+watchlists = Table(
+    "watchlists",
+    metadata,
+    Column("name", String(80), primary_key=True),
+    Column("definition", JSON, nullable=False),
+    Column("origin", String(20), nullable=False),  # "config": mirrors the config file; "slack": edited there
+    Column("updated_at", UTCDateTime, nullable=False),
+)

@@ -20,7 +20,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -31,6 +31,8 @@ from bot.core.alerts import SlackMessage, message_from_json, message_json
 from bot.core.figures import Casualties, Category, Headline
 from bot.core.incidents import Incident, Source
 from bot.core.triage import OutboxEntry, Plan
+from bot.core.watchlist_validation import parse_watchlist, watchlist_to_dict
+from bot.core.watchlists import Watchlist
 from bot.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -145,6 +147,61 @@ class Store:
         async with self._engine.connect() as conn:
             row = (await conn.execute(select(t.feeds).where(t.feeds.c.id == feed_id))).first()
             return None if row is None else _feed_state(row._mapping)
+
+    # -- watchlists --------------------------------------------------------------------------
+
+    async def sync_watchlists(self, config: Sequence[Watchlist], *, now: datetime) -> None:
+        """Mirror the config file's watchlists: add and update them, and drop config-owned ones
+        the file no longer lists. Watchlists that did not come from the file are left alone."""
+        wanted = {w.name: watchlist_to_dict(w) for w in config}
+        async with self._engine.begin() as conn:
+            rows = {r.name: r for r in await conn.execute(select(t.watchlists))}
+            for name, definition in wanted.items():
+                row = rows.get(name)
+                if row is None:
+                    await conn.execute(
+                        insert(t.watchlists).values(
+                            name=name, definition=definition, origin="config", updated_at=now
+                        )
+                    )
+                elif row.origin == "config" and row.definition != definition:
+                    await conn.execute(
+                        update(t.watchlists)
+                        .where(t.watchlists.c.name == name)
+                        .values(definition=definition, updated_at=now)
+                    )
+            gone = [n for n, r in rows.items() if r.origin == "config" and n not in wanted]
+            if gone:
+                await conn.execute(delete(t.watchlists).where(t.watchlists.c.name.in_(gone)))
+
+    async def save_watchlist(self, watchlist: Watchlist, *, origin: str, now: datetime) -> None:
+        """Insert or replace one watchlist (from Slack: ``origin="slack"``, never overwritten by the file)."""
+        definition = watchlist_to_dict(watchlist)
+        async with self._engine.begin() as conn:
+            done = await conn.execute(
+                update(t.watchlists)
+                .where(t.watchlists.c.name == watchlist.name)
+                .values(definition=definition, origin=origin, updated_at=now)
+            )
+            if not done.rowcount:
+                await conn.execute(
+                    insert(t.watchlists).values(
+                        name=watchlist.name, definition=definition, origin=origin, updated_at=now
+                    )
+                )
+
+    async def watchlists(self) -> list[Watchlist]:
+        """Every stored watchlist. A row that no longer parses is skipped with a log line."""
+        async with self._engine.connect() as conn:
+            rows = list(await conn.execute(select(t.watchlists).order_by(t.watchlists.c.name)))
+        out = []
+        for row in rows:
+            watchlist, errors = parse_watchlist(row.definition)
+            if watchlist is None:
+                log.error("stored watchlist %r is invalid and is ignored: %s", row.name, errors)
+                continue
+            out.append(watchlist)
+        return out
 
     # -- items -------------------------------------------------------------------------------
 

@@ -195,3 +195,24 @@ def _strings(raw: Mapping[str, Any], key: str, errors: list[FieldError], prefix:
         errors.append((prefix + key, "must be a list of strings"))
         return ()
     return tuple(value)
+
+
+def watchlist_to_dict(watchlist: Watchlist) -> dict[str, Any]:
+    """The plain form ``parse_watchlist`` reads back (stored in the database, exported to TOML)."""
+    out: dict[str, Any] = {
+        "name": watchlist.name,
+        "channels": list(watchlist.channels),
+        "regions": [
+            {"name": r.name, "aliases": list(r.aliases)} if r.aliases else r.name for r in watchlist.regions
+        ],
+        "keywords": list(watchlist.keywords),
+        "exclude": list(watchlist.exclude),
+        "rule": watchlist.rule.value,
+        "muted": watchlist.muted,
+        "thresholds_any": watchlist.thresholds_any,
+    }
+    for key in _THRESHOLDS:
+        value = getattr(watchlist, key)
+        if value is not None:
+            out[key] = value
+    return out

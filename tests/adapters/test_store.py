@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from bot.core.figures import Casualties, Category, Headline
 from bot.core.incidents import Incident, Source
 from bot.core.items import FeedItem
 from bot.core.triage import OutboxEntry, Plan
+from bot.core.watchlists import Region, Rule, Watchlist
 from bot.errors import StoreError
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -166,3 +168,29 @@ async def test_errors_are_recorded_per_feed(store: Store) -> None:
     await store.record_poll("wire", now=NOW)
     feed = await store.feed("wire")
     assert feed is not None and feed.last_error is None and feed.consecutive_failures == 0
+
+
+IDLIB_WATCH = Watchlist(
+    name="idlib",
+    channels=("C0IDLIB0001",),
+    regions=(Region("Idlib", ("north-west Syria",)),),
+    keywords=("airstrike", "truce"),
+    min_killed=3,
+)
+
+
+async def test_watchlists_round_trip(store: Store) -> None:
+    await store.sync_watchlists([IDLIB_WATCH], now=NOW)
+    assert await store.watchlists() == [IDLIB_WATCH]
+
+
+async def test_config_sync_updates_and_drops_its_own_but_keeps_slack_ones(store: Store) -> None:
+    gaza = Watchlist("gaza", ("C0GAZA00001",), (Region("Gaza"),), ("strike",))
+    sudan = Watchlist(
+        "sudan", ("C0SUDAN0001",), (Region("Sudan"),), ("fighting",), rule=Rule.REGION_AND_KEYWORD
+    )
+    await store.sync_watchlists([IDLIB_WATCH, gaza], now=NOW)
+    await store.save_watchlist(sudan, origin="slack", now=NOW)
+    changed = replace(IDLIB_WATCH, keywords=("airstrike", "truce", "shelling"))
+    await store.sync_watchlists([changed], now=NOW)  # gaza removed from the file
+    assert {w.name: w for w in await store.watchlists()} == {"idlib": changed, "sudan": sudan}
