@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestServer
 import run
 from bot.adapters.slack_sink import SlackSink, make_web_client
 from bot.engine import Engine
-from bot.slack_app import build_app, http_application
+from bot.slack_app import ReplayGuard, build_app, http_application
 from config.settings import load_settings
 from handlers.context import Services
 from tests.e2e.feeds import config_toml
@@ -126,3 +126,31 @@ async def test_healthz(http_bot: TestServer) -> None:
     async with aiohttp.ClientSession() as session, session.get(http_bot.make_url("/healthz")) as resp:
         assert resp.status == 200
         assert (await resp.json())["ok"] is True
+
+
+async def test_replayed_request_is_refused_and_logged(
+    http_bot: TestServer, slack_api: FakeSlackApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = slash("/sitrep", "help", slack_api.response_url("r5"))
+    headers = sign(SECRET, body, int(time.time()))
+    assert (await post(http_bot, body, headers)).status == 200
+    await slack_api.wait_responses("r5")
+    assert (await post(http_bot, body, headers)).status == 401
+    assert "replayed" in caplog.text
+    assert len(slack_api.responses["r5"]) == 1
+
+
+async def test_forged_request_is_logged(
+    http_bot: TestServer, slack_api: FakeSlackApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = slash("/sitrep", "help", slack_api.response_url("r6"))
+    assert (await post(http_bot, body, sign("not-the-secret", body, int(time.time())))).status == 401
+    assert "bad, stale or missing signature" in caplog.text
+
+
+def test_replay_guard_forgets_after_the_window() -> None:
+    now = [0.0]
+    guard = ReplayGuard(window_seconds=300, clock=lambda: now[0])
+    assert guard.first_time("v0=a") and not guard.first_time("v0=a")
+    now[0] = 301.0
+    assert guard.first_time("v0=a")
