@@ -9,7 +9,9 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
+from bot.core.command_args import parse_args
 from bot.core.slack_text import escape
+from bot.errors import CommandError
 from handlers.context import Services
 
 HELP = """*Sitrep* posts one alert per incident for the watchlists of this workspace.
@@ -20,8 +22,12 @@ HELP = """*Sitrep* posts one alert per incident for the watchlists of this works
 def register(app: AsyncApp, services: Services) -> None:
     async def sitrep(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        words = (command.get("text") or "").split()
-        sub = words[0].lower() if words else "help"
+        try:
+            args = parse_args(command.get("text") or "")
+        except CommandError as e:
+            await respond(text=f"{escape(str(e))}.\n{HELP}", response_type="ephemeral")
+            return
+        sub = args.subcommand or "help"
         if sub == "help":
             await respond(text=HELP, response_type="ephemeral")
         elif sub == "status":

@@ -154,3 +154,12 @@ def test_replay_guard_forgets_after_the_window() -> None:
     assert guard.first_time("v0=a") and not guard.first_time("v0=a")
     now[0] = 301.0
     assert guard.first_time("v0=a")
+
+
+async def test_oversized_command_is_refused_with_the_reason(
+    http_bot: TestServer, slack_api: FakeSlackApi
+) -> None:
+    body = slash("/sitrep", "status " + "x " * 400, slack_api.response_url("r7"))
+    assert (await post(http_bot, body, sign(SECRET, body, int(time.time())))).status == 200
+    (reply,) = await slack_api.wait_responses("r7")
+    assert "a command takes at most 500" in reply["text"] and "/sitrep help" in reply["text"]
