@@ -29,6 +29,10 @@ class FetchError(FeedError):
     """The HTTP side failed: refused, timed out, too large, bad status, too many redirects."""
 
 
+class UnsafeUrlError(FetchError):
+    """The SSRF guard refused a feed URL: not http(s), or it leads to an internal address."""
+
+
 class ParseError(FeedError):
     """The body was fetched but is not a feed we can read."""
 

@@ -6,6 +6,10 @@ and turns every failure into one ``FetchError`` whose reason an admin can act on
 
 "Nothing new" is an answer, not an error: HTTP 304 gives ``NotModified``; a 200 whose body hashes
 the same as last time gives ``Fetched(unchanged=True)`` so the caller can skip parsing.
+
+With a ``guard`` (an ``SsrfPolicy``), every connection, redirect hops included, goes through
+``bot.adapters.ssrf.GuardedResolver`` and a refused address ends as ``UnsafeUrlError``. Without one
+(config-file feeds, which are trusted) nothing is filtered.
 """
 
 from __future__ import annotations
@@ -20,9 +24,11 @@ from types import TracebackType
 from typing import Self
 
 import aiohttp
+from aiohttp.abc import AbstractResolver
 from yarl import URL
 
-from bot.errors import FetchError
+from bot.adapters.ssrf import GuardedResolver, RefusedAddress, SsrfPolicy, check_url_form
+from bot.errors import FetchError, UnsafeUrlError
 
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
@@ -86,17 +92,38 @@ class NotModified:
 
 
 class Fetcher:
-    """Fetches feeds through one shared ``aiohttp.ClientSession``; use as ``async with Fetcher():``."""
+    """Fetches feeds through one shared ``aiohttp.ClientSession``; use as ``async with Fetcher():``.
 
-    def __init__(self, policy: FetchPolicy | None = None, *, agent: str | None = None) -> None:
+    ``guard`` turns on the SSRF guard for untrusted URLs; ``resolver`` replaces aiohttp's DNS
+    resolver (tests map names to chosen addresses with it) and is left for the caller to close.
+    """
+
+    def __init__(
+        self,
+        policy: FetchPolicy | None = None,
+        *,
+        agent: str | None = None,
+        guard: SsrfPolicy | None = None,
+        resolver: AbstractResolver | None = None,
+    ) -> None:
         self.policy = policy or FetchPolicy()
+        self.guard = guard
         self._agent = agent or user_agent()
+        self._resolver = resolver
+        self._guarded: GuardedResolver | None = None
         self._session: aiohttp.ClientSession | None = None
         self._host_slots: dict[str, asyncio.Semaphore] = {}
 
     async def __aenter__(self) -> Self:
         p = self.policy
+        connector: aiohttp.TCPConnector | None = None
+        if self.guard is not None:
+            self._guarded = GuardedResolver(self.guard, self._resolver)
+            connector = aiohttp.TCPConnector(resolver=self._guarded, socket_factory=self._guarded.open_socket)
+        elif self._resolver is not None:
+            connector = aiohttp.TCPConnector(resolver=self._resolver)
         self._session = aiohttp.ClientSession(
+            connector=connector,
             timeout=aiohttp.ClientTimeout(
                 total=p.total_timeout, sock_connect=p.connect_timeout, sock_read=p.read_timeout
             ),
@@ -113,11 +140,16 @@ class Fetcher:
         if self._session is not None:
             await self._session.close()
             self._session = None
+        if self._guarded is not None:
+            await self._guarded.close()
+            self._guarded = None
 
     async def fetch(self, feed_id: str, url: str, validators: Validators) -> Fetched | NotModified:
         """GET ``url`` conditionally; raise ``FetchError`` with a specific reason on any failure."""
         if self._session is None:
             raise RuntimeError("Fetcher used outside 'async with'")
+        if self.guard is not None:
+            check_url_form(url, self.guard, feed_id=feed_id)  # scheme and literal IPs, with clear reasons
         try:
             host = _host_key(URL(url))
         except ValueError as e:
@@ -175,6 +207,10 @@ class Fetcher:
             raise FetchError(feed_id, f"timed out after {p.read_timeout:g} s {phase}") from e
         except TimeoutError as e:
             raise FetchError(feed_id, f"timed out after {p.total_timeout:g} s (total time limit)") from e
+        except aiohttp.ClientConnectorError as e:
+            if isinstance(e.os_error, RefusedAddress):
+                raise UnsafeUrlError(feed_id, e.os_error.reason) from e
+            raise FetchError(feed_id, _describe_client_error(e)) from e
         except aiohttp.ClientError as e:
             raise FetchError(feed_id, _describe_client_error(e)) from e
         except ValueError as e:  # yarl rejects some URLs only when the request is built
