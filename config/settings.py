@@ -15,8 +15,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from bot.adapters.ssrf import SsrfPolicy, parse_allow_entry
 from bot.core.watchlist_validation import validate_watchlist
 from bot.core.watchlists import Region, Rule, Watchlist
 from bot.errors import ConfigError
@@ -110,6 +119,22 @@ class WatchlistConfig(_Strict):
         )
 
 
+def _allow_entry(entry: str) -> str:
+    parse_allow_entry(entry)  # ValueError says what is wrong with it
+    return entry
+
+
+class FetchConfig(_Strict):
+    """``[fetch]``: how feeds added from Slack are guarded (config-file feeds are trusted)."""
+
+    allow: list[Annotated[str, AfterValidator(_allow_entry)]] = []
+    """Intranet hosts and networks the SSRF guard lets through, e.g. "intranet.example", "10.20.0.0/16"."""
+
+    @property
+    def policy(self) -> SsrfPolicy:
+        return SsrfPolicy.parse(self.allow)
+
+
 class FileConfig(_Strict):
     feeds: list[FeedConfig] = []
     watchlists: list[WatchlistConfig] = []
@@ -120,6 +145,7 @@ class FileConfig(_Strict):
     incident_window_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 36
     max_item_age_hours: Annotated[int, Field(ge=1)] = 48
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    fetch: FetchConfig = FetchConfig()
 
     @model_validator(mode="after")
     def _unique(self) -> FileConfig:

@@ -201,3 +201,42 @@ def test_database_url_gets_the_async_driver(tmp_path: Path, raw: str, expected: 
 def test_bad_database_url_is_one_line(tmp_path: Path, raw: str) -> None:
     with pytest.raises(ConfigError, match="DATABASE_URL"):
         load_settings(str(write(tmp_path, EXAMPLE)), {"DATABASE_URL": raw})
+
+
+def test_fetch_allow_lists_intranet_hosts_and_networks(tmp_path: Path) -> None:
+    fetch = '\n[fetch]\nallow = ["Intranet.Example", "10.20.0.0/16", "fd00:1::/64"]\n'
+    s = load_settings(str(write(tmp_path, EXAMPLE + fetch)), {})
+    assert s.file.fetch.allow == ["Intranet.Example", "10.20.0.0/16", "fd00:1::/64"]
+    policy = s.file.fetch.policy
+    assert policy.allow_hosts == frozenset({"intranet.example"})
+    assert [str(n) for n in policy.allow_networks] == ["10.20.0.0/16", "fd00:1::/64"]
+
+
+def test_fetch_table_is_optional_and_allows_nothing(tmp_path: Path) -> None:
+    s = load_settings(str(write(tmp_path, EXAMPLE)), {})
+    assert s.file.fetch.allow == []
+    assert s.file.fetch.policy.allow_hosts == frozenset() and s.file.fetch.policy.allow_networks == ()
+
+
+@pytest.mark.parametrize(
+    ("fetch", "message"),
+    [
+        (
+            'allow = ["intranet.example", "https://intranet.example/"]',
+            "fetch.allow[1]: 'https://intranet.example/' is not a host name or network",
+        ),
+        ('allow = ["10.20.1.0/16"]', "fetch.allow[0]: '10.20.1.0/16' is not a valid IP address or network"),
+        (
+            'allow = ["0.0.0.0/0"]',
+            "fetch.allow[0]: '0.0.0.0/0' allows every address, which turns the guard off",
+        ),
+        ('allow = ["169.254.169.254"]', "fetch.allow[0]: '169.254.169.254' is a cloud metadata address"),
+        ('allow = "intranet.example"', "fetch.allow: Input should be a valid list"),
+        ('alow = ["intranet.example"]', "fetch.alow: unknown key"),
+    ],
+)
+def test_bad_fetch_allow_entries_name_the_key(tmp_path: Path, fetch: str, message: str) -> None:
+    path = write(tmp_path, EXAMPLE + f"\n[fetch]\n{fetch}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(str(path), {})
+    assert str(caught.value).startswith(f"{path}: {message}")
