@@ -13,6 +13,13 @@ No I/O happens here, and that needed care:
   feedparser strips the DOCTYPE before parsing, keeps only literal internal ``<!ENTITY>``
   declarations, and turns off ``feature_external_ges`` on the SAX parser. The tests check this
   against a local server that records every request.
+* Internal entities are limited to ones that cannot grow the document (see ``_harden_feedparser``):
+  feedparser re-inserts every "safe" literal ``<!ENTITY a "...">`` it finds, and when expat's own
+  amplification limit trips, its fallback "loose" parser expands them with no limit at all. A 1 MB
+  body declaring a 100 KB entity and referencing it 10,000 times cost 2.9 GB and 25 s; an 8.6 MB body
+  kept under expat's 100x limit produced a 750 MB title. Dropped declarations leave ``&a;`` as text.
+* At most ``MAX_ITEMS_PER_POLL`` items come out of one body (the newest); ``ParsedFeed.over_cap``
+  says how many were left out so the caller can log it.
 
 The feed's URL is deliberately *not* given to feedparser as ``content-location``. feedparser
 resolves ``<guid>`` values (which default to isPermaLink="true") against that base, so a guid
@@ -26,6 +33,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import io
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,6 +41,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import feedparser
+import feedparser.sanitizer
 
 from bot.core.items import FeedItem
 from bot.core.text import clean_text, html_to_text
@@ -41,6 +50,8 @@ from bot.errors import ParseError
 MAX_TITLE_CHARS = 500
 MAX_SUMMARY_CHARS = 5_000
 MAX_ID_CHARS = 512
+# A real feed lists tens of items; a 100,000-item body is a dump or an attack. The newest are kept.
+MAX_ITEMS_PER_POLL = 1_000
 # Further ahead than this is a publisher's clock or timezone bug, not a scheduled article.
 MAX_FUTURE = timedelta(days=2)
 
@@ -60,6 +71,7 @@ class ParsedFeed:
     link: str | None
     items: tuple[FeedItem, ...]
     skipped: tuple[str, ...] = ()
+    over_cap: int = 0  # items beyond MAX_ITEMS_PER_POLL, left out (the oldest ones)
 
 
 def parse_feed(
@@ -101,13 +113,35 @@ def parse_feed(
             seen.add(item.id)
             items.append(item)
 
+    over_cap = max(0, len(items) - MAX_ITEMS_PER_POLL)
+    if over_cap:
+        # Stable sort: undated items (all "now") keep the feed's own order, which is newest first.
+        items = sorted(items, key=lambda i: i.published, reverse=True)[:MAX_ITEMS_PER_POLL]
     return ParsedFeed(
         feed_id=feed_id,
         title=_truncate(_text_of(feed, "title"), MAX_TITLE_CHARS),
         link=_absolute_link(feed.get("link"), base_url),
         items=tuple(items),
         skipped=tuple(skipped),
+        over_cap=over_cap,
     )
+
+
+def _harden_feedparser() -> None:
+    """Let feedparser keep only internal entities whose expansion is no longer than a reference.
+
+    feedparser's own rule keeps any literal value without "&" (so no nesting, but any length),
+    which is what makes the quadratic "billion laughs" variant work (see the module docstring).
+    Kept: a single character reference (``<!ENTITY nbsp "&#160;">``) or a literal of at most 3
+    bytes, the length of the shortest reference ``&a;``. Anything else is dropped before expat or
+    the loose parser sees it. Fails at import, not silently, if a feedparser upgrade moves the rule.
+    """
+    if not isinstance(getattr(feedparser.sanitizer, "RE_SAFE_ENTITY_PATTERN", None), re.Pattern):
+        raise ImportError("feedparser.sanitizer.RE_SAFE_ENTITY_PATTERN is gone; re-check entity hardening")
+    feedparser.sanitizer.RE_SAFE_ENTITY_PATTERN = re.compile(rb'\s+(\w+)\s+"(&#\w+;|[^&"]{0,3})"')
+
+
+_harden_feedparser()
 
 
 def canonical_link(link: str) -> str:

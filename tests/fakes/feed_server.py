@@ -15,6 +15,10 @@ Misbehaving paths (all under ``/_/``):
 * ``loop``                – a redirect to itself
 * ``redirect/<n>``        – ``n`` redirects, then the feed at ``?to=<path>``
 * ``counted?hold=<f>``    – a small feed, held ``hold`` seconds; tracks concurrent requests
+* ``bomb/<coding>?mb=<n>`` – ``n`` MB of zeros compressed to ~1 KB per MB, sent with
+  ``Content-Encoding: gzip`` or ``deflate`` whatever the client asked for; ``br`` sends bytes
+  labelled brotli (the client cannot decode them without the Brotli package)
+* ``slowloris?every=<f>`` – headers at once, then one byte every ``every`` seconds, forever
 
 Server-side sleeps pace the server; tests themselves never sleep to wait for anything.
 """
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -69,6 +74,7 @@ class FakeFeedServer:
         self.requests: list[LoggedRequest] = []
         self.active = 0
         self.max_active = 0
+        self._bombs: dict[tuple[str, int], bytes] = {}
         self._server = FeedServer(routes=self._routes(), middlewares=[self._log])
 
     async def __aenter__(self) -> Self:
@@ -114,7 +120,23 @@ class FakeFeedServer:
             web.get("/_/loop", self._loop),
             web.get("/_/redirect/{n:\\d+}", self._redirect),
             web.get("/_/counted", self._counted),
+            web.get("/_/bomb/{coding}", self._bomb),
+            web.get("/_/slowloris", self._slowloris),
         ]
+
+    def bomb(self, coding: str, mb: int) -> bytes:
+        """The compressed body ``bomb/<coding>?mb=<mb>`` serves, built once, a megabyte at a time."""
+        key = (coding, mb)
+        if key not in self._bombs:
+            if coding == "br":
+                # Not real brotli (no encoder here); the client must refuse it before looking.
+                self._bombs[key] = b"\x1b\xff\xff\x7f" + bytes(1024)
+            else:
+                wbits = {"gzip": 31, "deflate": 15}[coding]  # HTTP "deflate" is the zlib format
+                packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
+                zeros = bytes(1 << 20)
+                self._bombs[key] = b"".join([packer.compress(zeros) for _ in range(mb)] + [packer.flush()])
+        return self._bombs[key]
 
     async def _status(self, request: web.Request) -> web.StreamResponse:
         code = int(request.match_info["code"])
@@ -166,6 +188,23 @@ class FakeFeedServer:
         if n <= 0:
             raise web.HTTPFound("/" + target)
         raise web.HTTPFound(f"/_/redirect/{n - 1}?to={target}")
+
+    async def _bomb(self, request: web.Request) -> web.StreamResponse:
+        coding = request.match_info["coding"]
+        body = self.bomb(coding, int(request.query.get("mb", "50")))
+        headers = {"Content-Encoding": coding, "Content-Type": "application/rss+xml"}
+        return web.Response(body=body, headers=headers)
+
+    async def _slowloris(self, request: web.Request) -> web.StreamResponse:
+        every = float(request.query.get("every", "0.1"))
+        response = web.StreamResponse(headers={"Content-Type": "application/rss+xml"})
+        await response.prepare(request)
+        with contextlib.suppress(ConnectionError):
+            await response.write(b'<?xml version="1.0"?><rss version="2.0"><channel>')
+            while True:  # until the client hangs up (write raises) or the server shuts down
+                await response.write(b" ")
+                await asyncio.sleep(every)
+        return response
 
     async def _counted(self, request: web.Request) -> web.StreamResponse:
         self.active += 1
