@@ -117,10 +117,15 @@ async def runtime(
         for warning in watchlist_warnings(settings, gazetteer):
             log.warning("%s", warning)
         rules = EngineRules(watchlists=watchlists, matcher=Matcher(watchlists, gazetteer))
-        async with Fetcher(agent=user_agent(settings.file.contact)) as fetcher:
+        agent = user_agent(settings.file.contact)
+        async with (
+            Fetcher(agent=agent) as fetcher,
+            Fetcher(agent=agent, guard=settings.file.fetch.policy) as guarded,
+        ):
             engine = Engine(
                 store=store,
                 fetcher=fetcher,
+                untrusted_fetcher=guarded,
                 sink=sink,
                 rules=rules,
                 clock=clock,

@@ -15,6 +15,7 @@ from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryInt
 
 from bot.adapters.fetch import Fetcher
 from bot.adapters.slack_sink import SlackSink, make_web_client
+from bot.adapters.ssrf import SsrfPolicy
 from bot.adapters.store import FeedSpec, Store
 from bot.core.gazetteer import Gazetteer
 from bot.core.matching import Matcher
@@ -179,3 +180,29 @@ async def test_old_items_are_marked_seen_but_never_alerted(rig: Rig) -> None:
     assert (result.status, result.new_items, result.alerts) == ("new", 1, 0)
     assert await rig.store.unseen("wire", ["old-1"]) == set()
     assert await rig.store.incidents() == []
+
+
+async def test_feeds_added_from_slack_go_through_the_ssrf_guard(
+    database_url: str, feed_server: FakeFeedServer, slack_api: FakeSlackApi, gazetteer: Gazetteer
+) -> None:
+    feed_server.set_feed("wire.xml", rss(IDLIB_FIRST))
+    store = await Store.open(database_url)
+    await store.sync_feeds([FeedSpec("added", feed_server.url("wire.xml"), "Added", 300, origin="slack")])
+    sink = SlackSink(make_web_client(DEFAULT_TOKEN, slack_api.url))
+    try:
+        async with Fetcher() as plain, Fetcher(guard=SsrfPolicy.parse([])) as guarded:
+            rules = EngineRules((IDLIB,), Matcher((IDLIB,), gazetteer))
+            unguarded = Engine(store=store, fetcher=plain, sink=sink, rules=rules, clock=Clock())
+            engine = Engine(
+                store=store, fetcher=plain, untrusted_fetcher=guarded, sink=sink, rules=rules, clock=Clock()
+            )
+            feed = await store.feed("added")
+            assert feed is not None
+            refused = await engine.poll(feed)
+            assert refused.status == "error" and refused.error is not None
+            assert "127.0.0.1" in refused.error and "loopback" in refused.error
+            assert feed_server.requests_to("wire.xml") == []
+            missing = await unguarded.poll(feed)
+            assert missing.error is not None and "SSRF-guarded fetcher" in missing.error
+    finally:
+        await store.close()
