@@ -1,0 +1,374 @@
+"""``/incidents``: reading the desk's question and composing the answer, without any I/O.
+
+``parse_query`` turns ``Saraqib since: 7d min: 5 killed watch: idlib share`` into a frozen
+``IncidentQuery`` (relative times become an absolute UTC moment computed from ``now``, so every page
+of one search covers the same window). ``format_results`` renders one page of incidents as Block
+Kit with a "More" button whose value carries the query and the next offset, and ``decode_more``
+reads that value back. ``matches_text`` is the one definition of "this incident matches the words
+typed", used by the store so SQLite and PostgreSQL agree on it.
+
+Every bad part of a command is a ``CommandError`` naming that part; ``error_text`` adds the usage.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from bot.core.alerts import SlackMessage, slack_date, utc_stamp
+from bot.core.command_args import parse_args
+from bot.core.figures import Category
+from bot.core.incidents import Incident
+from bot.core.normalize import normalize
+from bot.core.slack_text import clip, escape, link
+from bot.errors import CommandError
+
+PAGE_SIZE = 10
+MORE_ACTION = "incidents_more"
+BUTTON_VALUE_MAX = 2000  # Slack's limit for a button's value
+DEFAULT_SINCE = timedelta(hours=24)
+MAX_LOOKBACK = timedelta(days=3660)
+OPTIONS = ("since", "min", "watch")
+SHARE_WORD = "share"
+TITLE_MAX = 300
+SECTION_MAX = 3000
+USAGE = (
+    "Usage: `/incidents [place or keyword] [since: 24h|7d|90m|2023-10-07] [min: N killed|N wounded] "
+    "[watch: NAME] [share]`\n"
+    'Example: `/incidents "Maarat al-Numan" since: 7d min: 5 killed watch: idlib` — '
+    "add `share` to post the answer to the channel."
+)
+
+_DURATION = re.compile(r"^(\d{1,7})\s*([a-z]+)$")
+_UNITS = {
+    "m": "minutes",
+    "min": "minutes",
+    "mins": "minutes",
+    "minute": "minutes",
+    "minutes": "minutes",
+    "h": "hours",
+    "hr": "hours",
+    "hrs": "hours",
+    "hour": "hours",
+    "hours": "hours",
+    "d": "days",
+    "day": "days",
+    "days": "days",
+    "w": "weeks",
+    "week": "weeks",
+    "weeks": "weeks",
+}
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?(?:z| ?utc)?$")
+_MIN_PART = re.compile(r"^(\d[\d,]{0,8})(?:\s+([a-z]+))?$")
+_MIN_WORDS = {
+    "killed": Category.KILLED,
+    "dead": Category.KILLED,
+    "deaths": Category.KILLED,
+    "wounded": Category.WOUNDED,
+    "injured": Category.WOUNDED,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentQuery:
+    """One ``/incidents`` search. ``terms`` must all match (see ``matches_text``)."""
+
+    since: datetime
+    terms: tuple[str, ...] = ()
+    min_killed: int | None = None
+    min_wounded: int | None = None
+    watchlist: str | None = None
+    share: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Where a page sits in the whole result: its first row's offset and the number of matches."""
+
+    offset: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class MoreRequest:
+    query: IncidentQuery
+    offset: int
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def parse_since(value: str, *, now: datetime) -> datetime:
+    """``24h``/``7d``/``90m``/``2w`` back from ``now``, or an ISO date (midnight UTC) or date-time (UTC)."""
+    now = _utc(now)
+    text = value.strip().lower()
+    bad = f"`since: {value[:40]}`"
+    m = _DURATION.match(text)
+    if m:
+        unit = _UNITS.get(m.group(2))
+        if unit is None:
+            raise CommandError(f"{bad}: unknown unit “{m.group(2)[:10]}” — use m, h, d or w (e.g. 24h, 7d)")
+        amount = int(m.group(1))
+        if amount <= 0:
+            raise CommandError(f"{bad}: the period must be longer than zero")
+        span = timedelta(**{unit: min(amount, 10_000_000)})
+        if span > MAX_LOOKBACK:
+            raise CommandError(f"{bad}: that is more than {MAX_LOOKBACK.days // 365} years back")
+        return now - span
+    if _ISO.match(text):
+        raw = text.removesuffix("z").removesuffix("utc").strip().replace(" ", "T")
+        try:
+            moment = (
+                datetime.fromisoformat(raw)
+                if "T" in raw
+                else datetime.combine(date.fromisoformat(raw), time())
+            )
+        except ValueError as e:
+            raise CommandError(f"{bad}: not a real date ({e})") from e
+        moment = moment.replace(tzinfo=UTC)
+        if moment > now:
+            raise CommandError(f"{bad}: that is in the future (now is {utc_stamp(now)})")
+        if now - moment > MAX_LOOKBACK:
+            raise CommandError(f"{bad}: that is more than {MAX_LOOKBACK.days // 365} years back")
+        return moment
+    raise CommandError(
+        f"{bad}: give a period like 24h, 7d or 90m, or a date like 2023-10-07"
+        " (search words go before the options)"
+    )
+
+
+def parse_min(value: str) -> dict[Category, int]:
+    """``5 killed``, ``10 wounded``, ``5`` (killed), or both: ``5 killed, 10 wounded``."""
+    out: dict[Category, int] = {}
+    bad = f"`min: {value[:40]}`"
+    # A comma before exactly three digits groups thousands ("1,000"); any other separates.
+    for part in re.split(r"\s*(?:,(?!\d{3}\b)|\band\b)\s*", value.strip().lower()):
+        if not part:
+            continue
+        m = _MIN_PART.match(part)
+        if not m:
+            raise CommandError(f"{bad}: give a number and killed or wounded, e.g. `min: 5 killed`")
+        category = _MIN_WORDS.get(m.group(2) or "killed")
+        if category is None:
+            raise CommandError(f"{bad}: “{m.group(2)[:15]}” is not killed or wounded")
+        if category in out:
+            raise CommandError(f"{bad}: {category.value} is given twice")
+        out[category] = int(m.group(1).replace(",", ""))
+    if not out:
+        raise CommandError(f"{bad}: give a number, e.g. `min: 5 killed`")
+    return out
+
+
+def _watchlist(value: str, known: Collection[str] | None) -> str:
+    name = value.strip()
+    if known is None:
+        return name
+    by_folded = {k.casefold(): k for k in known}
+    found = by_folded.get(name.casefold())
+    if found is None:
+        listed = ", ".join(sorted(known)) or "none yet"
+        raise CommandError(f"`watch: {name[:40]}`: no such watchlist (watchlists: {listed})")
+    return found
+
+
+def parse_query(text: str, *, now: datetime, watchlists: Collection[str] | None = None) -> IncidentQuery:
+    """The query a ``/incidents`` text asks for; ``watchlists``, if given, are the valid ``watch:`` names."""
+    args = parse_args(text, options=OPTIONS)
+    share = any(w.lower() == SHARE_WORD for w in args.words)
+    terms = tuple(w for w in args.words if w.lower() != SHARE_WORD)
+    for term in terms:
+        if not normalize(term):
+            raise CommandError(f"“{term[:40]}” has no letters or digits to search for")
+    opts = dict(args.options)
+    # An option's value runs to the next option, so a trailing "share" lands in the last value.
+    for key, value in opts.items():
+        head, _, last = value.rpartition(" ")
+        if head and last.lower() == SHARE_WORD:
+            opts[key], share = head.rstrip(), True
+    since = parse_since(opts["since"], now=now) if "since" in opts else _utc(now) - DEFAULT_SINCE
+    mins = parse_min(opts["min"]) if "min" in opts else {}
+    watch = _watchlist(opts["watch"], watchlists) if "watch" in opts else None
+    return IncidentQuery(
+        since=since,
+        terms=terms,
+        min_killed=mins.get(Category.KILLED),
+        min_wounded=mins.get(Category.WOUNDED),
+        watchlist=watch,
+        share=share,
+    )
+
+
+def error_text(error: CommandError) -> str:
+    """The reply to a bad command: what is wrong, then how to say it."""
+    reason = escape(str(error)).rstrip(".")
+    return f"{reason[:1].upper()}{reason[1:]}.\n{USAGE}"
+
+
+# -- matching ------------------------------------------------------------------------------------
+
+
+def matches_text(
+    terms: Sequence[str], *, place: str | None, title: str, incident_terms: Sequence[str]
+) -> bool:
+    """True when every term occurs in the place, the title or a matched term of the incident.
+
+    Compared after ``normalize`` (case, accents, apostrophes, hyphens, Arabic letter variants), so
+    "idlib", "IDLIB" and "Idlib" agree, and "al numan" finds "al-Nu'man" — the same on every database.
+    """
+    wanted = [normalize(t) for t in terms]
+    if not wanted:
+        return True
+    haystack = "\n".join(normalize(s) for s in (place or "", title, *incident_terms))
+    return all(w in haystack for w in wanted if w)
+
+
+# -- the More button -----------------------------------------------------------------------------
+
+
+def encode_more(query: IncidentQuery, offset: int) -> str:
+    """The "More" button's value: the query and the next page's offset, compact JSON."""
+    data: dict[str, Any] = {"v": 1, "s": int(query.since.timestamp()), "o": offset}
+    if query.terms:
+        data["t"] = list(query.terms)
+    if query.min_killed is not None:
+        data["k"] = query.min_killed
+    if query.min_wounded is not None:
+        data["w"] = query.min_wounded
+    if query.watchlist is not None:
+        data["l"] = query.watchlist
+    if query.share:
+        data["sh"] = 1
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _opt_int(data: dict[str, Any], key: str) -> int | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 10**9:
+        raise ValueError(key)
+    return value
+
+
+def decode_more(value: str) -> MoreRequest:
+    """Read a "More" button's value back; anything malformed is a ``CommandError``."""
+    try:
+        if len(value) > BUTTON_VALUE_MAX:
+            raise ValueError("too long")
+        data = json.loads(value)
+        if not isinstance(data, dict) or data.get("v") != 1:
+            raise ValueError("version")
+        since, offset = data.get("s"), data.get("o")
+        if not isinstance(since, int) or not isinstance(offset, int) or not 0 <= offset < 10**6:
+            raise ValueError("since/offset")
+        terms = data.get("t", [])
+        if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms) or len(terms) > 30:
+            raise ValueError("terms")
+        watch = data.get("l")
+        if watch is not None and not isinstance(watch, str):
+            raise ValueError("watch")
+        query = IncidentQuery(
+            since=datetime.fromtimestamp(since, UTC),
+            terms=tuple(terms),
+            min_killed=_opt_int(data, "k"),
+            min_wounded=_opt_int(data, "w"),
+            watchlist=watch,
+            share=bool(data.get("sh")),
+        )
+    except (ValueError, OverflowError, OSError) as e:
+        raise CommandError("this “More” button is no longer valid; run `/incidents` again") from e
+    return MoreRequest(query, offset)
+
+
+# -- the reply -----------------------------------------------------------------------------------
+
+
+def describe_query(query: IncidentQuery) -> str:
+    """'matching “Saraqib” since 2026-11-24 14:00 UTC with at least 5 killed in watchlist idlib' (escaped)."""
+    parts = []
+    if query.terms:
+        parts.append("matching " + " and ".join(f"“{escape(t)}”" for t in query.terms))
+    parts.append(f"since {utc_stamp(query.since)}")
+    floors = []
+    if query.min_killed is not None:
+        floors.append(f"at least {query.min_killed:,} killed")
+    if query.min_wounded is not None:
+        floors.append(f"at least {query.min_wounded:,} wounded")
+    if floors:
+        parts.append("with " + " and ".join(floors))
+    if query.watchlist is not None:
+        parts.append(f"in watchlist {escape(query.watchlist)}")
+    return " ".join(parts)
+
+
+def _sources_count(incident: Incident) -> str:
+    # Outlets, not reports, as in the alert: a wire's own follow-up is not a second source.
+    outlets = {s.name for s in incident.sources}
+    if len(outlets) > 1:
+        return f"{len(outlets)} sources"
+    n = len(incident.sources)
+    return "1 source" if n == 1 else f"{n} reports"
+
+
+def incident_line(incident: Incident, *, now: datetime) -> str:
+    """One result: place and figures, the title, then lead source link · time · sources count."""
+    place = escape(incident.place or "") or "Place unknown"
+    figures = ", ".join(h.describe() for h in incident.casualties.headlines)
+    head = f"*{place}* — {escape(figures)}" if figures else f"*{place}*"
+    title = clip(escape(incident.title), TITLE_MAX)
+    when = slack_date(min(_utc(incident.updated), _utc(now)))  # a feed's future date is a typo
+    meta = []
+    if incident.sources:
+        lead = incident.lead
+        meta.append(link(lead.link, lead.name or "source"))
+    meta.extend([when, _sources_count(incident), f"watchlist {escape(incident.watchlist)}"])
+    return clip(f"{head}\n{title}\n{' · '.join(meta)}", SECTION_MAX)
+
+
+def format_results(
+    incidents: Sequence[Incident], query: IncidentQuery, page: Page, *, now: datetime
+) -> SlackMessage:
+    """One page of results, newest first, with a "More" button when more remain."""
+    searched = describe_query(query)
+    if not incidents:
+        text = f"No incidents {searched}."
+        if page.offset:
+            text = f"No more incidents {searched}."
+        return SlackMessage(
+            text=text, blocks=({"type": "section", "text": {"type": "mrkdwn", "text": text}},)
+        )
+    shown = sorted(incidents, key=lambda i: (_utc(i.updated), i.key), reverse=True)[:PAGE_SIZE]
+    first, last = page.offset + 1, page.offset + len(shown)
+    noun = "incident" if page.total == 1 else "incidents"
+    summary = f"{page.total:,} {noun} {searched}"
+    if page.total > len(shown):
+        summary += f" — {first}–{last}, newest first"
+    blocks: list[dict[str, Any]] = [
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(summary, SECTION_MAX)}]}
+    ]
+    for incident in shown:
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": incident_line(incident, now=now)}}
+        )
+    if last < page.total:
+        value = encode_more(query, last)
+        if len(value) <= BUTTON_VALUE_MAX:
+            blocks.append(
+                {
+                    "type": "actions",
+                    "elements": [
+                        {
+                            "type": "button",
+                            "action_id": MORE_ACTION,
+                            "text": {"type": "plain_text", "text": f"More ({page.total - last:,} left)"},
+                            "value": value,
+                        }
+                    ],
+                }
+            )
+    return SlackMessage(text=clip(summary, 3000), blocks=tuple(blocks))
