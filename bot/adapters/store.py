@@ -29,6 +29,7 @@ from bot.adapters import schema as t
 from bot.adapters.fetch import Validators
 from bot.core.alerts import SlackMessage, message_from_json, message_json
 from bot.core.figures import Casualties, Category, Headline
+from bot.core.incident_query import matches_text
 from bot.core.incidents import Incident, Source
 from bot.core.triage import OutboxEntry, Plan
 from bot.core.watchlist_validation import parse_watchlist, watchlist_to_dict
@@ -279,6 +280,58 @@ class Store:
             query = query.where(t.incidents.c.watchlist == watchlist)
         async with self._engine.connect() as conn:
             return [_incident(r._mapping) for r in await conn.execute(query)]
+
+    async def search_incidents(
+        self,
+        *,
+        since: datetime,
+        watchlist: str | None = None,
+        min_killed: int | None = None,
+        min_wounded: int | None = None,
+        text: str | Sequence[str] | None = None,
+        limit: int,
+        offset: int = 0,
+    ) -> tuple[list[Incident], int]:
+        """One page of incidents updated since ``since`` that pass every filter, newest first, and
+        how many pass in all. ``text`` is one term or several that must all match (``matches_text``).
+
+        The structured filters run in SQL. Text is matched in Python over the narrow columns only:
+        SQLite's lower() folds ASCII only and a JSON column's text differs between the two
+        databases, so this is the one way SQLite and PostgreSQL give the same answer (with accents,
+        case and apostrophes folded like watchlist matching does).
+        """
+        c = t.incidents.c
+        conds = [c.updated >= since]
+        if watchlist is not None:
+            conds.append(c.watchlist == watchlist)
+        if min_killed is not None:
+            conds.append(c.killed >= min_killed)
+        if min_wounded is not None:
+            conds.append(c.wounded >= min_wounded)
+        terms = (text,) if isinstance(text, str) else tuple(text or ())
+        order = (c.updated.desc(), c.key.desc())
+        limit, offset = max(limit, 0), max(offset, 0)
+        async with self._engine.connect() as conn:
+            if not terms:
+                total = (
+                    await conn.execute(select(func.count()).select_from(t.incidents).where(*conds))
+                ).scalar_one()
+                query = select(t.incidents).where(*conds).order_by(*order).limit(limit).offset(offset)
+                return [_incident(r._mapping) for r in await conn.execute(query)], int(total)
+            candidates = await conn.execute(
+                select(c.key, c.place, c.title, c.terms).where(*conds).order_by(*order)
+            )
+            keys = [
+                r.key
+                for r in candidates
+                if matches_text(terms, place=r.place, title=r.title, incident_terms=r.terms)
+            ]
+            wanted = keys[offset : offset + limit]
+            if not wanted:
+                return [], len(keys)
+            rows = await conn.execute(select(t.incidents).where(c.key.in_(wanted)))
+            by_key = {r.key: _incident(r._mapping) for r in rows}
+        return [by_key[k] for k in wanted if k in by_key], len(keys)
 
     # -- outbox ------------------------------------------------------------------------------
 

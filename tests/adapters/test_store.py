@@ -194,3 +194,88 @@ async def test_config_sync_updates_and_drops_its_own_but_keeps_slack_ones(store:
     changed = replace(IDLIB_WATCH, keywords=("airstrike", "truce", "shelling"))
     await store.sync_watchlists([changed], now=NOW)  # gaza removed from the file
     assert {w.name: w for w in await store.watchlists()} == {"idlib": changed, "sudan": sudan}
+
+
+# -- search_incidents (/incidents) ---------------------------------------------------------------
+
+
+def found(
+    n: int, *, place: str | None, title: str, killed: int | None, wounded: int | None, **kw: object
+) -> Incident:
+    base = incident(f"s{n:02d}")
+    heads = Casualties(
+        killed=None if killed is None else Headline(Category.KILLED, killed),
+        wounded=None if wounded is None else Headline(Category.WOUNDED, wounded),
+    )
+    return replace(base, place=place, title=title, casualties=heads, updated=NOW - timedelta(hours=n), **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def searchable(store: Store) -> Store:
+    rows = (
+        found(1, place="Idlib", title="Air raids on Idlib market", killed=9, wounded=20),
+        found(2, place="Maʿarrat al-Nuʿman", title="Shelling", killed=3, wounded=None, terms=("airstrikes",)),
+        found(
+            3,
+            place="Saraqib",
+            title="100% of 50_50 houses hit",
+            killed=None,
+            wounded=12,
+            terms=("ÉVACUATION",),
+        ),
+        found(5, place=None, title="Truce talks", killed=None, wounded=None, watchlist="gaza", terms=()),
+        found(30, place="Idlib", title="Old news", killed=40, wounded=None, terms=()),
+    )
+    await store.record_poll("wire", now=NOW, plan=Plan(incidents=rows))
+    return store
+
+
+async def keys(store: Store, **kw: object) -> tuple[list[str], int]:
+    args: dict[str, object] = {"since": NOW - timedelta(hours=24), "limit": 10, **kw}
+    rows, total = await store.search_incidents(**args)  # type: ignore[arg-type]
+    return [r.key for r in rows], total
+
+
+async def test_search_filters_newest_first(searchable: Store) -> None:
+    assert await keys(searchable) == (["s01", "s02", "s03", "s05"], 4)
+    assert await keys(searchable, since=NOW - timedelta(days=2)) == (["s01", "s02", "s03", "s05", "s30"], 5)
+    assert await keys(searchable, watchlist="gaza") == (["s05"], 1)
+    assert await keys(searchable, min_killed=5) == (["s01"], 1)
+    assert await keys(searchable, min_killed=3) == (["s01", "s02"], 2)
+    assert await keys(searchable, min_wounded=12) == (["s01", "s03"], 2)
+    assert await keys(searchable, min_killed=1, min_wounded=1) == (["s01"], 1)
+
+
+async def test_search_pages_with_the_total(searchable: Store) -> None:
+    assert await keys(searchable, limit=2) == (["s01", "s02"], 4)
+    assert await keys(searchable, limit=2, offset=2) == (["s03", "s05"], 4)
+    assert await keys(searchable, limit=2, offset=4) == ([], 4)
+    assert await keys(searchable, text="idlib", limit=1, offset=1, since=NOW - timedelta(days=2)) == (
+        ["s30"],
+        2,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("IDLIB", ["s01"]),  # place and title, any case
+        ("market", ["s01"]),  # title only
+        ("airstrikes", ["s01", "s02"]),  # the incident's matched terms (JSON column)
+        ("al numan", ["s02"]),  # accents, ʿ and hyphens folded as watchlist matching does
+        ("MAARRAT", ["s02"]),
+        ("evacuation", ["s03"]),  # non-ASCII case and accent in a JSON term
+        ("100%", ["s03"]),  # LIKE wildcards are plain characters here
+        ("50_50", ["s03"]),
+        ("%", ["s01", "s02", "s03", "s05"]),  # nothing to search for: no text filter
+        (("idlib", "market"), ["s01"]),
+        (("idlib", "saraqib"), []),
+    ],
+)
+async def test_search_text(searchable: Store, text: str | tuple[str, ...], expected: list[str]) -> None:
+    assert await keys(searchable, text=text) == (expected, len(expected))
+
+
+async def test_search_returns_whole_incidents(searchable: Store) -> None:
+    (first,), _ = await searchable.search_incidents(since=NOW - timedelta(hours=2), text="market", limit=10)
+    assert first.casualties.value(Category.KILLED) == 9 and first.sources[0].name == "Levant Wire"
