@@ -1,0 +1,268 @@
+"""/incidents end to end: really signed slash commands and button clicks over HTTP to the bolt app,
+answers captured at the fake Slack server's response_url, against a store seeded with incidents."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+import handlers.incidents
+import run
+from bot.adapters.slack_sink import SlackSink, make_web_client
+from bot.core.figures import Casualties, Category, Headline
+from bot.core.incident_query import MORE_ACTION
+from bot.core.incidents import Incident, Source
+from bot.core.triage import Plan
+from bot.engine import Engine
+from bot.slack_app import build_app, http_application
+from config.settings import load_settings
+from handlers.context import Services
+from tests.e2e.feeds import config_toml
+from tests.fakes.feed_server import FakeFeedServer
+from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
+from tests.fakes.slack_signing import sign
+
+SECRET = "test-signing-secret-0123456789"
+NOW = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
+REPLY_WITHIN = 3.0  # Slack's deadline for an acknowledged command's answer to feel immediate
+
+
+def seeded(n: int, feed_id: str, **changes: Any) -> Incident:
+    values: dict[str, Any] = {
+        "key": f"idlib{n:03d}",
+        "watchlist": "idlib",
+        "place": "Idlib",
+        "title": f"Air raids hit Idlib market (report {n})",
+        "summary": "",
+        "casualties": Casualties(
+            killed=Headline(Category.KILLED, n, "at least", "civilians"),
+            wounded=Headline(Category.WOUNDED, 20),
+        ),
+        "terms": ("Idlib", "air raid"),
+        "sources": (
+            Source(
+                feed_id, f"a{n}", "Levant Wire", f"https://levantwire.example/{n}", NOW - timedelta(hours=n)
+            ),
+            Source(
+                feed_id, f"b{n}", "Global Desk", f"https://globaldesk.example/{n}", NOW - timedelta(hours=n)
+            ),
+        ),
+        "tokens": frozenset({"idlib"}),
+        "first_seen": NOW - timedelta(hours=n),
+        "updated": NOW - timedelta(hours=n),
+        "alerted": True,
+    }
+    values.update(changes)
+    return Incident(**values)
+
+
+@dataclass
+class Bot:
+    server: TestServer
+    slack: FakeSlackApi
+
+    async def post(self, body: bytes) -> float:
+        """Send a really signed request; returns how long the HTTP acknowledgement took."""
+        started = time.monotonic()
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(
+                self.server.make_url("/slack/events"),
+                data=body,
+                headers={
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    **sign(SECRET, body, int(time.time())),
+                },
+            ) as resp,
+        ):
+            await resp.read()
+            assert resp.status == 200
+        return time.monotonic() - started
+
+    async def command(self, text: str, rid: str) -> dict[str, Any]:
+        body = urlencode(
+            {
+                "command": "/incidents",
+                "text": text,
+                "user_id": "U0DESK1",
+                "user_name": "desk",
+                "team_id": "T0FAKE",
+                "channel_id": "C0IDLIB0001",
+                "response_url": self.slack.response_url(rid),
+                "trigger_id": "1.2.3",
+            }
+        ).encode()
+        return await self._answer(body, rid)
+
+    async def click(self, value: str, rid: str) -> dict[str, Any]:
+        payload = {
+            "type": "block_actions",
+            "api_app_id": "A0SITREP",
+            "token": "legacy-unused",
+            "trigger_id": "4.5.6",
+            "user": {"id": "U0DESK1", "username": "desk", "team_id": "T0FAKE"},
+            "team": {"id": "T0FAKE", "domain": "sitrep-test"},
+            "channel": {"id": "C0IDLIB0001", "name": "idlib-desk"},
+            "container": {"type": "message", "message_ts": "1700000000.000001", "channel_id": "C0IDLIB0001"},
+            "response_url": self.slack.response_url(rid),
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": MORE_ACTION,
+                    "block_id": "more",
+                    "value": value,
+                    "action_ts": "1700000001.000002",
+                }
+            ],
+        }
+        return await self._answer(urlencode({"payload": json.dumps(payload)}).encode(), rid)
+
+    async def _answer(self, body: bytes, rid: str) -> dict[str, Any]:
+        started = time.monotonic()
+        acked_in = await self.post(body)
+        (reply,) = await self.slack.wait_responses(rid)
+        assert acked_in < REPLY_WITHIN and time.monotonic() - started < REPLY_WITHIN
+        return reply
+
+
+@pytest.fixture
+async def bot(
+    tmp_path: Path, feed_server: FakeFeedServer, slack_api: FakeSlackApi, database_url: str
+) -> AsyncIterator[Bot]:
+    config = tmp_path / "sitrep.toml"
+    config.write_text(config_toml(feed_server.url("feed.xml")), encoding="utf-8")
+    settings = load_settings(str(config), {"SLACK_BOT_TOKEN": DEFAULT_TOKEN, "SLACK_SIGNING_SECRET": SECRET})
+    client = make_web_client(DEFAULT_TOKEN, slack_api.url)
+    specs = run.feed_specs(settings)
+    async with run.runtime(
+        settings, sink=SlackSink(client), feeds=specs, database_url=database_url, clock=lambda: NOW
+    ) as rt:
+        assert isinstance(rt.engine, Engine)
+        feed = specs[0].id
+        rows = [seeded(n, feed) for n in range(1, 14)]  # 13 within the last day: two pages
+        rows.append(
+            seeded(
+                2,
+                feed,
+                key="saraqib",
+                place="Saraqib",
+                title="<!channel> shelling <https://evil.example|BBC>",
+                casualties=Casualties(wounded=Headline(Category.WOUNDED, 4)),
+                sources=(Source(feed, "c1", "Levant Wire", "javascript:alert(1)", NOW),),
+                terms=("shelling",),
+                updated=NOW - timedelta(minutes=30),
+            )
+        )
+        rows.append(seeded(40, feed, key="old", place="Idlib", title="Older raid"))  # 40 h ago
+        await rt.store.record_poll(feed, now=NOW, plan=Plan(incidents=tuple(rows)))
+        services = Services(store=rt.store, engine=rt.engine)
+        app = build_app(client=client, signing_secret=SECRET, services=services, verify_requests=True)
+        handlers.incidents.register(app, services, clock=lambda: NOW)
+        server = TestServer(http_application(app, _healthy))
+        await server.start_server()
+        yield Bot(server, slack_api)
+        await server.close()
+
+
+async def _healthy() -> dict[str, object]:
+    return {"ok": True}
+
+
+def sections(reply: dict[str, Any]) -> list[str]:
+    return [b["text"]["text"] for b in reply.get("blocks", []) if b["type"] == "section"]
+
+
+def more_value(reply: dict[str, Any]) -> str | None:
+    for b in reply.get("blocks", []):
+        if b["type"] == "actions":
+            value: str = b["elements"][0]["value"]
+            return value
+    return None
+
+
+# Starting the runtime loads the gazetteer (~3 s), so each test below walks through several requests.
+
+
+async def test_results_pages_and_share(bot: Bot) -> None:
+    reply = await bot.command("", "p1")
+    assert reply["response_type"] == "ephemeral"
+    assert reply["text"] == "14 incidents since 2026-11-24 14:00 UTC — 1–10, newest first"
+    lines = sections(reply)
+    assert len(lines) == 10
+    assert lines[0].startswith("*Saraqib* — 4 wounded\n&lt;!channel&gt; shelling")
+    assert lines[1] == (
+        "*Idlib* — at least 1 civilians killed, 20 wounded\n"
+        "Air raids hit Idlib market (report 1)\n"
+        "<https://levantwire.example/1|Levant Wire> · "
+        "<!date^1795611600^{date_short_pretty} {time}|2026-11-25 13:00 UTC> · 2 sources · watchlist idlib"
+    )
+    assert "<!channel>" not in json.dumps(reply) and "javascript:" not in json.dumps(reply)
+
+    # "More" replaces the ephemeral page with the next one, for the same search.
+    first = await bot.command("idlib", "p2")
+    value = more_value(first)
+    assert value is not None
+    page = await bot.click(value, "p2-more")
+    assert page["replace_original"] is True and page["response_type"] == "ephemeral"
+    assert page["text"] == "13 incidents matching “idlib” since 2026-11-24 14:00 UTC — 11–13, newest first"
+    titles = [line.split("\n")[1] for line in sections(page)]
+    assert titles == [f"Air raids hit Idlib market (report {n})" for n in (11, 12, 13)]
+    assert more_value(page) is None
+
+    # "share" answers in the channel; paging that shared answer stays private to whoever clicks.
+    shared = await bot.command("share", "s1")
+    assert shared["response_type"] == "in_channel" and len(sections(shared)) == 10
+    value = more_value(shared)
+    assert value is not None
+    page = await bot.click(value, "s1-more")
+    assert page["response_type"] == "ephemeral" and page["replace_original"] is False
+    assert len(sections(page)) == 4
+
+
+async def test_filters_and_the_empty_result(bot: Bot) -> None:
+    reply = await bot.command("since: 2d min: 12 killed watch: IDLIB", "f1")
+    assert (
+        reply["text"] == "3 incidents since 2026-11-23 14:00 UTC with at least 12 killed in watchlist idlib"
+    )
+    assert [s.split("\n")[0] for s in sections(reply)] == [
+        "*Idlib* — at least 12 civilians killed, 20 wounded",
+        "*Idlib* — at least 13 civilians killed, 20 wounded",
+        "*Idlib* — at least 40 civilians killed, 20 wounded",
+    ]
+    wounded = await bot.command("min: 1 wounded since: 90m", "f2")
+    assert len(sections(wounded)) == 2  # Saraqib (30 min ago) and report 1 (60 min ago)
+    place = await bot.command('"SARAQIB"', "f3")
+    assert [s.split("\n")[0] for s in sections(place)] == ["*Saraqib* — 4 wounded"]
+
+    empty = await bot.command("Saraqib since: 2026-11-24 14:00 min: 5 killed watch: idlib", "e1")
+    assert empty["text"] == (
+        "No incidents matching “Saraqib” since 2026-11-24 14:00 UTC"
+        " with at least 5 killed in watchlist idlib."
+    )
+
+
+async def test_bad_input_is_answered_with_the_reason_and_usage(bot: Bot) -> None:
+    cases = [
+        ("since: yesterday", "`since: yesterday`: give a period like 24h, 7d or 90m"),
+        ("since: 2027-01-01", "`since: 2027-01-01`: that is in the future"),
+        ("min: lots", "`min: lots`"),
+        ("watch: nowhere", "`watch: nowhere`: no such watchlist (watchlists: idlib)"),
+    ]
+    for i, (text, reason) in enumerate(cases):
+        reply = await bot.command(text, f"b{i}")
+        assert reply["response_type"] == "ephemeral"
+        assert reason in reply["text"] and "Usage: `/incidents" in reply["text"]
+        assert "Traceback" not in reply["text"]
+
+    tampered = await bot.click('{"v":1,"s":"<!channel>"}', "t1")
+    assert "no longer valid" in tampered["text"] and tampered["replace_original"] is False
