@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from slack_bolt.app.async_app import AsyncApp
 
-from handlers import commands
+from handlers import commands, incidents
 from handlers.context import Services
 
 
 def register(app: AsyncApp, services: Services) -> None:
     commands.register(app, services)
+    incidents.register(app, services)

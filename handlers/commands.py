@@ -16,7 +16,9 @@ from handlers.context import Services
 
 HELP = """*Sitrep* posts one alert per incident for the watchlists of this workspace.
 • `/sitrep help` — this message
-• `/sitrep status` — feeds, last polls and the alert queue"""
+• `/sitrep status` — feeds, last polls and the alert queue
+• `/incidents [place or keyword] [since: 24h|7d|2023-10-07] [min: 5 killed] [watch: NAME] [share]`
+  — recent incidents, newest first"""
 
 
 def register(app: AsyncApp, services: Services) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from bot.adapters.store import Store
 from bot.engine import Engine
@@ -12,3 +14,5 @@ from bot.engine import Engine
 class Services:
     store: Store
     engine: Engine
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    """Time for listeners ("since: 24h" is relative to it); injected by tests."""

@@ -8,9 +8,8 @@ this module only reads the request, asks the store and replies.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
@@ -33,11 +32,6 @@ from bot.errors import CommandError, StoreError
 from handlers.context import Services
 
 log = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 async def _results(services: Services, query: IncidentQuery, offset: int, now: datetime) -> SlackMessage:
@@ -58,7 +52,9 @@ def _store_trouble(error: StoreError) -> str:
     return f"Could not search incidents right now: {escape(str(error))[:300]}. Try again in a minute."
 
 
-def register(app: AsyncApp, services: Services, *, clock: Clock = _utcnow) -> None:
+def register(app: AsyncApp, services: Services) -> None:
+    clock = services.clock
+
     async def incidents(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         now = clock()

@@ -16,7 +16,6 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-import handlers.incidents
 import run
 from bot.adapters.slack_sink import SlackSink, make_web_client
 from bot.core.figures import Casualties, Category, Headline
@@ -165,9 +164,8 @@ async def bot(
         )
         rows.append(seeded(40, feed, key="old", place="Idlib", title="Older raid"))  # 40 h ago
         await rt.store.record_poll(feed, now=NOW, plan=Plan(incidents=tuple(rows)))
-        services = Services(store=rt.store, engine=rt.engine)
+        services = Services(store=rt.store, engine=rt.engine, clock=lambda: NOW)
         app = build_app(client=client, signing_secret=SECRET, services=services, verify_requests=True)
-        handlers.incidents.register(app, services, clock=lambda: NOW)
         server = TestServer(http_application(app, _healthy))
         await server.start_server()
         yield Bot(server, slack_api)
