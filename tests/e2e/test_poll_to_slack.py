@@ -8,37 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
 from tests.e2e.feeds import IDLIB_FIRST, IDLIB_SECOND_OUTLET, IDLIB_TOLL_UPDATE, UNRELATED, config_toml, rss
+from tests.e2e.process import bot_environment, start_bot
 from tests.fakes.feed_server import FakeFeedServer
-from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
+from tests.fakes.slack_api import FakeSlackApi
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 async def run_bot(tmp_path: Path, slack: FakeSlackApi, database_url: str, *args: str) -> tuple[int, str, str]:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
-        "SLACK_BOT_TOKEN": DEFAULT_TOKEN,
-        "SLACK_SIGNING_SECRET": "e2e-signing-secret",
-        "SLACK_API_URL": slack.url,
-        "DATABASE_URL": database_url,
-        "SITREP_CONFIG": str(tmp_path / "sitrep.toml"),
-    }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(ROOT / "run.py"),
-        *args,
-        cwd=str(tmp_path),
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    env = bot_environment(tmp_path, slack, database_url, SLACK_SIGNING_SECRET="e2e-signing-secret")
+    proc = await start_bot(tmp_path, env, *args)
     out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
     assert proc.returncode is not None
     return proc.returncode, out.decode(), err.decode()

@@ -8,10 +8,8 @@ on SIGTERM.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import socket
-import sys
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -19,6 +17,7 @@ from urllib.parse import urlencode
 import aiohttp
 
 from tests.e2e.feeds import IDLIB_FIRST, config_toml, rss
+from tests.e2e.process import bot_environment, read_until, start_bot
 from tests.fakes.feed_server import FakeFeedServer
 from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
 from tests.fakes.slack_signing import sign
@@ -33,39 +32,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def read_until(stream: asyncio.StreamReader, marker: str, seen: list[str]) -> None:
-    while True:
-        line = (await stream.readline()).decode()
-        if not line:
-            raise AssertionError("process ended before: " + marker + "\n" + "".join(seen))
-        seen.append(line)
-        if marker in line:
-            return
-
-
 async def test_http_mode_serves_commands_health_and_alerts(
     tmp_path: Path, feed_server: FakeFeedServer, slack_api: FakeSlackApi, database_url: str
 ) -> None:
     feed_server.set_feed("wire.xml", rss(IDLIB_FIRST))
     (tmp_path / "sitrep.toml").write_text(config_toml(feed_server.url("wire.xml")), encoding="utf-8")
     port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
-        "SLACK_BOT_TOKEN": DEFAULT_TOKEN,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": slack_api.url,
-        "DATABASE_URL": database_url,
-        "SITREP_CONFIG": str(tmp_path / "sitrep.toml"),
-        "PORT": str(port),
-    }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(ROOT / "run.py"),
-        cwd=str(tmp_path),
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    env = bot_environment(tmp_path, slack_api, database_url, SLACK_SIGNING_SECRET=SECRET, PORT=str(port))
+    proc = await start_bot(tmp_path, env)
     log: list[str] = []
     try:
         assert proc.stderr is not None

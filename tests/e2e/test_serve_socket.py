@@ -7,13 +7,11 @@ test delivers a slash-command envelope over it and checks the acknowledgement an
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from pathlib import Path
 
 from tests.e2e.feeds import IDLIB_FIRST, config_toml, rss
-from tests.e2e.test_serve_http import read_until
+from tests.e2e.process import bot_environment, read_until, start_bot
 from tests.fakes.feed_server import FakeFeedServer
 from tests.fakes.slack_api import DEFAULT_APP_TOKEN, DEFAULT_TOKEN, FakeSlackApi
 
@@ -25,22 +23,8 @@ async def test_socket_mode_connects_acks_commands_and_posts_alerts(
 ) -> None:
     feed_server.set_feed("wire.xml", rss(IDLIB_FIRST))
     (tmp_path / "sitrep.toml").write_text(config_toml(feed_server.url("wire.xml")), encoding="utf-8")
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
-        "SLACK_BOT_TOKEN": DEFAULT_TOKEN,
-        "SLACK_APP_TOKEN": DEFAULT_APP_TOKEN,
-        "SLACK_API_URL": slack_api.url,
-        "DATABASE_URL": database_url,
-        "SITREP_CONFIG": str(tmp_path / "sitrep.toml"),
-    }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(ROOT / "run.py"),
-        cwd=str(tmp_path),
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    env = bot_environment(tmp_path, slack_api, database_url, SLACK_APP_TOKEN=DEFAULT_APP_TOKEN)
+    proc = await start_bot(tmp_path, env)
     log: list[str] = []
     try:
         assert proc.stderr is not None
