@@ -116,7 +116,9 @@ async def runtime(
         gazetteer = load_gazetteer()
         for warning in watchlist_warnings(settings, gazetteer):
             log.warning("%s", warning)
-        rules = EngineRules(watchlists=watchlists, matcher=Matcher(watchlists, gazetteer))
+        rules = EngineRules(
+            watchlists=watchlists, matcher=Matcher(watchlists, gazetteer), gazetteer=gazetteer
+        )
         agent = user_agent(settings.file.contact)
         async with (
             Fetcher(agent=agent) as fetcher,

@@ -21,6 +21,7 @@ from bot.core.casualties import extract_casualties
 from bot.core.clustering import DEFAULT_POLICY, ClusterPolicy
 from bot.core.feed_parsing import parse_feed
 from bot.core.freshness import split_stale
+from bot.core.gazetteer import Gazetteer
 from bot.core.items import FeedItem
 from bot.core.triage import Plan, TextMatcher, triage
 from bot.core.watchlists import Watchlist
@@ -77,6 +78,8 @@ class EngineRules:
 
     watchlists: tuple[Watchlist, ...]
     matcher: TextMatcher
+    gazetteer: Gazetteer | None = None
+    """What the matcher expands regions with; kept for explaining watchlists to desks."""
 
 
 class Engine:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from slack_bolt.app.async_app import AsyncApp
 
-from handlers import commands, incidents
+from handlers import commands, incidents, watch
 from handlers.context import Services
 
 
 def register(app: AsyncApp, services: Services) -> None:
     commands.register(app, services)
     incidents.register(app, services)
+    watch.register(app, services)

@@ -18,7 +18,8 @@ HELP = """*Sitrep* posts one alert per incident for the watchlists of this works
 • `/sitrep help` — this message
 • `/sitrep status` — feeds, last polls and the alert queue
 • `/incidents [place or keyword] [since: 24h|7d|2023-10-07] [min: 5 killed] [watch: NAME] [share]`
-  — recent incidents, newest first"""
+  — recent incidents, newest first
+• `/watch list` · `/watch show NAME` — what is watched"""
 
 
 def register(app: AsyncApp, services: Services) -> None:

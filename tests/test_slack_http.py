@@ -163,3 +163,18 @@ async def test_oversized_command_is_refused_with_the_reason(
     assert (await post(http_bot, body, sign(SECRET, body, int(time.time())))).status == 200
     (reply,) = await slack_api.wait_responses("r7")
     assert "a command takes at most 500" in reply["text"] and "/sitrep help" in reply["text"]
+
+
+async def test_watch_list_and_show(http_bot: TestServer, slack_api: FakeSlackApi) -> None:
+    for rid, text in (("w1", "list"), ("w2", "show idlib"), ("w3", "show nowhere"), ("w4", "frobnicate")):
+        body = slash("/watch", text, slack_api.response_url(rid))
+        assert (await post(http_bot, body, sign(SECRET, body, int(time.time())))).status == 200
+    (listing,) = await slack_api.wait_responses("w1")
+    assert "*idlib* → <#C0IDLIB0001>" in listing["text"] and "no alert yet" in listing["text"]
+    (shown,) = await slack_api.wait_responses("w2")
+    assert "Saraqib" in shown["text"] and "channels: C0IDLIB0001" in shown["text"]
+    assert shown["response_type"] == "ephemeral"
+    (missing,) = await slack_api.wait_responses("w3")
+    assert "no watchlist named 'nowhere' (known: idlib)" in missing["text"] and "/watch list" in missing["text"]
+    (unknown,) = await slack_api.wait_responses("w4")
+    assert "unknown subcommand `frobnicate`" in unknown["text"]
