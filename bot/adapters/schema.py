@@ -137,3 +137,16 @@ watchlists = Table(
     Column("origin", String(20), nullable=False),  # "config": mirrors the config file; "slack": edited there
     Column("updated_at", UTCDateTime, nullable=False),
 )
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("user_id", String(40), nullable=False),
+    Column("action", String(40), nullable=False),  # e.g. "feed.add", "feed.remove"
+    Column("subject", String(200), nullable=False),  # what changed, e.g. "feed:levant-wire"
+    Column("before", JSON),  # None when the thing did not exist before
+    Column("after", JSON),  # None when the thing no longer exists
+    Index("ix_audit_subject_id", "subject", "id"),
+)

@@ -72,6 +72,19 @@ class FeedState:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One change made from Slack: who, when, what, and the state before and after (None: absent)."""
+
+    id: int
+    at: datetime
+    user_id: str
+    action: str
+    subject: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxRow:
     id: int
     incident_key: str
@@ -148,6 +161,85 @@ class Store:
         async with self._engine.connect() as conn:
             row = (await conn.execute(select(t.feeds).where(t.feeds.c.id == feed_id))).first()
             return None if row is None else _feed_state(row._mapping)
+
+    async def add_feed(self, spec: FeedSpec, *, user_id: str, now: datetime) -> str | None:
+        """Add a feed and its audit row in one transaction. Returns why it was refused (the id or
+        the URL is already taken), or None when it was added."""
+        async with self._engine.begin() as conn:
+            clash = (
+                await conn.execute(
+                    select(t.feeds.c.id, t.feeds.c.url).where(
+                        (t.feeds.c.id == spec.id) | (t.feeds.c.url == spec.url)
+                    )
+                )
+            ).first()
+            if clash is not None:
+                if clash.url == spec.url:
+                    return f"that URL is already watched as feed {clash.id}"
+                return f"the id {spec.id} is already taken"
+            await conn.execute(
+                insert(t.feeds).values(
+                    id=spec.id,
+                    url=spec.url,
+                    name=spec.name,
+                    interval=spec.interval,
+                    origin=spec.origin,
+                    consecutive_failures=0,
+                    items_seen=0,
+                )
+            )
+            await _audit(conn, now, user_id, "feed.add", f"feed:{spec.id}", None, _spec_json(spec))
+        return None
+
+    async def remove_feed(self, feed_id: str, *, user_id: str, now: datetime) -> str | None:
+        """Remove a feed that was not defined in the config file, with its audit row, in one
+        transaction. Returns why it was refused, or None when it was removed. Items already seen
+        stay: incidents cite them."""
+        async with self._engine.begin() as conn:
+            row = (await conn.execute(select(t.feeds).where(t.feeds.c.id == feed_id))).first()
+            if row is None:
+                return f"there is no feed {feed_id}"
+            spec = _feed_state(row._mapping).spec
+            if spec.origin == "config":
+                return "defined in the config file"
+            await conn.execute(delete(t.feeds).where(t.feeds.c.id == feed_id))
+            await _audit(conn, now, user_id, "feed.remove", f"feed:{feed_id}", _spec_json(spec), None)
+        return None
+
+    # -- audit -------------------------------------------------------------------------------
+
+    async def audit(
+        self,
+        *,
+        user_id: str,
+        action: str,
+        subject: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        now: datetime,
+    ) -> None:
+        """Record a change on its own; changes made through the store record theirs themselves."""
+        async with self._engine.begin() as conn:
+            await _audit(conn, now, user_id, action, subject, before, after)
+
+    async def audit_log(self, subject: str | None = None, limit: int = 20) -> list[AuditEntry]:
+        """The newest changes first, optionally for one subject (e.g. ``"feed:levant-wire"``)."""
+        query = select(t.audit).order_by(t.audit.c.id.desc()).limit(max(limit, 0))
+        if subject is not None:
+            query = query.where(t.audit.c.subject == subject)
+        async with self._engine.connect() as conn:
+            return [
+                AuditEntry(
+                    id=r.id,
+                    at=r.at,
+                    user_id=r.user_id,
+                    action=r.action,
+                    subject=r.subject,
+                    before=r.before,
+                    after=r.after,
+                )
+                for r in await conn.execute(query)
+            ]
 
     # -- watchlists --------------------------------------------------------------------------
 
@@ -384,6 +476,37 @@ class Store:
     async def _set_outbox(self, row_id: int, **values: Any) -> None:
         async with self._engine.begin() as conn:
             await conn.execute(update(t.outbox).where(t.outbox.c.id == row_id).values(**values))
+
+
+async def _audit(
+    conn: AsyncConnection,
+    now: datetime,
+    user_id: str,
+    action: str,
+    subject: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    await conn.execute(
+        insert(t.audit).values(
+            at=now,
+            user_id=user_id[:40],
+            action=action[:40],
+            subject=subject[:200],
+            before=before,
+            after=after,
+        )
+    )
+
+
+def _spec_json(spec: FeedSpec) -> dict[str, Any]:
+    return {
+        "id": spec.id,
+        "url": spec.url,
+        "name": spec.name,
+        "interval": spec.interval,
+        "origin": spec.origin,
+    }
 
 
 async def _apply_plan(conn: AsyncConnection, plan: Plan, now: datetime) -> None:

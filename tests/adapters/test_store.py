@@ -279,3 +279,56 @@ async def test_search_text(searchable: Store, text: str | tuple[str, ...], expec
 async def test_search_returns_whole_incidents(searchable: Store) -> None:
     (first,), _ = await searchable.search_incidents(since=NOW - timedelta(hours=2), text="market", limit=10)
     assert first.casualties.value(Category.KILLED) == 9 and first.sources[0].name == "Levant Wire"
+
+
+async def test_feeds_added_and_removed_from_slack_are_audited(store: Store) -> None:
+    await store.sync_feeds([FeedSpec("wire", "https://wire.example/rss", "Wire", 300)])
+    spec = FeedSpec("desk", "https://desk.example/rss", "Desk", 600, origin="slack")
+    assert await store.add_feed(spec, user_id="UADMIN", now=NOW) is None
+    assert (await store.feed("desk")) is not None
+    assert (await store.feed("desk")).spec == spec  # type: ignore[union-attr]
+
+    same_url = replace(spec, id="other")
+    assert (
+        await store.add_feed(same_url, user_id="UADMIN", now=NOW)
+        == "that URL is already watched as feed desk"
+    )
+    same_id = replace(spec, url="https://elsewhere.example/rss")
+    assert await store.add_feed(same_id, user_id="UADMIN", now=NOW) == "the id desk is already taken"
+
+    assert await store.remove_feed("wire", user_id="UADMIN", now=NOW) == "defined in the config file"
+    assert await store.remove_feed("nope", user_id="UADMIN", now=NOW) == "there is no feed nope"
+    later = NOW + timedelta(minutes=5)
+    assert await store.remove_feed("desk", user_id="UOTHER", now=later) is None
+    assert [f.spec.id for f in await store.feeds()] == ["wire"]
+
+    log = await store.audit_log()
+    assert [(e.action, e.user_id, e.subject, e.at) for e in log] == [
+        ("feed.remove", "UOTHER", "feed:desk", later),
+        ("feed.add", "UADMIN", "feed:desk", NOW),
+    ]
+    added = {
+        "id": "desk",
+        "url": "https://desk.example/rss",
+        "name": "Desk",
+        "interval": 600,
+        "origin": "slack",
+    }
+    assert (log[1].before, log[1].after) == (None, added)
+    assert (log[0].before, log[0].after) == (added, None)
+
+
+async def test_audit_log_filters_by_subject_and_limits(store: Store) -> None:
+    for n in range(5):
+        await store.audit(
+            user_id="U1",
+            action="watch.edit",
+            subject=f"watchlist:{'idlib' if n % 2 else 'gaza'}",
+            before={"n": n - 1},
+            after={"n": n, "note": "<!channel> é"},
+            now=NOW + timedelta(minutes=n),
+        )
+    idlib = await store.audit_log("watchlist:idlib")
+    assert [e.after for e in idlib] == [{"n": 3, "note": "<!channel> é"}, {"n": 1, "note": "<!channel> é"}]
+    assert [e.before for e in await store.audit_log(limit=2)] == [{"n": 3}, {"n": 2}]
+    assert await store.audit_log("watchlist:none") == []
