@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from bot.adapters.ssrf import SsrfPolicy
 from bot.adapters.store import Store
 from bot.engine import Engine
 
@@ -16,3 +17,9 @@ class Services:
     engine: Engine
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     """Time for listeners ("since: 24h" is relative to it); injected by tests."""
+    admins: frozenset[str] = frozenset()
+    """Slack user IDs allowed to make changes (config ``admins``); workspace admins/owners are too."""
+    admin_channel: str | None = None
+    """Where changes are announced (config ``admin_channel``); None: nowhere."""
+    fetch_policy: SsrfPolicy = field(default_factory=SsrfPolicy)
+    """Which intranet hosts/networks feeds added from Slack may use (config ``[fetch] allow``)."""

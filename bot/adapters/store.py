@@ -164,7 +164,13 @@ class Store:
 
     async def add_feed(self, spec: FeedSpec, *, user_id: str, now: datetime) -> str | None:
         """Add a feed and its audit row in one transaction. Returns why it was refused (the id or
-        the URL is already taken), or None when it was added."""
+        the URL is already taken), or None when it was added. A database failure is a StoreError."""
+        try:
+            return await self._add_feed(spec, user_id=user_id, now=now)
+        except SQLAlchemyError as e:
+            raise StoreError(f"could not add feed {spec.id}: {e.__class__.__name__}") from e
+
+    async def _add_feed(self, spec: FeedSpec, *, user_id: str, now: datetime) -> str | None:
         async with self._engine.begin() as conn:
             clash = (
                 await conn.execute(
@@ -194,7 +200,13 @@ class Store:
     async def remove_feed(self, feed_id: str, *, user_id: str, now: datetime) -> str | None:
         """Remove a feed that was not defined in the config file, with its audit row, in one
         transaction. Returns why it was refused, or None when it was removed. Items already seen
-        stay: incidents cite them."""
+        stay: incidents cite them. A database failure is a StoreError."""
+        try:
+            return await self._remove_feed(feed_id, user_id=user_id, now=now)
+        except SQLAlchemyError as e:
+            raise StoreError(f"could not remove feed {feed_id}: {e.__class__.__name__}") from e
+
+    async def _remove_feed(self, feed_id: str, *, user_id: str, now: datetime) -> str | None:
         async with self._engine.begin() as conn:
             row = (await conn.execute(select(t.feeds).where(t.feeds.c.id == feed_id))).first()
             if row is None:

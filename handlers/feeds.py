@@ -1,0 +1,245 @@
+"""``/feeds``: list feeds and their health for everyone; add and remove them for admins.
+
+``ack()`` first, then every answer goes to the response_url, ephemeral. An admin is a user listed in
+the config's ``admins`` or a Slack workspace admin/owner (``users.info``, cached per user for ten
+minutes). A URL is checked by the SSRF guard before it is saved; feeds added here are fetched only
+through the guarded fetcher. Each change is audited in the same transaction as the change (the store
+does that) and announced in the admin channel when there is one. All user input is escaped on the
+way back out.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import ThreadedResolver
+from aiohttp.abc import AbstractResolver
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.ssrf import check_url
+from bot.adapters.store import FeedSpec, FeedState
+from bot.core.command_args import parse_args
+from bot.core.slack_text import escape
+from bot.errors import CommandError, FetchError, StoreError
+from config.settings import slugify
+from handlers.context import Services
+
+log = logging.getLogger(__name__)
+
+USAGE = (
+    "Usage: `/feeds list` · `/feeds status` · `/feeds add URL [name]` · `/feeds remove ID`"
+    " (add and remove: admins only)"
+)
+ADMIN_CACHE_SECONDS = 600.0
+NEW_FEED_INTERVAL = 300  # seconds, like a config-file feed without `interval`
+MAX_NAME = 200
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
+_SLACK_LINK = re.compile(r"^<([^<>|]+)(?:\|[^<>]*)?>$")
+
+
+class AdminCheck:
+    """Who may change things: config admins, or workspace admins/owners per ``users.info``.
+
+    Slack's answer is remembered per user for ``ttl`` seconds so a burst of commands costs one API
+    call; a failed lookup is not remembered (the next command asks again).
+    """
+
+    def __init__(
+        self,
+        admins: frozenset[str],
+        *,
+        ttl: float = ADMIN_CACHE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._admins = admins
+        self._ttl = ttl
+        self._clock = clock
+        self._cache: dict[str, tuple[bool, float]] = {}
+
+    async def is_admin(self, user_id: str, client: AsyncWebClient) -> bool:
+        if user_id in self._admins:
+            return True
+        now = self._clock()
+        cached = self._cache.get(user_id)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        try:
+            response = await client.users_info(user=user_id)
+        except SlackApiError as e:
+            log.warning("users.info failed for %s: %s", user_id, e.response.get("error"))
+            return False
+        user = response.get("user") or {}
+        verdict = bool(user.get("is_admin") or user.get("is_owner"))
+        if len(self._cache) > 10_000:
+            self._cache = {u: v for u, v in self._cache.items() if v[1] > now}
+        self._cache[user_id] = (verdict, now + self._ttl)
+        return verdict
+
+
+def _when(at: datetime | None) -> str:
+    return "never" if at is None else at.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def format_list(feeds: list[FeedState]) -> str:
+    if not feeds:
+        return "No feeds yet. An admin can add one with `/feeds add URL [name]`."
+    lines = [f"{len(feeds)} feed{'s' if len(feeds) != 1 else ''}:"]
+    for f in feeds:
+        s = f.spec
+        lines.append(
+            f"• `{escape(s.id)}` *{escape(s.name)}* — {escape(s.url)} · every {s.interval} s · "
+            f"from {'the config file' if s.origin == 'config' else escape(s.origin)}"
+        )
+    return "\n".join(lines)
+
+
+def format_status(feeds: list[FeedState], now: datetime) -> str:
+    if not feeds:
+        return "No feeds yet."
+    lines = [f"Feed health at {_when(now)}:"]
+    for f in feeds:
+        if f.last_polled is None:
+            next_poll = "at the next round (not polled yet)"
+        else:
+            due = f.last_polled + timedelta(seconds=f.spec.interval)
+            next_poll = "due now" if due <= now else f"≈ {_when(due)}"
+        state = "failing" if f.consecutive_failures else ("ok" if f.last_success else "new")
+        line = (
+            f"• `{escape(f.spec.id)}` *{escape(f.spec.name)}* — {state}"
+            f" · last success {_when(f.last_success)}"
+            f" · {f.consecutive_failures} consecutive failure{'s' if f.consecutive_failures != 1 else ''}"
+            f" · {f.items_seen} items seen · next poll {next_poll}"
+        )
+        if f.last_error:
+            line += f"\n    last error ({_when(f.last_error_at)}): {escape(f.last_error)[:300]}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _user(user_id: str) -> str:
+    return f"<@{user_id}>" if _USER_ID.match(user_id) else escape(user_id)
+
+
+def _unwrap(url: str) -> str:
+    # Slack may send a pasted URL as <https://…> or <https://…|label> when it escapes links.
+    m = _SLACK_LINK.match(url)
+    return m.group(1) if m else url
+
+
+def _new_id(name: str, taken: set[str]) -> str:
+    base = slugify(name)[:90].strip("-") or "feed"
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def register(app: AsyncApp, services: Services, *, resolver: AbstractResolver | None = None) -> None:
+    """``resolver`` answers the SSRF guard's DNS lookups (tests inject one); default: the system's."""
+    admins = AdminCheck(services.admins)
+
+    async def announce(client: AsyncWebClient, text: str) -> str:
+        if services.admin_channel is None:
+            return ""
+        try:
+            await client.chat_postMessage(channel=services.admin_channel, text=text)
+        except SlackApiError as e:
+            error = str(e.response.get("error"))
+            log.warning("could not announce a change in %s: %s", services.admin_channel, error)
+            return f" (could not announce it in the admin channel: {escape(error)})"
+        return ""
+
+    async def check(url: str) -> str | None:
+        guard = resolver or ThreadedResolver()
+        try:
+            await check_url(url, services.fetch_policy, guard)
+        except FetchError as e:
+            return e.reason
+        finally:
+            if resolver is None:
+                await guard.close()
+        return None
+
+    async def add(words: tuple[str, ...], user_id: str, client: AsyncWebClient) -> str:
+        if not words:
+            raise CommandError("`add` needs the feed's URL")
+        url = _unwrap(words[0])
+        name = " ".join(words[1:]) or (urlsplit(url).hostname or "feed")
+        if len(name) > MAX_NAME:
+            raise CommandError(f"the name is {len(name)} characters; at most {MAX_NAME}")
+        refusal = await check(url)
+        if refusal is not None:
+            return f"Not added: {escape(url)} — {escape(refusal)}"
+        now = services.clock()
+        spec = FeedSpec(
+            id=_new_id(name, {f.spec.id for f in await services.store.feeds()}),
+            url=url,
+            name=name,
+            interval=NEW_FEED_INTERVAL,
+            origin="slack",
+        )
+        refusal = await services.store.add_feed(spec, user_id=user_id, now=now)
+        if refusal is not None:
+            return f"Not added: {escape(refusal)}."
+        what = f"feed `{spec.id}` *{escape(name)}* — {escape(url)}"
+        noted = await announce(client, f"{_user(user_id)} added {what}")
+        return f"Added {what}, polled every {spec.interval} s from the next round.{noted}"
+
+    async def remove(words: tuple[str, ...], user_id: str, client: AsyncWebClient) -> str:
+        if len(words) != 1:
+            raise CommandError("`remove` takes one feed ID (see `/feeds list`)")
+        feed_id = words[0]
+        before = await services.store.feed(feed_id)
+        refusal = await services.store.remove_feed(feed_id, user_id=user_id, now=services.clock())
+        if refusal is not None:
+            return f"Not removed: `{escape(feed_id)}` — {escape(refusal)}."
+        assert before is not None  # remove_feed refuses an unknown id
+        what = f"feed `{escape(feed_id)}` *{escape(before.spec.name)}* — {escape(before.spec.url)}"
+        noted = await announce(client, f"{_user(user_id)} removed {what}")
+        return f"Removed {what}.{noted}"
+
+    async def answer(text: str, user_id: str, client: AsyncWebClient) -> str:
+        args = parse_args(text)
+        sub = args.subcommand
+        if sub in (None, "help"):
+            return USAGE
+        if sub == "list":
+            return format_list(await services.store.feeds())
+        if sub == "status":
+            return format_status(await services.store.feeds(), services.clock())
+        if sub not in ("add", "remove"):
+            raise CommandError(f"unknown subcommand `{sub}`")
+        if not await admins.is_admin(user_id, client):
+            return (
+                f"Sorry, only Sitrep admins can {sub} feeds: users listed in the config file's `admins`,"
+                " and workspace admins and owners. Ask one of them."
+            )
+        if sub == "add":
+            return await add(args.rest, user_id, client)
+        return await remove(args.rest, user_id, client)
+
+    async def feeds(
+        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        user_id = str(command.get("user_id") or "")
+        try:
+            text = await answer(str(command.get("text") or ""), user_id, client)
+        except CommandError as e:
+            text = f"{escape(str(e))}\n{USAGE}"
+        except StoreError as e:
+            log.error("/feeds could not use the store: %s", e)
+            text = f"Could not reach the feed list right now: {escape(str(e))[:300]}. Try again in a minute."
+        await respond(text=text, response_type="ephemeral")
+
+    app.command("/feeds")(feeds)

@@ -1,0 +1,270 @@
+"""/feeds end to end: really signed slash commands over HTTP to the bolt app, answers captured at the
+fake Slack server's response_url; admins from the config list and from ``users.info``; the SSRF guard
+answered by a fake resolver; audit rows read back from the store."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.test_utils import TestServer
+
+import run
+from bot.adapters.slack_sink import SlackSink, make_web_client
+from bot.adapters.store import Store
+from bot.engine import Engine
+from bot.slack_app import build_app, http_application
+from config.settings import load_settings
+from handlers import feeds
+from handlers.context import Services
+from tests.e2e.feeds import config_toml
+from tests.fakes.feed_server import FakeFeedServer
+from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
+from tests.fakes.slack_signing import sign
+
+SECRET = "test-signing-secret-0123456789"
+NOW = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
+CONFIG_ADMIN = "U0CFGADMIN"
+WORKSPACE_ADMIN = "U0WSADMIN"
+OWNER = "U0OWNER"
+MEMBER = "U0MEMBER"
+ADMIN_CHANNEL = "C0ADMINS"
+REPLY_WITHIN = 3.0
+
+
+class NamesResolver(AbstractResolver):
+    """A stand-in for DNS: each known host name resolves to its listed addresses."""
+
+    def __init__(self, names: dict[str, list[str]]) -> None:
+        self._names = names
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        if host not in self._names:
+            raise socket.gaierror(socket.EAI_NONAME, f"unknown host {host}")
+        return [
+            {
+                "hostname": host,
+                "host": a,
+                "port": port,
+                "family": socket.AF_INET6 if ":" in a else socket.AF_INET,
+                "proto": 0,
+                "flags": socket.AI_NUMERICHOST,
+            }
+            for a in self._names[host]
+        ]
+
+    async def close(self) -> None:
+        pass
+
+
+@dataclass
+class Bot:
+    server: TestServer
+    slack: FakeSlackApi
+    store: Store
+    config_feed: str
+    rids: int = 0
+
+    async def feeds(self, text: str, user: str = MEMBER) -> str:
+        """Send ``/feeds text`` as ``user``; returns the ephemeral reply's text."""
+        self.rids += 1
+        rid = f"r{self.rids}"
+        body = urlencode(
+            {
+                "command": "/feeds",
+                "text": text,
+                "user_id": user,
+                "user_name": "desk",
+                "team_id": "T0FAKE",
+                "channel_id": "C0IDLIB0001",
+                "response_url": self.slack.response_url(rid),
+                "trigger_id": "1.2.3",
+            }
+        ).encode()
+        started = time.monotonic()
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(
+                self.server.make_url("/slack/events"),
+                data=body,
+                headers={
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    **sign(SECRET, body, int(time.time())),
+                },
+            ) as resp,
+        ):
+            await resp.read()
+            assert resp.status == 200
+        (reply,) = await self.slack.wait_responses(rid)
+        assert time.monotonic() - started < REPLY_WITHIN
+        assert reply["response_type"] == "ephemeral"
+        assert "Traceback" not in reply["text"]
+        answer: str = reply["text"]
+        return answer
+
+
+@pytest.fixture
+async def bot(
+    tmp_path: Path, feed_server: FakeFeedServer, slack_api: FakeSlackApi, database_url: str
+) -> AsyncIterator[Bot]:
+    config = tmp_path / "sitrep.toml"
+    config.write_text(config_toml(feed_server.url("feed.xml")), encoding="utf-8")
+    settings = load_settings(str(config), {"SLACK_BOT_TOKEN": DEFAULT_TOKEN, "SLACK_SIGNING_SECRET": SECRET})
+    client = make_web_client(DEFAULT_TOKEN, slack_api.url)
+    specs = run.feed_specs(settings)
+    slack_api.add_user(WORKSPACE_ADMIN, is_admin=True)
+    slack_api.add_user(OWNER, is_owner=True)
+    slack_api.add_user(MEMBER)
+    async with run.runtime(
+        settings, sink=SlackSink(client), feeds=specs, database_url=database_url, clock=lambda: NOW
+    ) as rt:
+        assert isinstance(rt.engine, Engine)
+        services = Services(
+            store=rt.store,
+            engine=rt.engine,
+            clock=lambda: NOW,
+            admins=frozenset({CONFIG_ADMIN}),
+            admin_channel=ADMIN_CHANNEL,
+        )
+        app = build_app(client=client, signing_secret=SECRET, services=services, verify_requests=True)
+        names = NamesResolver({"news.example": ["93.184.216.34"], "sneaky.example": ["10.0.0.7"]})
+        feeds.register(app, services, resolver=names)
+        server = TestServer(http_application(app, _healthy))
+        await server.start_server()
+        yield Bot(server, slack_api, rt.store, specs[0].id)
+        await server.close()
+
+
+async def _healthy() -> dict[str, object]:
+    return {"ok": True}
+
+
+async def test_list_and_status_for_everyone(bot: Bot) -> None:
+    listed = await bot.feeds("list")
+    url = (await bot.store.feed(bot.config_feed)).spec.url  # type: ignore[union-attr]
+    assert listed == f"1 feed:\n• `levant-wire` *Levant Wire* — {url} · every 300 s · from the config file"
+
+    empty_status = await bot.feeds("status")
+    assert "new · last success never · 0 consecutive failures · 0 items seen" in empty_status
+    assert "next poll at the next round (not polled yet)" in empty_status
+
+    await bot.store.record_poll(bot.config_feed, now=NOW - timedelta(minutes=2))
+    await bot.store.record_poll(
+        bot.config_feed, now=NOW - timedelta(minutes=1), error="HTTP 500 <!channel> <https://evil|BBC>"
+    )
+    status = await bot.feeds("status")
+    assert "failing · last success 2026-11-25 13:58 UTC · 1 consecutive failure · 0 items seen" in status
+    assert "next poll ≈ 2026-11-25 14:04 UTC" in status  # last polled 13:59, every 300 s
+    assert "last error (2026-11-25 13:59 UTC): HTTP 500 &lt;!channel&gt; &lt;https://evil|BBC&gt;" in status
+    assert "<!channel>" not in status
+
+
+async def test_admin_adds_a_feed_after_the_ssrf_check(bot: Bot) -> None:
+    loopback = await bot.feeds("add http://127.0.0.1:8080/rss Local", CONFIG_ADMIN)
+    assert loopback.startswith("Not added: http://127.0.0.1:8080/rss — ")
+    assert "loopback" in loopback
+    private = await bot.feeds("add https://sneaky.example/rss", CONFIG_ADMIN)
+    assert "Not added" in private and "10.0.0.7" in private and "private" in private
+    unknown = await bot.feeds("add https://nowhere.example/rss", CONFIG_ADMIN)
+    assert "Not added" in unknown and "DNS lookup failed" in unknown
+    scheme = await bot.feeds("add ftp://news.example/rss", CONFIG_ADMIN)
+    assert "Not added" in scheme
+    assert await bot.store.audit_log() == []
+
+    added = await bot.feeds('add <https://news.example/rss> "Levant <!here> Wire"', WORKSPACE_ADMIN)
+    assert added == (
+        "Added feed `levant-here-wire` *Levant &lt;!here&gt; Wire* — https://news.example/rss,"
+        " polled every 300 s from the next round."
+    )
+    feed = await bot.store.feed("levant-here-wire")
+    assert feed is not None and feed.spec.origin == "slack" and feed.spec.url == "https://news.example/rss"
+
+    (entry,) = await bot.store.audit_log()
+    assert (entry.user_id, entry.action, entry.subject, entry.at, entry.before) == (
+        WORKSPACE_ADMIN,
+        "feed.add",
+        "feed:levant-here-wire",
+        NOW,
+        None,
+    )
+    assert entry.after is not None and entry.after["url"] == "https://news.example/rss"
+
+    (note,) = await bot.slack.wait_messages(ADMIN_CHANNEL)
+    assert note["text"] == (
+        f"<@{WORKSPACE_ADMIN}> added feed `levant-here-wire` *Levant &lt;!here&gt; Wire*"
+        " — https://news.example/rss"
+    )
+
+    again = await bot.feeds("add https://news.example/rss Another", OWNER)
+    assert again == "Not added: that URL is already watched as feed levant-here-wire."
+    same_name = await bot.feeds("add https://news.example/other Levant here Wire", OWNER)
+    assert same_name.startswith("Added feed `levant-here-wire-2`")
+    listed = await bot.feeds("list")
+    assert "`levant-here-wire` *Levant &lt;!here&gt; Wire* — https://news.example/rss" in listed
+    assert "from slack" in listed and listed.startswith("3 feeds:")
+
+
+async def test_non_admins_are_refused_and_workspace_answers_are_cached(bot: Bot) -> None:
+    for user in (MEMBER, "U0STRANGER"):  # a plain member, and a user users.info does not know
+        for text in ("add https://news.example/rss", f"remove {bot.config_feed}"):
+            reply = await bot.feeds(text, user)
+            assert reply.startswith("Sorry, only Sitrep admins can")
+            assert "config file's `admins`" in reply and "workspace admins and owners" in reply
+    assert await bot.store.audit_log() == []
+    assert [f.spec.id for f in await bot.store.feeds()] == [bot.config_feed]
+
+    lookups = len(bot.slack.calls_to("users.info"))
+    await bot.feeds("add https://news.example/rss", MEMBER)
+    assert len(bot.slack.calls_to("users.info")) == lookups  # the member's answer is remembered
+
+    await bot.feeds("remove nothing", CONFIG_ADMIN)
+    assert len(bot.slack.calls_to("users.info")) == lookups  # config admins need no lookup
+
+
+async def test_remove(bot: Bot) -> None:
+    refused = await bot.feeds(f"remove {bot.config_feed}", CONFIG_ADMIN)
+    assert refused == f"Not removed: `{bot.config_feed}` — defined in the config file."
+    missing = await bot.feeds("remove <!channel>", CONFIG_ADMIN)
+    assert missing == "Not removed: `&lt;!channel&gt;` — there is no feed &lt;!channel&gt;."
+
+    await bot.feeds("add https://news.example/rss Desk feed", CONFIG_ADMIN)
+    removed = await bot.feeds("remove desk-feed", OWNER)
+    assert removed == "Removed feed `desk-feed` *Desk feed* — https://news.example/rss."
+    assert [f.spec.id for f in await bot.store.feeds()] == [bot.config_feed]
+
+    log = await bot.store.audit_log("feed:desk-feed")
+    assert [(e.action, e.user_id) for e in log] == [("feed.remove", OWNER), ("feed.add", CONFIG_ADMIN)]
+    assert log[0].before == log[1].after and log[0].after is None
+    notes = await bot.slack.wait_messages(ADMIN_CHANNEL, 2)
+    assert notes[1]["text"] == f"<@{OWNER}> removed feed `desk-feed` *Desk feed* — https://news.example/rss"
+
+
+async def test_bad_input_gets_the_reason_and_usage(bot: Bot) -> None:
+    usage = "Usage: `/feeds list` · `/feeds status` · `/feeds add URL [name]` · `/feeds remove ID`"
+    assert (await bot.feeds("")).startswith(usage)
+    assert (await bot.feeds("help")).startswith(usage)
+    cases = [
+        ("frobnicate", MEMBER, "unknown subcommand `frobnicate`"),
+        ("<!channel>", MEMBER, "unknown subcommand `&lt;!channel&gt;`"),
+        ('add "unclosed', CONFIG_ADMIN, "a quote is not closed"),
+        ("add", CONFIG_ADMIN, "`add` needs the feed's URL"),
+        ("remove", CONFIG_ADMIN, "`remove` takes one feed ID"),
+        ("remove a b", CONFIG_ADMIN, "`remove` takes one feed ID"),
+        ("list " + "x " * 40, MEMBER, "at most 30"),
+        ("add https://news.example/" + "a" * 200, CONFIG_ADMIN, "longer than 100 characters"),
+        ("add https://news.example/rss " + ("w" * 80 + " ") * 3, CONFIG_ADMIN, "at most 200"),
+    ]
+    for text, user, reason in cases:
+        reply = await bot.feeds(text, user)
+        assert reason in reply and usage in reply, (text, reply)
+    assert await bot.store.audit_log() == []
