@@ -144,8 +144,16 @@ def _new_id(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def register(app: AsyncApp, services: Services, *, resolver: AbstractResolver | None = None) -> None:
-    """``resolver`` answers the SSRF guard's DNS lookups (tests inject one); default: the system's."""
+def register(
+    app: AsyncApp,
+    services: Services,
+    *,
+    resolver: AbstractResolver | None = None,
+    on_added: Callable[[FeedState], None] | None = None,
+) -> None:
+    """``resolver`` answers the SSRF guard's DNS lookups (tests inject one); default: the system's.
+    ``on_added`` is told about each new feed so it is polled without a restart (the scheduler's
+    ``schedule``). A removed feed needs nothing: polling an id the store no longer has is a no-op."""
     admins = AdminCheck(services.admins)
 
     async def announce(client: AsyncWebClient, text: str) -> str:
@@ -191,6 +199,9 @@ def register(app: AsyncApp, services: Services, *, resolver: AbstractResolver | 
         refusal = await services.store.add_feed(spec, user_id=user_id, now=now)
         if refusal is not None:
             return f"Not added: {escape(refusal)}."
+        state = await services.store.feed(spec.id)
+        if on_added is not None and state is not None:
+            on_added(state)
         what = f"feed `{spec.id}` *{escape(name)}* — {escape(url)}"
         noted = await announce(client, f"{_user(user_id)} added {what}")
         return f"Added {what}, polled every {spec.interval} s from the next round.{noted}"

@@ -73,6 +73,7 @@ class Bot:
     slack: FakeSlackApi
     store: Store
     config_feed: str
+    scheduled: list[str]
     rids: int = 0
 
     async def feeds(self, text: str, user: str = MEMBER) -> str:
@@ -138,10 +139,11 @@ async def bot(
         )
         app = build_app(client=client, signing_secret=SECRET, services=services, verify_requests=True)
         names = NamesResolver({"news.example": ["93.184.216.34"], "sneaky.example": ["10.0.0.7"]})
-        feeds.register(app, services, resolver=names)
+        scheduled: list[str] = []
+        feeds.register(app, services, resolver=names, on_added=lambda f: scheduled.append(f.spec.id))
         server = TestServer(http_application(app, _healthy))
         await server.start_server()
-        yield Bot(server, slack_api, rt.store, specs[0].id)
+        yield Bot(server, slack_api, rt.store, specs[0].id, scheduled)
         await server.close()
 
 
@@ -188,6 +190,7 @@ async def test_admin_adds_a_feed_after_the_ssrf_check(bot: Bot) -> None:
     )
     feed = await bot.store.feed("levant-here-wire")
     assert feed is not None and feed.spec.origin == "slack" and feed.spec.url == "https://news.example/rss"
+    assert bot.scheduled == ["levant-here-wire"]
 
     (entry,) = await bot.store.audit_log()
     assert (entry.user_id, entry.action, entry.subject, entry.at, entry.before) == (
@@ -247,6 +250,12 @@ async def test_remove(bot: Bot) -> None:
     assert log[0].before == log[1].after and log[0].after is None
     notes = await bot.slack.wait_messages(ADMIN_CHANNEL, 2)
     assert notes[1]["text"] == f"<@{OWNER}> removed feed `desk-feed` *Desk feed* — https://news.example/rss"
+
+    # The change stands when the announcement fails; the admin is told.
+    bot.slack.fail_next("chat.postMessage", error="channel_not_found")
+    unannounced = await bot.feeds("add https://news.example/rss Desk feed", CONFIG_ADMIN)
+    assert unannounced.endswith("(could not announce it in the admin channel: channel_not_found)")
+    assert await bot.store.feed("desk-feed") is not None and len(await bot.store.audit_log()) == 3
 
 
 async def test_bad_input_gets_the_reason_and_usage(bot: Bot) -> None:
