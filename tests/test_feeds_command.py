@@ -277,3 +277,22 @@ async def test_bad_input_gets_the_reason_and_usage(bot: Bot) -> None:
         reply = await bot.feeds(text, user)
         assert reason in reply and usage in reply, (text, reply)
     assert await bot.store.audit_log() == []
+
+
+async def test_workspace_admin_answers_expire_after_ten_minutes(slack_api: FakeSlackApi) -> None:
+    client = make_web_client(DEFAULT_TOKEN, slack_api.url)
+    slack_api.add_user(WORKSPACE_ADMIN, is_admin=True)
+    clock = [1000.0]
+    check = feeds.AdminCheck(frozenset({CONFIG_ADMIN}), clock=lambda: clock[0])
+    assert await check.is_admin(CONFIG_ADMIN, client)
+    assert await check.is_admin(WORKSPACE_ADMIN, client)
+    slack_api.add_user(WORKSPACE_ADMIN, is_admin=False)  # demoted in Slack
+    clock[0] += 599
+    assert await check.is_admin(WORKSPACE_ADMIN, client)  # still the cached answer
+    clock[0] += 2
+    assert not await check.is_admin(WORKSPACE_ADMIN, client)
+    slack_api.fail_next("users.info", error="ratelimited")
+    assert not await check.is_admin("U0NEW", client)  # a failed lookup refuses and is not cached
+    slack_api.add_user("U0NEW", is_owner=True)
+    assert await check.is_admin("U0NEW", client)
+    assert len(slack_api.calls_to("users.info")) == 4
