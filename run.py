@@ -276,7 +276,14 @@ async def cmd_serve(settings: Settings, out: TextIO) -> int:
         settings, sink=SlackSink(client), feeds=feed_specs(settings), database_url=settings.database_url
     ) as rt:
         assert isinstance(rt.engine, Engine) and isinstance(rt.poller, Poller)
-        services = Services(store=rt.store, engine=rt.engine)
+        services = Services(
+            store=rt.store,
+            engine=rt.engine,
+            admins=frozenset(settings.file.admins),
+            admin_channel=settings.file.admin_channel,
+            fetch_policy=settings.file.fetch.policy,
+            on_feed_added=rt.poller.schedule,
+        )
         mode = settings.mode
         app = build_app(
             client=client,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from slack_bolt.app.async_app import AsyncApp
 
-from handlers import commands, incidents, watch
+from handlers import commands, feeds, incidents, watch
 from handlers.context import Services
 
 
@@ -13,3 +13,4 @@ def register(app: AsyncApp, services: Services) -> None:
     commands.register(app, services)
     incidents.register(app, services)
     watch.register(app, services)
+    feeds.register(app, services, resolver=services.resolver, on_added=services.on_feed_added)

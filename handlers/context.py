@@ -6,8 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from aiohttp.abc import AbstractResolver
+
 from bot.adapters.ssrf import SsrfPolicy
-from bot.adapters.store import Store
+from bot.adapters.store import FeedState, Store
 from bot.engine import Engine
 
 
@@ -23,3 +25,7 @@ class Services:
     """Where changes are announced (config ``admin_channel``); None: nowhere."""
     fetch_policy: SsrfPolicy = field(default_factory=SsrfPolicy)
     """Which intranet hosts/networks feeds added from Slack may use (config ``[fetch] allow``)."""
+    resolver: AbstractResolver | None = None
+    """DNS for the SSRF check of feeds added from Slack; None: the system's (tests inject one)."""
+    on_feed_added: Callable[[FeedState], None] | None = None
+    """Told about a feed added from Slack so it is polled without a restart (the scheduler)."""

@@ -130,17 +130,18 @@ async def bot(
         settings, sink=SlackSink(client), feeds=specs, database_url=database_url, clock=lambda: NOW
     ) as rt:
         assert isinstance(rt.engine, Engine)
+        names = NamesResolver({"news.example": ["93.184.216.34"], "sneaky.example": ["10.0.0.7"]})
+        scheduled: list[str] = []
         services = Services(
             store=rt.store,
             engine=rt.engine,
             clock=lambda: NOW,
             admins=frozenset({CONFIG_ADMIN}),
             admin_channel=ADMIN_CHANNEL,
+            resolver=names,
+            on_feed_added=lambda f: scheduled.append(f.spec.id),
         )
         app = build_app(client=client, signing_secret=SECRET, services=services, verify_requests=True)
-        names = NamesResolver({"news.example": ["93.184.216.34"], "sneaky.example": ["10.0.0.7"]})
-        scheduled: list[str] = []
-        feeds.register(app, services, resolver=names, on_added=lambda f: scheduled.append(f.spec.id))
         server = TestServer(http_application(app, _healthy))
         await server.start_server()
         yield Bot(server, slack_api, rt.store, specs[0].id, scheduled)
@@ -270,7 +271,7 @@ async def test_bad_input_gets_the_reason_and_usage(bot: Bot) -> None:
         ("remove", CONFIG_ADMIN, "`remove` takes one feed ID"),
         ("remove a b", CONFIG_ADMIN, "`remove` takes one feed ID"),
         ("list " + "x " * 40, MEMBER, "at most 30"),
-        ("add https://news.example/" + "a" * 200, CONFIG_ADMIN, "longer than 100 characters"),
+        ("add https://news.example/" + "a" * 300, CONFIG_ADMIN, "longer than 300 characters"),
         ("add https://news.example/rss " + ("w" * 80 + " ") * 3, CONFIG_ADMIN, "at most 200"),
     ]
     for text, user, reason in cases:

@@ -175,6 +175,7 @@ async def test_watch_list_and_show(http_bot: TestServer, slack_api: FakeSlackApi
     assert "Saraqib" in shown["text"] and "channels: C0IDLIB0001" in shown["text"]
     assert shown["response_type"] == "ephemeral"
     (missing,) = await slack_api.wait_responses("w3")
-    assert "no watchlist named 'nowhere' (known: idlib)" in missing["text"] and "/watch list" in missing["text"]
+    assert "no watchlist named 'nowhere' (known: idlib)" in missing["text"]
+    assert "/watch list" in missing["text"]
     (unknown,) = await slack_api.wait_responses("w4")
     assert "unknown subcommand `frobnicate`" in unknown["text"]

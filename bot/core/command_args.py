@@ -18,7 +18,7 @@ from bot.errors import CommandError
 
 MAX_CHARS = 500
 MAX_WORDS = 30
-MAX_WORD_CHARS = 100
+MAX_WORD_CHARS = 300  # a feed URL is one word
 _TOKEN = re.compile(r'"([^"]*)"|“([^”]*)”|(\S+)')
 _OPTION = re.compile(r"^([a-z]{2,12}):(.*)$", re.IGNORECASE)
 

@@ -40,7 +40,7 @@ def test_zero_width_and_control_characters_are_dropped() -> None:
     [
         ("x" * (MAX_CHARS + 1), "at most 500"),
         (" ".join(["w"] * (MAX_WORDS + 1)), "at most 30"),
-        ("a" * 101, "longer than 100"),
+        ("a" * 301, "longer than 300"),
         ('"unclosed name', "quote is not closed"),
         ("gaza colour: red", "unknown option `colour:`"),
         ("gaza since: 7d since: 24h", "given twice"),
