@@ -10,9 +10,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlencode
 
-import aiohttp
 import pytest
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.test_utils import TestServer
@@ -28,7 +26,7 @@ from handlers.context import Services
 from tests.e2e.feeds import config_toml
 from tests.fakes.feed_server import FakeFeedServer
 from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
-from tests.fakes.slack_signing import sign
+from tests.fakes.slack_requests import post_signed, slash_body
 
 SECRET = "test-signing-secret-0123456789"
 NOW = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
@@ -80,32 +78,10 @@ class Bot:
         """Send ``/feeds text`` as ``user``; returns the ephemeral reply's text."""
         self.rids += 1
         rid = f"r{self.rids}"
-        body = urlencode(
-            {
-                "command": "/feeds",
-                "text": text,
-                "user_id": user,
-                "user_name": "desk",
-                "team_id": "T0FAKE",
-                "channel_id": "C0IDLIB0001",
-                "response_url": self.slack.response_url(rid),
-                "trigger_id": "1.2.3",
-            }
-        ).encode()
+        body = slash_body("/feeds", text, self.slack.response_url(rid), user=user)
         started = time.monotonic()
-        async with (
-            aiohttp.ClientSession() as session,
-            session.post(
-                self.server.make_url("/slack/events"),
-                data=body,
-                headers={
-                    "Content-Type": "application/x-www-form-urlencoded",
-                    **sign(SECRET, body, int(time.time())),
-                },
-            ) as resp,
-        ):
-            await resp.read()
-            assert resp.status == 200
+        status, _ = await post_signed(self.server, body, SECRET)
+        assert status == 200
         (reply,) = await self.slack.wait_responses(rid)
         assert time.monotonic() - started < REPLY_WITHIN
         assert reply["response_type"] == "ephemeral"

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
@@ -29,7 +28,7 @@ from handlers.context import Services
 from tests.e2e.feeds import config_toml
 from tests.fakes.feed_server import FakeFeedServer
 from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
-from tests.fakes.slack_signing import sign
+from tests.fakes.slack_requests import post_signed, slash_body
 
 SECRET = "test-signing-secret-0123456789"
 NOW = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
@@ -72,36 +71,12 @@ class Bot:
 
     async def post(self, body: bytes) -> float:
         """Send a really signed request; returns how long the HTTP acknowledgement took."""
-        started = time.monotonic()
-        async with (
-            aiohttp.ClientSession() as session,
-            session.post(
-                self.server.make_url("/slack/events"),
-                data=body,
-                headers={
-                    "Content-Type": "application/x-www-form-urlencoded",
-                    **sign(SECRET, body, int(time.time())),
-                },
-            ) as resp,
-        ):
-            await resp.read()
-            assert resp.status == 200
-        return time.monotonic() - started
+        status, seconds = await post_signed(self.server, body, SECRET)
+        assert status == 200
+        return seconds
 
     async def command(self, text: str, rid: str) -> dict[str, Any]:
-        body = urlencode(
-            {
-                "command": "/incidents",
-                "text": text,
-                "user_id": "U0DESK1",
-                "user_name": "desk",
-                "team_id": "T0FAKE",
-                "channel_id": "C0IDLIB0001",
-                "response_url": self.slack.response_url(rid),
-                "trigger_id": "1.2.3",
-            }
-        ).encode()
-        return await self._answer(body, rid)
+        return await self._answer(slash_body("/incidents", text, self.slack.response_url(rid)), rid)
 
     async def click(self, value: str, rid: str) -> dict[str, Any]:
         payload = {

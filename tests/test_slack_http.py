@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from urllib.parse import urlencode
 
 import aiohttp
 import pytest
@@ -20,6 +19,7 @@ from handlers.context import Services
 from tests.e2e.feeds import config_toml
 from tests.fakes.feed_server import FakeFeedServer
 from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
+from tests.fakes.slack_requests import post_events, slash_body
 from tests.fakes.slack_signing import sign
 
 SECRET = "test-signing-secret-0123456789"
@@ -53,43 +53,17 @@ async def http_bot(
         await server.close()
 
 
-def slash(command: str, text: str, response_url: str) -> bytes:
-    return urlencode(
-        {
-            "command": command,
-            "text": text,
-            "user_id": "U0DESK1",
-            "user_name": "desk",
-            "team_id": "T0FAKE",
-            "channel_id": "C0IDLIB0001",
-            "response_url": response_url,
-            "trigger_id": "1.2.3",
-        }
-    ).encode()
-
-
-async def post(server: TestServer, body: bytes, headers: dict[str, str]) -> aiohttp.ClientResponse:
-    async with aiohttp.ClientSession() as session:
-        resp = await session.post(
-            server.make_url("/slack/events"),
-            data=body,
-            headers={"Content-Type": "application/x-www-form-urlencoded", **headers},
-        )
-        await resp.read()
-        return resp
-
-
 async def test_signed_help_command_replies_ephemerally(http_bot: TestServer, slack_api: FakeSlackApi) -> None:
-    body = slash("/sitrep", "help", slack_api.response_url("r1"))
-    resp = await post(http_bot, body, sign(SECRET, body, int(time.time())))
+    body = slash_body("/sitrep", "help", slack_api.response_url("r1"))
+    resp = await post_events(http_bot, body, sign(SECRET, body, int(time.time())))
     assert resp.status == 200
     (reply,) = await slack_api.wait_responses("r1")
     assert reply["response_type"] == "ephemeral" and "/sitrep status" in reply["text"]
 
 
 async def test_status_lists_feeds(http_bot: TestServer, slack_api: FakeSlackApi) -> None:
-    body = slash("/sitrep", "status", slack_api.response_url("r2"))
-    resp = await post(http_bot, body, sign(SECRET, body, int(time.time())))
+    body = slash_body("/sitrep", "status", slack_api.response_url("r2"))
+    resp = await post_events(http_bot, body, sign(SECRET, body, int(time.time())))
     assert resp.status == 200
     (reply,) = await slack_api.wait_responses("r2")
     assert "Levant Wire" in reply["text"] and "not polled yet" in reply["text"]
@@ -98,8 +72,8 @@ async def test_status_lists_feeds(http_bot: TestServer, slack_api: FakeSlackApi)
 async def test_unknown_subcommand_names_it_and_shows_usage(
     http_bot: TestServer, slack_api: FakeSlackApi
 ) -> None:
-    body = slash("/sitrep", "<!channel> frobnicate", slack_api.response_url("r3"))
-    resp = await post(http_bot, body, sign(SECRET, body, int(time.time())))
+    body = slash_body("/sitrep", "<!channel> frobnicate", slack_api.response_url("r3"))
+    resp = await post_events(http_bot, body, sign(SECRET, body, int(time.time())))
     assert resp.status == 200
     (reply,) = await slack_api.wait_responses("r3")
     assert "Unknown subcommand `&lt;!channel&gt;`" in reply["text"] and "/sitrep help" in reply["text"]
@@ -116,8 +90,8 @@ async def test_unknown_subcommand_names_it_and_shows_usage(
 async def test_bad_signatures_are_rejected(
     http_bot: TestServer, slack_api: FakeSlackApi, headers: Callable[[bytes], dict[str, str]]
 ) -> None:
-    body = slash("/sitrep", "help", slack_api.response_url("r4"))
-    resp = await post(http_bot, body, headers(body))
+    body = slash_body("/sitrep", "help", slack_api.response_url("r4"))
+    resp = await post_events(http_bot, body, headers(body))
     assert resp.status == 401
     assert "r4" not in slack_api.responses
 
@@ -131,11 +105,11 @@ async def test_healthz(http_bot: TestServer) -> None:
 async def test_replayed_request_is_refused_and_logged(
     http_bot: TestServer, slack_api: FakeSlackApi, caplog: pytest.LogCaptureFixture
 ) -> None:
-    body = slash("/sitrep", "help", slack_api.response_url("r5"))
+    body = slash_body("/sitrep", "help", slack_api.response_url("r5"))
     headers = sign(SECRET, body, int(time.time()))
-    assert (await post(http_bot, body, headers)).status == 200
+    assert (await post_events(http_bot, body, headers)).status == 200
     await slack_api.wait_responses("r5")
-    assert (await post(http_bot, body, headers)).status == 401
+    assert (await post_events(http_bot, body, headers)).status == 401
     assert "replayed" in caplog.text
     assert len(slack_api.responses["r5"]) == 1
 
@@ -143,8 +117,8 @@ async def test_replayed_request_is_refused_and_logged(
 async def test_forged_request_is_logged(
     http_bot: TestServer, slack_api: FakeSlackApi, caplog: pytest.LogCaptureFixture
 ) -> None:
-    body = slash("/sitrep", "help", slack_api.response_url("r6"))
-    assert (await post(http_bot, body, sign("not-the-secret", body, int(time.time())))).status == 401
+    body = slash_body("/sitrep", "help", slack_api.response_url("r6"))
+    assert (await post_events(http_bot, body, sign("not-the-secret", body, int(time.time())))).status == 401
     assert "bad, stale or missing signature" in caplog.text
 
 
@@ -159,16 +133,16 @@ def test_replay_guard_forgets_after_the_window() -> None:
 async def test_oversized_command_is_refused_with_the_reason(
     http_bot: TestServer, slack_api: FakeSlackApi
 ) -> None:
-    body = slash("/sitrep", "status " + "x " * 400, slack_api.response_url("r7"))
-    assert (await post(http_bot, body, sign(SECRET, body, int(time.time())))).status == 200
+    body = slash_body("/sitrep", "status " + "x " * 400, slack_api.response_url("r7"))
+    assert (await post_events(http_bot, body, sign(SECRET, body, int(time.time())))).status == 200
     (reply,) = await slack_api.wait_responses("r7")
     assert "a command takes at most 500" in reply["text"] and "/sitrep help" in reply["text"]
 
 
 async def test_watch_list_and_show(http_bot: TestServer, slack_api: FakeSlackApi) -> None:
     for rid, text in (("w1", "list"), ("w2", "show idlib"), ("w3", "show nowhere"), ("w4", "frobnicate")):
-        body = slash("/watch", text, slack_api.response_url(rid))
-        assert (await post(http_bot, body, sign(SECRET, body, int(time.time())))).status == 200
+        body = slash_body("/watch", text, slack_api.response_url(rid))
+        assert (await post_events(http_bot, body, sign(SECRET, body, int(time.time())))).status == 200
     (listing,) = await slack_api.wait_responses("w1")
     assert "*idlib* → <#C0IDLIB0001>" in listing["text"] and "no alert yet" in listing["text"]
     (shown,) = await slack_api.wait_responses("w2")

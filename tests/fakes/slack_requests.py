@@ -1,0 +1,46 @@
+"""Requests as Slack sends them to the app: slash-command bodies and really signed HTTP posts."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlencode
+
+import aiohttp
+from aiohttp.test_utils import TestServer
+
+from tests.fakes.slack_signing import sign
+
+
+def slash_body(command: str, text: str, response_url: str, *, user: str = "U0DESK1") -> bytes:
+    """The form body of a slash command from channel C0IDLIB0001."""
+    return urlencode(
+        {
+            "command": command,
+            "text": text,
+            "user_id": user,
+            "user_name": "desk",
+            "team_id": "T0FAKE",
+            "channel_id": "C0IDLIB0001",
+            "response_url": response_url,
+            "trigger_id": "1.2.3",
+        }
+    ).encode()
+
+
+async def post_events(server: TestServer, body: bytes, headers: dict[str, str]) -> aiohttp.ClientResponse:
+    """POST ``body`` to /slack/events with ``headers`` (e.g. a signature); the response is read."""
+    async with aiohttp.ClientSession() as session:
+        resp = await session.post(
+            server.make_url("/slack/events"),
+            data=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded", **headers},
+        )
+        await resp.read()
+        return resp
+
+
+async def post_signed(server: TestServer, body: bytes, secret: str) -> tuple[int, float]:
+    """POST ``body`` signed with ``secret`` now; (status, seconds until the acknowledgement)."""
+    started = time.monotonic()
+    resp = await post_events(server, body, sign(secret, body, int(time.time())))
+    return resp.status, time.monotonic() - started
