@@ -133,6 +133,7 @@ async def runtime(
                 clock=clock,
                 cluster_policy=ClusterPolicy(window=timedelta(hours=settings.file.incident_window_hours)),
                 max_item_age=timedelta(hours=settings.file.max_item_age_hours),
+                build_matcher=lambda chosen: Matcher(chosen, gazetteer),
             )
             yield Runtime(settings, store, engine, Poller(engine, store))
     finally:

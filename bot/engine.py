@@ -96,7 +96,10 @@ class Engine:
         retry_backoff: Sequence[int] = (5, 15, 60, 300, 900),
         max_attempts: int = 50,
         max_item_age: timedelta = timedelta(hours=48),
+        build_matcher: Callable[[Sequence[Watchlist]], TextMatcher] | None = None,
     ) -> None:
+        """``build_matcher`` makes a matcher for a new set of watchlists; with it the engine follows
+        watchlist changes in the store (``refresh_rules``), without it the rules stay as given."""
         self._store = store
         self._fetcher = fetcher
         self._untrusted_fetcher = untrusted_fetcher
@@ -108,6 +111,26 @@ class Engine:
         self._max_attempts = max_attempts
         self._max_item_age = max_item_age
         self._triage_lock = asyncio.Lock()
+        self._build_matcher = build_matcher
+        self._rules_lock = asyncio.Lock()
+
+    async def refresh_rules(self) -> bool:
+        """Adopt the store's current watchlists if they differ from the rules in use; True if so.
+
+        Called before each round's triage and by the Slack handlers right after a change, so an
+        edit takes effect on the next poll without a restart. The matcher is rebuilt in a worker
+        thread: with a big gazetteer that takes a noticeable fraction of a second.
+        """
+        if self._build_matcher is None:
+            return False
+        async with self._rules_lock:
+            watchlists = tuple(await self._store.watchlists())
+            if watchlists == self.rules.watchlists:
+                return False
+            matcher = await asyncio.to_thread(self._build_matcher, watchlists)
+            self.rules = replace(self.rules, watchlists=watchlists, matcher=matcher)
+            log.info("watchlists changed; now using %s", ", ".join(w.name for w in watchlists) or "none")
+            return True
 
     async def poll(self, feed: FeedState) -> PollResult:
         """Fetch, parse, triage and record one feed. Never raises for feed or network trouble."""
@@ -186,6 +209,10 @@ class Engine:
             )
         plan: Plan | None = Plan(seen=tuple(stale)) if stale else None
         if items:
+            try:
+                await self.refresh_rules()
+            except StoreError as e:  # the rules in use are still valid; try again next round
+                log.warning("could not re-read the watchlists: %s", e)
             names = {f.spec.id: f.spec.name for f in await self._store.feeds()}
             plan = triage(
                 items,

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -81,6 +82,8 @@ class WatchlistConfig(_Strict):
     min_displaced: Annotated[int, Field(ge=0)] | None = None
     min_missing: Annotated[int, Field(ge=0)] | None = None
     muted: bool = False
+    muted_until: AwareDatetime | None = None
+    thresholds_any: bool = True
 
     @model_validator(mode="after")
     def _consistent(self) -> WatchlistConfig:
@@ -116,6 +119,8 @@ class WatchlistConfig(_Strict):
             min_displaced=self.min_displaced,
             min_missing=self.min_missing,
             muted=self.muted,
+            muted_until=self.muted_until,
+            thresholds_any=self.thresholds_any,
         )
 
 

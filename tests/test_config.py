@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -240,3 +241,10 @@ def test_bad_fetch_allow_entries_name_the_key(tmp_path: Path, fetch: str, messag
     with pytest.raises(ConfigError) as caught:
         load_settings(str(path), {})
     assert str(caught.value).startswith(f"{path}: {message}")
+
+
+def test_a_timed_mute_and_threshold_mode_load_from_the_file(tmp_path: Path) -> None:
+    text = EXAMPLE + "muted = true\nmuted_until = 2023-10-07T18:00:00Z\nthresholds_any = false\n"
+    (w,) = load_settings(str(write(tmp_path, text)), {}).watchlists
+    assert w.muted and w.muted_until == datetime(2023, 10, 7, 18, tzinfo=UTC) and not w.thresholds_any
+    assert not w.is_muted(datetime(2023, 10, 7, 18, tzinfo=UTC))

@@ -206,3 +206,39 @@ async def test_feeds_added_from_slack_go_through_the_ssrf_guard(
             assert missing.error is not None and "SSRF-guarded fetcher" in missing.error
     finally:
         await store.close()
+
+
+async def test_a_timed_mute_ends_by_itself(rig: Rig, gazetteer: Gazetteer) -> None:
+    use_watchlist(rig, replace(IDLIB, muted=True, muted_until=rig.clock.now + timedelta(hours=1)), gazetteer)
+    rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST))
+    assert (await rig.poll()).alerts == 0
+    rig.clock.advance(3600)
+    rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST, IDLIB_SECOND_OUTLET))
+    assert (await rig.poll()).alerts == 1  # the next report of the same strike posts it
+
+
+async def test_watchlist_changes_in_the_store_apply_at_the_next_poll(
+    database_url: str, feed_server: FakeFeedServer, slack_api: FakeSlackApi, gazetteer: Gazetteer
+) -> None:
+    store = await Store.open(database_url)
+    await store.sync_feeds([FeedSpec("wire", feed_server.url("wire.xml"), "Levant Wire", 300)])
+    gaza = Watchlist("gaza", ("C0GAZA00001",), (Region("Gaza"),), ("strike",))
+    await store.sync_watchlists([gaza], now=T0)
+    client = make_web_client(DEFAULT_TOKEN, slack_api.url)
+    async with Fetcher() as fetcher:
+        engine = Engine(
+            store=store,
+            fetcher=fetcher,
+            sink=SlackSink(client),
+            rules=EngineRules((gaza,), Matcher((gaza,), gazetteer)),
+            clock=Clock(),
+            build_matcher=lambda chosen: Matcher(chosen, gazetteer),
+        )
+        assert await engine.refresh_rules() is False  # nothing changed
+        await store.change_watchlist(IDLIB, action="watch.add", user_id="U1", now=T0, create=True)
+        feed_server.set_feed("wire.xml", rss(IDLIB_FIRST))
+        wire = await store.feed("wire")
+        assert wire is not None
+        assert (await engine.poll(wire)).alerts == 1  # the new watchlist, without a restart
+        assert [w.name for w in engine.rules.watchlists] == ["gaza", "idlib"]
+    await store.close()

@@ -136,6 +136,7 @@ watchlists = Table(
     Column("definition", JSON, nullable=False),
     Column("origin", String(20), nullable=False),  # "config": mirrors the config file; "slack": edited there
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("removed_at", UTCDateTime),  # removed from Slack: kept so the config file cannot bring it back
 )
 
 audit = Table(

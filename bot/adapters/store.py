@@ -32,7 +32,7 @@ from bot.core.figures import Casualties, Category, Headline
 from bot.core.incident_query import matches_text
 from bot.core.incidents import Incident, Source
 from bot.core.triage import OutboxEntry, Plan
-from bot.core.watchlist_validation import parse_watchlist, watchlist_to_dict
+from bot.core.watchlist_validation import definition_version, parse_watchlist, watchlist_to_dict
 from bot.core.watchlists import Watchlist
 from bot.errors import StoreError
 
@@ -82,6 +82,20 @@ class AuditEntry:
     subject: str
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredWatchlist:
+    """A live watchlist as stored: where it came from ("config" or "slack") and when it changed."""
+
+    watchlist: Watchlist
+    origin: str
+    updated_at: datetime
+
+    @property
+    def version(self) -> str:
+        """Changes whenever the definition does; a form remembers it to detect a concurrent save."""
+        return definition_version(watchlist_to_dict(self.watchlist))
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,7 +271,8 @@ class Store:
 
     async def sync_watchlists(self, config: Sequence[Watchlist], *, now: datetime) -> None:
         """Mirror the config file's watchlists: add and update them, and drop config-owned ones
-        the file no longer lists. Watchlists that did not come from the file are left alone."""
+        the file no longer lists. Watchlists created or edited from Slack are left alone, and one
+        removed from Slack stays removed even while the file still lists it."""
         wanted = {w.name: watchlist_to_dict(w) for w in config}
         async with self._engine.begin() as conn:
             rows = {r.name: r for r in await conn.execute(select(t.watchlists))}
@@ -269,13 +284,14 @@ class Store:
                             name=name, definition=definition, origin="config", updated_at=now
                         )
                     )
-                elif row.origin == "config" and row.definition != definition:
+                elif row.origin == "config" and row.removed_at is None and row.definition != definition:
                     await conn.execute(
                         update(t.watchlists)
                         .where(t.watchlists.c.name == name)
                         .values(definition=definition, updated_at=now)
                     )
-            gone = [n for n, r in rows.items() if r.origin == "config" and n not in wanted]
+            owned = {n for n, r in rows.items() if r.origin == "config" and r.removed_at is None}
+            gone = sorted(owned - set(wanted))
             if gone:
                 await conn.execute(delete(t.watchlists).where(t.watchlists.c.name.in_(gone)))
 
@@ -286,7 +302,7 @@ class Store:
             done = await conn.execute(
                 update(t.watchlists)
                 .where(t.watchlists.c.name == watchlist.name)
-                .values(definition=definition, origin=origin, updated_at=now)
+                .values(definition=definition, origin=origin, updated_at=now, removed_at=None)
             )
             if not done.rowcount:
                 await conn.execute(
@@ -296,17 +312,109 @@ class Store:
                 )
 
     async def watchlists(self) -> list[Watchlist]:
-        """Every stored watchlist. A row that no longer parses is skipped with a log line."""
-        async with self._engine.connect() as conn:
-            rows = list(await conn.execute(select(t.watchlists).order_by(t.watchlists.c.name)))
+        """Every live stored watchlist. A row that no longer parses is skipped with a log line."""
+        return [s.watchlist for s in await self.stored_watchlists()]
+
+    async def stored_watchlists(self) -> list[StoredWatchlist]:
+        """Every live watchlist with where it came from and when it last changed."""
+        query = select(t.watchlists).where(t.watchlists.c.removed_at.is_(None)).order_by(t.watchlists.c.name)
+        try:
+            async with self._engine.connect() as conn:
+                rows = list(await conn.execute(query))
+        except SQLAlchemyError as e:
+            raise StoreError(f"could not read the watchlists: {e.__class__.__name__}") from e
         out = []
         for row in rows:
             watchlist, errors = parse_watchlist(row.definition)
             if watchlist is None:
                 log.error("stored watchlist %r is invalid and is ignored: %s", row.name, errors)
                 continue
-            out.append(watchlist)
+            out.append(StoredWatchlist(watchlist, row.origin, row.updated_at))
         return out
+
+    async def watchlist(self, name: str) -> StoredWatchlist | None:
+        """One live watchlist by name, or None."""
+        return next((s for s in await self.stored_watchlists() if s.watchlist.name == name), None)
+
+    async def change_watchlist(
+        self,
+        watchlist: Watchlist,
+        *,
+        action: str,
+        user_id: str,
+        now: datetime,
+        create: bool = False,
+        expected_version: str | None = None,
+    ) -> str | None:
+        """Create (``create``) or replace a watchlist from Slack, with its audit row, in one
+        transaction. Returns why it was refused — the name is taken, there is no such watchlist, or
+        it changed since ``expected_version`` was read (someone else saved first) — or None.
+        The stored row becomes Slack's: the config file no longer overwrites it."""
+        try:
+            return await self._change_watchlist(
+                watchlist,
+                action=action,
+                user_id=user_id,
+                now=now,
+                create=create,
+                expected_version=expected_version,
+            )
+        except SQLAlchemyError as e:
+            raise StoreError(f"could not save watchlist {watchlist.name}: {e.__class__.__name__}") from e
+
+    async def _change_watchlist(
+        self,
+        watchlist: Watchlist,
+        *,
+        action: str,
+        user_id: str,
+        now: datetime,
+        create: bool,
+        expected_version: str | None,
+    ) -> str | None:
+        name = watchlist.name
+        after = watchlist_to_dict(watchlist)
+        async with self._engine.begin() as conn:
+            row = (await conn.execute(select(t.watchlists).where(t.watchlists.c.name == name))).first()
+            live = row is not None and row.removed_at is None
+            if create and live:
+                return f"a watchlist named {name} already exists (edit it with `/watch edit {name}`)"
+            if not create and not live:
+                return f"there is no watchlist named {name}"
+            before = row.definition if live and row is not None else None
+            if (
+                expected_version is not None
+                and before is not None
+                and definition_version(before) != expected_version
+            ):
+                return f"{name} was changed by someone else after you opened it; open it again"
+            values = {"definition": after, "origin": "slack", "updated_at": now, "removed_at": None}
+            if row is None:
+                await conn.execute(insert(t.watchlists).values(name=name, **values))
+            else:
+                await conn.execute(update(t.watchlists).where(t.watchlists.c.name == name).values(**values))
+            await _audit(conn, now, user_id, action, f"watchlist:{name}", before, after)
+        return None
+
+    async def remove_watchlist(self, name: str, *, user_id: str, now: datetime) -> str | None:
+        """Remove a watchlist, with its audit row, in one transaction; None when done, else why not.
+
+        The row stays as a tombstone so the config file does not bring the watchlist back at the
+        next start; its incidents stay for ``/incidents``."""
+        try:
+            async with self._engine.begin() as conn:
+                row = (await conn.execute(select(t.watchlists).where(t.watchlists.c.name == name))).first()
+                if row is None or row.removed_at is not None:
+                    return f"there is no watchlist named {name}"
+                await conn.execute(
+                    update(t.watchlists)
+                    .where(t.watchlists.c.name == name)
+                    .values(removed_at=now, updated_at=now)
+                )
+                await _audit(conn, now, user_id, "watch.remove", f"watchlist:{name}", row.definition, None)
+        except SQLAlchemyError as e:
+            raise StoreError(f"could not remove watchlist {name}: {e.__class__.__name__}") from e
+        return None
 
     # -- items -------------------------------------------------------------------------------
 

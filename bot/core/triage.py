@@ -226,7 +226,7 @@ def _maybe_post(
     batch: _Batch, watchlist: Watchlist, incident: Incident, now: datetime, trigger: tuple[str, str]
 ) -> Incident:
     """Queue the first alert when the watchlist is live and its thresholds are met."""
-    if watchlist.muted or not passes_thresholds(watchlist, incident.casualties):
+    if watchlist.is_muted(now) or not passes_thresholds(watchlist, incident.casualties):
         return incident
     message = compose_alert(alert_content(incident), now=now)
     for channel in watchlist.channels:

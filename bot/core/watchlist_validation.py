@@ -7,8 +7,11 @@ Errors are values: a list of ``(field, message)`` pairs written for the admin wh
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from bot.core.gazetteer import Gazetteer
@@ -32,6 +35,7 @@ _KNOWN = frozenset(
         "rule",
         "muted",
         "thresholds_any",
+        "muted_until",
         *_THRESHOLDS,
     }
 )
@@ -155,6 +159,7 @@ def parse_watchlist(
             errors.append((key, f"must be true or false, not {value!r}"))
             value = default
         flags[key] = value
+    muted_until = _aware_time(raw.get("muted_until"), "muted_until", errors)
     watchlist = Watchlist(
         name=name,
         channels=channels,
@@ -168,6 +173,7 @@ def parse_watchlist(
         min_missing=thresholds["min_missing"],
         muted=flags["muted"],
         thresholds_any=flags["thresholds_any"],
+        muted_until=muted_until,
     )
     if name:
         errors.extend(validate_watchlist(watchlist, gazetteer))
@@ -184,6 +190,22 @@ def watchlist_from_dict(raw: Mapping[str, Any], gazetteer: Gazetteer | None = No
         details = "; ".join(f"{field}: {message}" for field, message in errors)
         raise ConfigError(f"watchlist {label}: {details}")
     return watchlist
+
+
+def _aware_time(value: Any, key: str, errors: list[FieldError]) -> datetime | None:
+    """A timezone-aware time from a datetime (TOML) or an ISO 8601 string (JSON); None if absent."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            errors.append((key, f"{value!r} is not an ISO 8601 time like 2023-10-07T18:00:00+00:00"))
+            return None
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        errors.append((key, f"must be a time with a timezone (like 2023-10-07T18:00:00Z), not {value!r}"))
+        return None
+    return value
 
 
 def _strings(raw: Mapping[str, Any], key: str, errors: list[FieldError], prefix: str = "") -> tuple[str, ...]:
@@ -215,4 +237,12 @@ def watchlist_to_dict(watchlist: Watchlist) -> dict[str, Any]:
         value = getattr(watchlist, key)
         if value is not None:
             out[key] = value
+    if watchlist.muted_until is not None:
+        out["muted_until"] = watchlist.muted_until.isoformat()
     return out
+
+
+def definition_version(definition: Mapping[str, Any]) -> str:
+    """A short fingerprint of a watchlist's plain form: equal definitions, equal fingerprints."""
+    canonical = json.dumps(definition, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -38,6 +39,11 @@ class Watchlist:
     muted: bool = False
     thresholds_any: bool = field(default=True)
     """With several thresholds set, True alerts when any is reached, False only when all are."""
+    muted_until: datetime | None = None
+    """With ``muted``: the mute ends by itself at this time (timezone-aware); None: until unmuted."""
+
+    def is_muted(self, now: datetime) -> bool:
+        return self.muted and (self.muted_until is None or now < self.muted_until)
 
     @property
     def channel(self) -> str:

@@ -332,3 +332,74 @@ async def test_audit_log_filters_by_subject_and_limits(store: Store) -> None:
     assert [e.after for e in idlib] == [{"n": 3, "note": "<!channel> é"}, {"n": 1, "note": "<!channel> é"}]
     assert [e.before for e in await store.audit_log(limit=2)] == [{"n": 3}, {"n": 2}]
     assert await store.audit_log("watchlist:none") == []
+
+
+# -- watchlists changed from Slack ----------------------------------------------------------------
+
+
+async def test_change_watchlist_creates_edits_and_audits_before_and_after(store: Store) -> None:
+    assert (
+        await store.change_watchlist(IDLIB_WATCH, action="watch.add", user_id="U1", now=NOW, create=True)
+        is None
+    )
+    again = await store.change_watchlist(IDLIB_WATCH, action="watch.add", user_id="U1", now=NOW, create=True)
+    assert again is not None and "already exists" in again
+    stored = await store.watchlist("idlib")
+    assert stored is not None and stored.origin == "slack" and stored.watchlist == IDLIB_WATCH
+    edited = replace(IDLIB_WATCH, keywords=("airstrike",))
+    later = NOW + timedelta(minutes=5)
+    assert await store.change_watchlist(edited, action="watch.edit", user_id="U2", now=later) is None
+    (edit, add) = await store.audit_log("watchlist:idlib")
+    assert (add.action, add.user_id, add.before) == ("watch.add", "U1", None)
+    assert add.after is not None and add.after["keywords"] == ["airstrike", "truce"]
+    assert (edit.action, edit.user_id, edit.at) == ("watch.edit", "U2", later)
+    assert edit.before == add.after and edit.after is not None and edit.after["keywords"] == ["airstrike"]
+
+
+async def test_change_watchlist_refuses_an_unknown_one_and_a_stale_form(store: Store) -> None:
+    missing = await store.change_watchlist(IDLIB_WATCH, action="watch.edit", user_id="U1", now=NOW)
+    assert missing == "there is no watchlist named idlib"
+    await store.sync_watchlists([IDLIB_WATCH], now=NOW)
+    opened = await store.watchlist("idlib")
+    assert opened is not None
+    first = replace(IDLIB_WATCH, keywords=("truce",))
+    ok = await store.change_watchlist(
+        first, action="watch.edit", user_id="U1", now=NOW, expected_version=opened.version
+    )
+    assert ok is None
+    second = replace(IDLIB_WATCH, keywords=("shelling",))
+    stale = await store.change_watchlist(
+        second, action="watch.edit", user_id="U2", now=NOW, expected_version=opened.version
+    )
+    assert stale is not None and "changed by someone else" in stale
+    assert await store.watchlists() == [first]
+    assert len(await store.audit_log("watchlist:idlib")) == 1
+
+
+async def test_a_slack_edit_is_not_overwritten_by_the_config_file(store: Store) -> None:
+    await store.sync_watchlists([IDLIB_WATCH], now=NOW)
+    edited = replace(IDLIB_WATCH, exclude=("football",))
+    assert await store.change_watchlist(edited, action="watch.edit", user_id="U1", now=NOW) is None
+    await store.sync_watchlists([IDLIB_WATCH], now=NOW)  # a restart with the old file
+    assert await store.watchlists() == [edited]
+
+
+async def test_a_removed_watchlist_stays_removed_across_restarts_until_added_again(store: Store) -> None:
+    await store.sync_watchlists([IDLIB_WATCH], now=NOW)
+    assert await store.remove_watchlist("idlib", user_id="U1", now=NOW) is None
+    assert await store.watchlists() == [] and await store.watchlist("idlib") is None
+    assert await store.remove_watchlist("idlib", user_id="U1", now=NOW) == "there is no watchlist named idlib"
+    await store.sync_watchlists([IDLIB_WATCH], now=NOW)  # the file still lists it
+    assert await store.watchlists() == []
+    (removal,) = await store.audit_log("watchlist:idlib")
+    assert (removal.action, removal.after) == ("watch.remove", None)
+    assert removal.before is not None and removal.before["name"] == "idlib"
+    back = await store.change_watchlist(IDLIB_WATCH, action="watch.add", user_id="U1", now=NOW, create=True)
+    assert back is None and await store.watchlists() == [IDLIB_WATCH]
+
+
+async def test_timed_mute_survives_the_round_trip(store: Store) -> None:
+    muted = replace(IDLIB_WATCH, muted=True, muted_until=NOW + timedelta(hours=6))
+    await store.change_watchlist(muted, action="watch.mute", user_id="U1", now=NOW, create=True)
+    (back,) = await store.watchlists()
+    assert back == muted and back.is_muted(NOW) and not back.is_muted(NOW + timedelta(hours=6))

@@ -59,6 +59,8 @@ def _fields(raw: dict[str, object]) -> dict[str, str]:
         ({"min_killed": "three"}, "min_killed", "whole number"),
         ({"min_killed": -1}, "min_killed", "0 or more"),
         ({"muted": "yes"}, "muted", "true or false"),
+        ({"muted_until": "tomorrow"}, "muted_until", "ISO 8601"),
+        ({"muted_until": "2023-10-07T18:00:00"}, "muted_until", "timezone"),
         ({"regions": [{"aliases": ["x"]}]}, "regions[0]", "'name'"),
         ({"regions": [{"name": "Idlib", "alias": ["x"]}]}, "regions[0].alias", "unknown field"),
         ({"regions": ["Idlib", "idlib"]}, "regions[1].name", "twice"),
