@@ -9,6 +9,7 @@ around the core, and run the requested mode.
     python run.py eval FILE       # score the extractor on a labelled file
     python run.py backtest --corpus PATH --watchlist NAME [--since D] [--until D] [--json]
     python run.py watch show NAME # what a watchlist expands to
+    python run.py export [--output PATH]  # the database's feeds and watchlists as a config file
 """
 
 from __future__ import annotations
@@ -420,6 +421,79 @@ def cmd_watch(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_export(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    """Write the feeds and watchlists the bot would run on (the database's, after the config
+    file's seed) as a config file: to stdout, or atomically to ``--output``."""
+    import tomllib
+
+    from bot.adapters.store import StoredWatchlist
+    from bot.errors import StoreError
+    from bot.export import differences, export_toml
+    from config.settings import parse_file_config
+
+    async def read_state(now: datetime) -> tuple[list[FeedSpec], list[StoredWatchlist]]:
+        try:
+            store = await Store.open(settings.database_url)
+        except StoreError as e:
+            # Driver errors add a "(Background on this error …)" line; the first says what is wrong.
+            raise StoreError(str(e).splitlines()[0]) from e
+        except OSError as e:  # e.g. the SQLite file's directory cannot be created
+            raise StoreError(f"cannot open database {_safe_url(settings.database_url)}: {e.strerror}") from e
+        try:
+            # The same seed a start applies, so the export is the state the bot would run on.
+            await store.sync_feeds(feed_specs(settings))
+            await store.sync_watchlists(settings.watchlists, now=now)
+            return [f.spec for f in await store.feeds()], await store.stored_watchlists()
+        finally:
+            await store.close()
+
+    now = utcnow()
+    feeds, stored = asyncio.run(read_state(now))
+    try:
+        base = tomllib.loads(settings.config_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise ConfigError(f"{settings.config_path}: cannot read it again to copy its settings: {e}") from e
+    text = export_toml(
+        base, feeds, stored, now=now, source=settings.database_url, config_path=str(settings.config_path)
+    )
+    # Never hand out a config the bot would refuse at its next start; say what would not survive.
+    try:
+        loaded = parse_file_config(tomllib.loads(text), source="the exported config")
+    except ConfigError as e:
+        raise ConfigError(f"not exported, the bot could not start on it: {e}") from e
+    for problem in differences(
+        feeds,
+        [s.watchlist for s in stored],
+        loaded_feeds=[FeedSpec(f.feed_id, f.url, f.name, f.interval) for f in loaded.feeds],
+        loaded_watchlists=[w.to_watchlist() for w in loaded.watchlists],
+    ):
+        print(f"sitrep: warning: {problem}", file=sys.stderr)
+    if args.output is None:
+        out.write(text)
+        return 0
+    target = Path(args.output)
+    tmp: Path | None = None
+    try:
+        # Write beside the target and rename over it: a failure never leaves half a config.
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False
+        ) as fh:
+            tmp = Path(fh.name)
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        tmp.chmod(target.stat().st_mode & 0o7777 if target.exists() else 0o644)
+        tmp.replace(target)
+    except BaseException as e:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            raise CommandError(f"cannot write {target}: {e.strerror or e}") from e
+        raise
+    print(f"exported {len(feeds)} feeds and {len(stored)} watchlists to {target}", file=out)
+    return 0
+
+
 # -- CLI -------------------------------------------------------------------------------------
 
 
@@ -469,6 +543,8 @@ def build_parser() -> argparse.ArgumentParser:
     w = sub.add_parser("watch", help="inspect watchlists")
     w.add_argument("action", choices=["show", "list"])
     w.add_argument("name", nargs="?")
+    xp = sub.add_parser("export", help="write the database's feeds and watchlists as a config file")
+    xp.add_argument("--output", "-o", metavar="PATH", help="write here atomically (default: stdout)")
     return p
 
 
@@ -500,6 +576,8 @@ def main(
             return cmd_watch(settings, args, out)
         if command == "poll":
             return asyncio.run(cmd_poll(settings, args, out, env))
+        if command == "export":
+            return cmd_export(settings, args, out)
         if command == "demo" or settings.mode == "demo":
             if command == "run":
                 args = build_parser().parse_args(["demo"])
