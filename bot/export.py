@@ -46,9 +46,8 @@ def export_toml(
     header = [
         f"Sitrep configuration exported at {now.isoformat(timespec='seconds')}",
         f"from the database {hide_password(source)}.",
-        f"Feeds and watchlists are the database's; other settings copied from {config_path}.",
-        "Used as the config file, it seeds an empty database and mirrors its feeds and watchlists",
-        "into the database at every start.",
+        f"Feeds and watchlists are the database's; other settings copied from {config_path}",
+        "(its comments are not carried over).",
     ]
     parts = ["".join(f"# {comment_safe(line)}\n" for line in header)]
     settings = {k: v for k, v in base.items() if k not in SECTIONS}
