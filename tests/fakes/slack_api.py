@@ -3,7 +3,8 @@
 It listens on 127.0.0.1 on a free port; point an ``AsyncWebClient`` at ``server.url`` (which ends
 in "/", since the SDK joins base_url + method name). It answers the methods Sitrep uses, records
 every call in ``server.calls``, checks the bearer token, keeps posted messages, captures replies
-sent to ``response_url(id)``, and can be told to fail the next calls of a method with a 429
+sent to ``response_url(id)``, serves shared files (``add_file``) to requests carrying the bot token,
+and can be told to fail the next calls of a method with a 429
 (Retry-After), a 500 or a Slack error code.
 
 Use the ``slack_api`` fixture (import it into a test module or conftest) or ``FakeSlackApi`` directly.
@@ -91,8 +92,12 @@ class FakeSlackApi:
     _failures: dict[str, deque[Failure]] = field(default_factory=dict)
     _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
+    file_bodies: dict[str, bytes] = field(default_factory=dict)
+    file_redirects: dict[str, str] = field(default_factory=dict)
+    downloads: list[Call] = field(default_factory=list)
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _arrivals: asyncio.Event = field(default_factory=asyncio.Event)
+    _answered: list[str] = field(default_factory=list)
     _runner: web.AppRunner | None = None
     _port: int = 0
 
@@ -103,6 +108,7 @@ class FakeSlackApi:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{rid}", self._response)
         app.router.add_get("/socket", self._socket)
+        app.router.add_get("/files/{fid}/{tail:.*}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -134,6 +140,50 @@ class FakeSlackApi:
     ) -> None:
         self.users[user_id] = FakeUser(id=user_id, name=name, is_admin=is_admin, is_owner=is_owner)
 
+    def add_file(
+        self,
+        file_id: str,
+        name: str,
+        content: bytes,
+        channel: str,
+        *,
+        created: int | None = None,
+        filetype: str | None = None,
+        size: int | None = None,
+        url: str | None = None,
+        mimetype: str = "text/xml",
+    ) -> dict[str, Any]:
+        """Share a file in ``channel``, as ``files.list``/``files.info`` describe it; its bytes are
+        served at ``url_private`` (GET /files/ID/NAME, bearer token required). ``created`` orders
+        ``files.list`` (default: later calls are newer); ``size`` may lie about ``content``; ``url``
+        points ``url_private`` somewhere else."""
+        created = created if created is not None else 1_700_000_000 + next(self._seq)
+        own = f"http://127.0.0.1:{self._port}/files/{file_id}/{name}"
+        self.file_bodies[file_id] = content
+        self.files[file_id] = {
+            "id": file_id,
+            "created": created,
+            "timestamp": created,
+            "name": name,
+            "title": name,
+            "mimetype": mimetype,
+            "filetype": filetype if filetype is not None else name.rsplit(".", 1)[-1].lower(),
+            "user": "U0UPLOADER",
+            "size": len(content) if size is None else size,
+            "is_public": True,
+            "channels": [channel],
+            "groups": [],
+            "ims": [],
+            "url_private": url or own,
+            "url_private_download": url or f"{own}?download=1",
+            "permalink": f"https://sitrep-test.slack.com/files/U0UPLOADER/{file_id}/{name}",
+        }
+        return self.files[file_id]
+
+    def redirect_file(self, file_id: str, location: str) -> None:
+        """Answer downloads of ``file_id`` with a 302 to ``location`` (as a CDN hop would)."""
+        self.file_redirects[file_id] = location
+
     def fail_next(
         self, method: str, n: int = 1, *, status: int = 429, retry_after: int = 1, error: str | None = None
     ) -> None:
@@ -155,6 +205,15 @@ class FakeSlackApi:
                 self._arrivals.clear()
                 await self._arrivals.wait()
         return self.responses[rid]
+
+    async def wait_calls(self, method: str, n: int = 1, *, within: float = 10.0) -> list[Call]:
+        """The calls of ``method`` once ``n`` have been answered (e.g. a ``views.open`` made after
+        the app acknowledged a button click)."""
+        async with asyncio.timeout(within):
+            while self._answered.count(method) < n:
+                self._arrivals.clear()
+                await self._arrivals.wait()
+        return self.calls_to(method)
 
     async def wait_messages(self, channel: str, n: int = 1, *, within: float = 20.0) -> list[dict[str, Any]]:
         """The messages posted to ``channel`` once ``n`` have arrived (set by the server, no polling)."""
@@ -222,7 +281,10 @@ class FakeSlackApi:
         handler = self._handlers().get(method)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
-        return web.json_response(await handler(params))
+        answer = await handler(params)
+        self._answered.append(method)
+        self._arrivals.set()
+        return web.json_response(answer)
 
     async def _socket(self, request: web.Request) -> web.StreamResponse:
         """Socket Mode: say hello, then record every envelope acknowledgement the app sends."""
@@ -252,6 +314,21 @@ class FakeSlackApi:
                 self._arrivals.clear()
                 await self._arrivals.wait()
 
+    async def _download(self, request: web.Request) -> web.StreamResponse:
+        """A file's bytes, like files.slack.com: only with ``Authorization: Bearer <bot token>``."""
+        fid = request.match_info["fid"]
+        auth = request.headers.get("Authorization")
+        self.downloads.append(Call(method=f"download {fid}", params=dict(request.query), auth=auth))
+        if auth != f"Bearer {self.token}":
+            return web.Response(status=401, text="not authorised")
+        if fid in self.file_redirects:
+            raise web.HTTPFound(self.file_redirects[fid])
+        body = self.file_bodies.get(fid)
+        if body is None:
+            return web.Response(status=404, text="no such file")
+        mimetype = str(self.files.get(fid, {}).get("mimetype") or "application/octet-stream")
+        return web.Response(body=body, content_type=mimetype)
+
     async def _response(self, request: web.Request) -> web.StreamResponse:
         rid = request.match_info["rid"]
         try:
@@ -276,6 +353,7 @@ class FakeSlackApi:
             "views.update": self._views_update,
             "views.publish": self._views_publish,
             "files.info": self._files_info,
+            "files.list": self._files_list,
         }
 
     def _new_ts(self) -> str:
@@ -390,6 +468,26 @@ class FakeSlackApi:
         if file is None:
             return {"ok": False, "error": "file_not_found"}
         return {"ok": True, "file": file}
+
+    async def _files_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = params.get("channel")
+        try:
+            count = max(1, min(1000, int(params.get("count", 100))))
+        except ValueError:
+            return {"ok": False, "error": "invalid_arguments"}
+        files = [
+            f
+            for f in self.files.values()
+            if channel is None or channel in (*f.get("channels", ()), *f.get("groups", ()), *f.get("ims", ()))
+        ]
+        files.sort(key=lambda f: int(f.get("created", 0)), reverse=True)  # newest first, like Slack
+        page = files[:count]
+        pages = max(1, -(-len(files) // count))
+        return {
+            "ok": True,
+            "files": page,
+            "paging": {"count": count, "total": len(files), "page": 1, "pages": pages},
+        }
 
 
 @pytest_asyncio.fixture
