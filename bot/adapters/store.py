@@ -31,6 +31,7 @@ from bot.core.alerts import SlackMessage, message_from_json, message_json
 from bot.core.figures import Casualties, Category, Headline
 from bot.core.incident_query import matches_text
 from bot.core.incidents import Incident, Source
+from bot.core.items import FeedItem
 from bot.core.triage import OutboxEntry, Plan
 from bot.core.watchlist_validation import definition_version, parse_watchlist, watchlist_to_dict
 from bot.core.watchlists import Watchlist
@@ -433,6 +434,35 @@ class Store:
                 seen.update(r.item_id for r in rows)
         return wanted - seen
 
+    async def items_since(self, since: datetime, *, limit: int) -> tuple[list[FeedItem], bool]:
+        """Stored items published since ``since``, up to ``limit`` of the newest, oldest first, and
+        whether more were left out."""
+        query = (
+            select(t.items)
+            .where(t.items.c.published >= since)
+            .order_by(t.items.c.published.desc(), t.items.c.feed_id, t.items.c.item_id)
+            .limit(max(limit, 0) + 1)
+        )
+        try:
+            async with self._engine.connect() as conn:
+                rows = list(await conn.execute(query))
+        except SQLAlchemyError as e:
+            raise StoreError(f"could not read stored items: {e.__class__.__name__}") from e
+        items = [
+            FeedItem(
+                feed_id=r.feed_id,
+                id=r.item_id,
+                title=r.title,
+                summary=r.summary,
+                link=r.link,
+                published=r.published,
+                published_estimated=r.published_estimated,
+            )
+            for r in rows[:limit]
+        ]
+        items.reverse()
+        return items, len(rows) > limit
+
     async def count_items(self) -> int:
         async with self._engine.connect() as conn:
             return int((await conn.execute(select(func.count()).select_from(t.items))).scalar_one())
@@ -485,6 +515,16 @@ class Store:
         async with self._engine.connect() as conn:
             rows = await conn.execute(select(t.incidents).where(t.incidents.c.updated >= since))
             return [_incident(r._mapping) for r in rows]
+
+    async def last_alerts(self) -> dict[str, datetime]:
+        """Per watchlist, when its most recently updated alerted incident changed."""
+        c = t.incidents.c
+        query = select(c.watchlist, func.max(c.updated)).where(c.alerted.is_(True)).group_by(c.watchlist)
+        try:
+            async with self._engine.connect() as conn:
+                return {r[0]: r[1] for r in await conn.execute(query)}
+        except SQLAlchemyError as e:
+            raise StoreError(f"could not read the last alerts: {e.__class__.__name__}") from e
 
     async def incidents(self, *, watchlist: str | None = None, limit: int = 50) -> list[Incident]:
         query = select(t.incidents).order_by(t.incidents.c.updated.desc()).limit(limit)

@@ -103,22 +103,43 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def parse_duration(
+    value: str, *, label: str, longest: timedelta = MAX_LOOKBACK, back: bool = True
+) -> timedelta | None:
+    """``24h``/``7d``/``90m``/``2w`` as a period, None when ``value`` is not shaped like one.
+
+    ``label`` names the input in errors (``"`since: 0d`"``); a zero period, an unknown unit or one
+    longer than ``longest`` (a look ``back`` in time, or forward) is a ``CommandError``."""
+    m = _DURATION.match(value.strip().lower())
+    if not m:
+        return None
+    unit = _UNITS.get(m.group(2))
+    if unit is None:
+        raise CommandError(f"{label}: unknown unit “{m.group(2)[:10]}” — use m, h, d or w (e.g. 24h, 7d)")
+    amount = int(m.group(1))
+    if amount <= 0:
+        raise CommandError(f"{label}: the period must be longer than zero")
+    span = timedelta(**{unit: min(amount, 10_000_000)})
+    if span > longest:
+        raise CommandError(f"{label}: at most {_describe_span(longest)}{' back' if back else ''}")
+    return span
+
+
+def _describe_span(span: timedelta) -> str:
+    if span >= timedelta(days=365):
+        return f"{span.days // 365} years"
+    if span >= timedelta(days=2):
+        return f"{span.days} days"
+    return f"{int(span.total_seconds() // 3600)} hours"
+
+
 def parse_since(value: str, *, now: datetime) -> datetime:
     """``24h``/``7d``/``90m``/``2w`` back from ``now``, or an ISO date (midnight UTC) or date-time (UTC)."""
     now = _utc(now)
     text = value.strip().lower()
     bad = f"`since: {value[:40]}`"
-    m = _DURATION.match(text)
-    if m:
-        unit = _UNITS.get(m.group(2))
-        if unit is None:
-            raise CommandError(f"{bad}: unknown unit “{m.group(2)[:10]}” — use m, h, d or w (e.g. 24h, 7d)")
-        amount = int(m.group(1))
-        if amount <= 0:
-            raise CommandError(f"{bad}: the period must be longer than zero")
-        span = timedelta(**{unit: min(amount, 10_000_000)})
-        if span > MAX_LOOKBACK:
-            raise CommandError(f"{bad}: that is more than {MAX_LOOKBACK.days // 365} years back")
+    span = parse_duration(text, label=bad)
+    if span is not None:
         return now - span
     if _ISO.match(text):
         raw = text.removesuffix("z").removesuffix("utc").strip().replace(" ", "T")
