@@ -1,94 +1,429 @@
-"""`/watch`: what is watched, for everyone. ``list`` and ``show NAME``; editing comes later."""
+"""``/watch``: what is watched, for everyone; changing it, for admins.
+
+``list``, ``show NAME``, ``test NAME [7d]`` and ``history NAME`` answer anyone. ``add`` and
+``edit`` open the watchlist modal; ``remove``, ``mute NAME [for 6h]`` and ``unmute`` act at once.
+The App Home's buttons (``watch_add``, ``watch_edit``, ``watch_mute``, ``watch_unmute``, ``watch_test``) land
+here too. Every change is checked for admin rights when it is made — a modal submission is checked
+again on submit — written with its audit row by the store, applied to the running engine at once
+(the poller would pick it up at the next round anyway) and announced in the admin channel.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.changes import describe_change
 from bot.core.command_args import parse_args
 from bot.core.gazetteer import describe_expansion
+from bot.core.incident_query import parse_duration
+from bot.core.matching import Matcher
+from bot.core.rehearsal import describe_rehearsal, rehearse
 from bot.core.slack_text import escape
+from bot.core.watchlist_validation import parse_watchlist, watchlist_to_dict
 from bot.core.watchlists import Watchlist
 from bot.errors import CommandError, StoreError
+from handlers.admins import AdminCheck, announce, mention, refusal
 from handlers.context import Services
+from handlers.watch_form import CALLBACK_ID, FormMeta, field_errors, message_view, read_form, watch_modal
 
-USAGE = "Usage: `/watch list` · `/watch show NAME`"
+log = logging.getLogger(__name__)
+
+USAGE = (
+    "Usage: `/watch list` · `/watch show NAME` · `/watch test NAME [7d]` · `/watch history NAME`\n"
+    "Admins: `/watch add NAME` · `/watch edit NAME` · `/watch remove NAME` · "
+    "`/watch mute NAME [for 6h]` · `/watch unmute NAME`"
+)
+ADD_ACTION, EDIT_ACTION = "watch_add", "watch_edit"
+MUTE_ACTION, UNMUTE_ACTION, TEST_ACTION = "watch_mute", "watch_unmute", "watch_test"
+DEFAULT_TEST_PERIOD = timedelta(days=7)
+LONGEST_TEST = timedelta(days=30)
+LONGEST_MUTE = timedelta(days=30)
+BUTTON_MUTE = timedelta(hours=6)
+MAX_TEST_ITEMS = 50_000
+EDITING = frozenset({"add", "edit", "remove", "mute", "unmute"})
+
+HomeRefresher = Callable[[AsyncWebClient, str], Awaitable[None]]
 
 
-def register(app: AsyncApp, services: Services) -> None:
-    async def watch(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+def _when(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def _mute_state(w: Watchlist, now: datetime) -> str:
+    if not w.is_muted(now):
+        return ""
+    return f"muted until {_when(w.muted_until)}" if w.muted_until else "muted"
+
+
+class WatchDesk:
+    """The ``/watch`` operations, shared by the slash command, the buttons and the modal."""
+
+    def __init__(self, services: Services, admins: AdminCheck) -> None:
+        self.services = services
+        self.admins = admins
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    async def list_text(self) -> str:
+        stored = await self.services.store.stored_watchlists()
+        if not stored:
+            return "No watchlists yet. An admin can create one with `/watch add NAME`."
+        last = await self.services.store.last_alerts()
+        now = self.services.clock()
+        lines = [f"*{len(stored)} watchlist{'s' if len(stored) != 1 else ''}*"]
+        for s in stored:
+            w = s.watchlist
+            when = last.get(w.name)
+            state = _mute_state(w, now)
+            channels = ", ".join(f"<#{c}>" for c in w.channels)
+            lines.append(
+                f"• *{escape(w.name)}* → {channels} · {w.rule.value} · "
+                f"{escape(', '.join(r.name for r in w.regions) or '—')} · {len(w.keywords)} keywords · "
+                f"{'last alert ' + _when(when) if when else 'no alert yet'}"
+                f"{' · :mute: ' + state if state else ''}"
+            )
+        return "\n".join(lines)
+
+    async def find(self, name: str) -> Watchlist:
+        stored = await self.services.store.watchlist(name.lower())
+        if stored is None:
+            known = ", ".join(s.watchlist.name for s in await self.services.store.stored_watchlists())
+            raise CommandError(f"no watchlist named {name[:80]!r} (known: {known or 'none'})")
+        return stored.watchlist
+
+    async def show_text(self, name: str) -> str:
+        w = await self.find(name)
+        gazetteer = self.services.engine.rules.gazetteer
+        body = describe_expansion(gazetteer, w) if gazetteer is not None else f"watchlist {w.name}"
+        if len(body) > 2800:  # one Slack message; the CLI `watch show` prints all of it
+            body = body[:2800].rsplit("\n", 1)[0] + "\n…"
+        extra = [f"channels: {', '.join(w.channels)}"]
+        if w.exclude:
+            extra.append(f"exclude: {', '.join(w.exclude)}")
+        thresholds = [
+            f"{key}={getattr(w, key)}"
+            for key in ("min_killed", "min_wounded", "min_displaced", "min_missing")
+            if getattr(w, key) is not None
+        ]
+        if thresholds:
+            extra.append(f"thresholds ({'any' if w.thresholds_any else 'all'}): " + ", ".join(thresholds))
+        state = _mute_state(w, self.services.clock())
+        if state:
+            extra.append(state)
+        return "```" + escape(body + "\n" + "\n".join(extra)) + "```"
+
+    async def test_text(self, name: str, period: timedelta) -> str:
+        w = await self.find(name)
+        now = self.services.clock()
+        since = now - period
+        items, truncated = await self.services.store.items_since(since, limit=MAX_TEST_ITEMS)
+        names = {f.spec.id: f.spec.name for f in await self.services.store.feeds()}
+        gazetteer = self.services.engine.rules.gazetteer
+        if gazetteer is None:
+            raise CommandError("this bot runs without a gazetteer, so it cannot test watchlists")
+
+        def run() -> str:
+            # A fresh matcher for this one watchlist; in a thread, as matching thousands of items
+            # would otherwise hold up every other request.
+            matcher = Matcher((w,), gazetteer)
+            result = rehearse(
+                items, w, matcher, since=since, now=now, source_names=names, truncated=truncated
+            )
+            return describe_rehearsal(result, now=now)
+
+        return await asyncio.to_thread(run)
+
+    async def history_text(self, name: str) -> str:
+        key = name.lower()[:80]
+        entries = await self.services.store.audit_log(f"watchlist:{key}", limit=15)
+        if not entries:
+            return (
+                f"No changes to {escape(key)} made from Slack (edits of the config file are not logged here)."
+            )
+        lines = [f"*Changes to {escape(key)}*, newest first:"]
+        for e in entries:
+            what = e.action.removeprefix("watch.")
+            change = describe_change(e.before, e.after)
+            lines.append(f"• {_when(e.at)} {mention(e.user_id)} *{what}*: {escape(change)[:600]}")
+        return "\n".join(lines)
+
+    # -- changing --------------------------------------------------------------------------------
+
+    async def _applied(self, client: AsyncWebClient, text: str) -> str:
+        """After a change: the engine adopts it now, the admin channel hears of it."""
+        try:
+            await self.services.engine.refresh_rules()
+        except StoreError as e:  # the poller retries at its next round
+            log.warning("could not apply a watchlist change at once: %s", e)
+        return await announce(client, self.services.admin_channel, text)
+
+    async def remove(self, name: str, user: str, client: AsyncWebClient) -> str:
+        w = await self.find(name)
+        refused = await self.services.store.remove_watchlist(w.name, user_id=user, now=self.services.clock())
+        if refused is not None:
+            return f"Not removed: {escape(refused)}."
+        noted = await self._applied(client, f"{mention(user)} removed watchlist *{escape(w.name)}*")
+        return (
+            f"Removed watchlist *{escape(w.name)}*. Its incidents stay searchable with `/incidents`;"
+            f" `/watch history {escape(w.name)}` shows what it was.{noted}"
+        )
+
+    async def mute(self, name: str, period: timedelta | None, user: str, client: AsyncWebClient) -> str:
+        w = await self.find(name)
+        now = self.services.clock()
+        until = now + period if period is not None else None
+        muted = replace(w, muted=True, muted_until=until)
+        refused = await self.services.store.change_watchlist(
+            muted, action="watch.mute", user_id=user, now=now
+        )
+        if refused is not None:
+            return f"Not muted: {escape(refused)}."
+        span = f"until {_when(until)}" if until else "until someone unmutes it"
+        noted = await self._applied(client, f"{mention(user)} muted watchlist *{escape(w.name)}* {span}")
+        return (
+            f":mute: Muted *{escape(w.name)}* {span}. Incidents are still recorded and searchable with"
+            f" `/incidents`; no alerts are posted. `/watch unmute {escape(w.name)}` ends it.{noted}"
+        )
+
+    async def unmute(self, name: str, user: str, client: AsyncWebClient) -> str:
+        w = await self.find(name)
+        now = self.services.clock()
+        if not w.is_muted(now):
+            return f"*{escape(w.name)}* is not muted."
+        live = replace(w, muted=False, muted_until=None)
+        refused = await self.services.store.change_watchlist(
+            live, action="watch.unmute", user_id=user, now=now
+        )
+        if refused is not None:
+            return f"Not unmuted: {escape(refused)}."
+        noted = await self._applied(client, f"{mention(user)} unmuted watchlist *{escape(w.name)}*")
+        return f":loud_sound: *{escape(w.name)}* alerts again from the next poll.{noted}"
+
+    async def open_form(
+        self, mode: str, name: str, trigger_id: str, channel: str | None, client: AsyncWebClient
+    ) -> None:
+        if mode == "edit":
+            stored = await self.services.store.watchlist(name.lower())
+            if stored is None:
+                await self.find(name)  # raises with the known names
+                return
+            meta = FormMeta("edit", stored.watchlist.name, stored.version)
+            view = watch_modal(stored.watchlist, meta)
+        else:
+            view = watch_modal(None, FormMeta("add", name.lower()[:80]), channel=channel)
+        try:
+            await client.views_open(trigger_id=trigger_id, view=view)
+        except SlackApiError as e:
+            raise CommandError(f"Slack would not open the form ({e.response.get('error')}); try again") from e
+
+    async def save(self, view: dict[str, Any], user: str, client: AsyncWebClient) -> dict[str, Any]:
+        """Handle a modal submission; returns what to ``ack`` with (errors, or a confirmation)."""
+        meta = FormMeta.load(str(view.get("private_metadata") or ""))
+        if meta is None:
+            return {
+                "response_action": "errors",
+                "errors": {"regions": "This form is damaged; open it again."},
+            }
+        first_block = "name" if meta.mode == "add" else "regions"
+        if not await self.admins.is_admin(user, client):
+            log.warning("refused a watchlist %s by non-admin %s", meta.mode, user)
+            return {"response_action": "errors", "errors": {first_block: refusal("change watchlists")}}
+        current = None
+        if meta.mode == "edit":
+            stored = await self.services.store.watchlist(meta.name)
+            if stored is None:
+                return {
+                    "response_action": "errors",
+                    "errors": {first_block: f"{meta.name} was removed after this form opened."},
+                }
+            current = stored.watchlist
+        values = (view.get("state") or {}).get("values") or {}
+        raw, problems = read_form(values, meta, current)
+        watchlist, errors = parse_watchlist(raw, self.services.engine.rules.gazetteer)
+        errors = problems + [
+            (f, m + "; to watch it anyway add its spellings after a colon (Name: spelling)")
+            if "gazetteer" in m
+            else (f, m)
+            for f, m in errors
+        ]
+        if errors or watchlist is None:
+            return {"response_action": "errors", "errors": field_errors(errors, meta)}
+        now = self.services.clock()
+        refused = await self.services.store.change_watchlist(
+            watchlist,
+            action=f"watch.{meta.mode}",
+            user_id=user,
+            now=now,
+            create=meta.mode == "add",
+            expected_version=meta.version,
+        )
+        if refused is not None:
+            return {"response_action": "errors", "errors": {first_block: refused[:300]}}
+        change = (
+            "created"
+            if current is None
+            else describe_change(watchlist_to_dict(current), watchlist_to_dict(watchlist))
+        )
+        verb = "created" if meta.mode == "add" else "edited"
+        noted = await self._applied(
+            client, f"{mention(user)} {verb} watchlist *{escape(watchlist.name)}*: {escape(change)[:1500]}"
+        )
+        text = (
+            f"Saved *{escape(watchlist.name)}* ({escape(change)[:1500]}). It applies from the next poll;"
+            f" `/watch test {escape(watchlist.name)}` shows what it would have caught.{noted}"
+        )
+        return {"response_action": "update", "view": message_view("Watchlist saved", text)}
+
+
+def _one_name(rest: tuple[str, ...], sub: str) -> str:
+    if not rest:
+        raise CommandError(f"`{sub}` needs a watchlist name")
+    return rest[0]
+
+
+def _test_period(words: tuple[str, ...]) -> timedelta:
+    if not words:
+        return DEFAULT_TEST_PERIOD
+    span = parse_duration(words[0], label=f"`{words[0][:20]}`", longest=LONGEST_TEST)
+    if span is None or len(words) > 1:
+        raise CommandError("give the period like 24h or 7d: `/watch test NAME 7d`")
+    return span
+
+
+def _mute_period(words: tuple[str, ...]) -> timedelta | None:
+    if words and words[0].lower() == "for":
+        words = words[1:]
+        if not words:
+            raise CommandError("`for` needs a period, like `for 6h`")
+    if not words:
+        return None
+    span = parse_duration(words[0], label=f"`{words[0][:20]}`", longest=LONGEST_MUTE, back=False)
+    if span is None or len(words) > 1:
+        raise CommandError("give the period like 6h or 2d: `/watch mute NAME for 6h`")
+    return span
+
+
+def register(
+    app: AsyncApp, services: Services, admins: AdminCheck, home: HomeRefresher | None = None
+) -> None:
+    """``home`` republishes a user's App Home after they change something from it."""
+    desk = WatchDesk(services, admins)
+
+    async def answer(command: dict[str, Any], client: AsyncWebClient) -> str | None:
+        args = parse_args(str(command.get("text") or ""))
+        sub = args.subcommand or "list"
+        user = str(command.get("user_id") or "")
+        if sub == "help":
+            return USAGE
+        if sub == "list":
+            return await desk.list_text()
+        if sub not in ("show", "test", "history", *EDITING):
+            raise CommandError(f"unknown subcommand `{sub[:40]}`")
+        name = "" if sub == "add" and not args.rest else _one_name(args.rest, sub)
+        if sub == "show":
+            return await desk.show_text(name)
+        if sub == "history":
+            return await desk.history_text(name)
+        if sub == "test":
+            return await desk.test_text(name, _test_period(args.rest[1:]))
+        if not await admins.is_admin(user, client):
+            return refusal(f"{sub} watchlists")
+        if sub in ("add", "edit"):
+            trigger = str(command.get("trigger_id") or "")
+            await desk.open_form(sub, name, trigger, command.get("channel_id"), client)
+            return None
+        if sub == "remove":
+            return await desk.remove(name, user, client)
+        if sub == "mute":
+            return await desk.mute(name, _mute_period(args.rest[1:]), user, client)
+        return await desk.unmute(name, user, client)
+
+    async def watch(
+        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
         await ack()
         try:
-            args = parse_args(command.get("text") or "")
-            sub = args.subcommand or "list"
-            if sub == "list":
-                text = await _list(services)
-            elif sub == "show":
-                text = _show(services, args.rest)
-            else:
-                raise CommandError(f"unknown subcommand `{sub[:40]}`")
+            text = await answer(command, client)
         except CommandError as e:
             text = f"{escape(str(e))}.\n{USAGE}"
-        except StoreError:
+        except StoreError as e:
+            log.error("/watch could not use the store: %s", e)
             text = "The database did not answer; try again in a minute."
-        await respond(text=text, response_type="ephemeral")
+        if text is not None:
+            await respond(text=text, response_type="ephemeral")
+
+    async def save(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
+        # The answer goes in the ack (errors under their fields, or the confirmation), so the
+        # work happens first; it is a cached admin check, a validation and one transaction.
+        user = str((body.get("user") or {}).get("id") or "")
+        try:
+            response = await desk.save(view, user, client)
+        except StoreError as e:
+            log.error("watchlist form could not use the store: %s", e)
+            response = {
+                "response_action": "errors",
+                "errors": {"regions": "The database did not answer; nothing was saved. Try again."},
+            }
+        await ack(**response)
+        if home is not None and response.get("response_action") == "update":
+            await home(client, user)
+
+    async def button(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        user = str((body.get("user") or {}).get("id") or "")
+        trigger = str(body.get("trigger_id") or "")
+        name = str(action.get("value") or "")[:80]
+        kind = str(action.get("action_id") or "")
+
+        async def show(title: str, text: str) -> None:
+            try:
+                await client.views_open(trigger_id=trigger, view=message_view(title, text))
+            except SlackApiError as e:
+                log.warning("could not open a %s view for %s: %s", kind, user, e.response.get("error"))
+
+        try:
+            if kind == TEST_ACTION:
+                await show(f"Test {name}", await desk.test_text(name, DEFAULT_TEST_PERIOD))
+                return
+            if not await admins.is_admin(user, client):
+                log.warning("refused %s of %s by non-admin %s", kind, name, user)
+                await show("Not allowed", refusal("change watchlists"))
+                return
+            if kind in (ADD_ACTION, EDIT_ACTION):
+                await desk.open_form(
+                    "add" if kind == ADD_ACTION else "edit",
+                    "" if kind == ADD_ACTION else name,
+                    trigger,
+                    None,
+                    client,
+                )
+                return
+            if kind == MUTE_ACTION:
+                await desk.mute(name, BUTTON_MUTE, user, client)
+            else:
+                await desk.unmute(name, user, client)
+        except CommandError as e:
+            await show("Watchlist", escape(str(e)))
+        except StoreError as e:
+            log.error("watchlist button %s could not use the store: %s", kind, e)
+            await show("Watchlist", "The database did not answer; try again in a minute.")
+        if home is not None:
+            await home(client, user)
 
     app.command("/watch")(watch)
-
-
-async def _list(services: Services) -> str:
-    watchlists = services.engine.rules.watchlists
-    if not watchlists:
-        return "No watchlists yet. They are defined in the config file (`[[watchlists]]`)."
-    lines = [f"*{len(watchlists)} watchlists*"]
-    for w in watchlists:
-        recent = await services.store.incidents(watchlist=w.name, limit=20)
-        last = next((i for i in recent if i.alerted), None)
-        last_text = f"last alert {last.updated:%Y-%m-%d %H:%M} UTC" if last else "no alert yet"
-        state = " · :mute: muted" if w.muted else ""
-        channels = ", ".join(f"<#{c}>" for c in w.channels)
-        lines.append(
-            f"• *{escape(w.name)}* → {channels} · {w.rule.value} · "
-            f"{escape(', '.join(r.name for r in w.regions) or '—')} · {len(w.keywords)} keywords · "
-            f"{last_text}{state}"
-        )
-    return "\n".join(lines)
-
-
-def _show(services: Services, rest: tuple[str, ...]) -> str:
-    if len(rest) != 1:
-        raise CommandError("`show` takes one watchlist name")
-    by_name = {w.name: w for w in services.engine.rules.watchlists}
-    watchlist = by_name.get(rest[0].lower())
-    if watchlist is None:
-        known = ", ".join(sorted(by_name)) or "none"
-        raise CommandError(f"no watchlist named {rest[0]!r} (known: {known})")
-    return _describe(services, watchlist)
-
-
-def _describe(services: Services, w: Watchlist) -> str:
-    gazetteer = services.engine.rules.gazetteer
-    body = describe_expansion(gazetteer, w) if gazetteer is not None else f"watchlist {w.name}"
-    if len(body) > 2800:  # one Slack message; the CLI `watch show` prints all of it
-        body = body[:2800].rsplit("\n", 1)[0] + "\n…"
-    extra = [f"channels: {', '.join(w.channels)}"]
-    if w.exclude:
-        extra.append(f"exclude: {', '.join(w.exclude)}")
-    thresholds = [
-        f"{name}={value}"
-        for name, value in (
-            ("min_killed", w.min_killed),
-            ("min_wounded", w.min_wounded),
-            ("min_displaced", w.min_displaced),
-            ("min_missing", w.min_missing),
-        )
-        if value is not None
-    ]
-    if thresholds:
-        extra.append("thresholds: " + ", ".join(thresholds))
-    if w.muted:
-        extra.append("muted")
-    return "```" + escape(body + "\n" + "\n".join(extra)) + "```"
+    app.view(CALLBACK_ID)(save)
+    for action_id in (ADD_ACTION, EDIT_ACTION, MUTE_ACTION, UNMUTE_ACTION, TEST_ACTION):
+        app.action(action_id)(button)

@@ -1,0 +1,165 @@
+"""The App Home tab: the watchlists (channels, rule, last alert, mute state) and feed health.
+
+Published when a user opens the tab and again after they change something from it. Admins get
+Edit / Mute / Unmute buttons and "New watchlist"; everyone gets Test. The buttons' handlers live
+with ``/watch`` (they are the same operations) and check admin rights again when clicked.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from slack_bolt.app.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.store import FeedState, StoredWatchlist
+from bot.core.slack_text import escape
+from bot.errors import StoreError
+from handlers.admins import AdminCheck
+from handlers.context import Services
+from handlers.feeds import format_status
+from handlers.watch import ADD_ACTION, EDIT_ACTION, MUTE_ACTION, TEST_ACTION, UNMUTE_ACTION
+
+log = logging.getLogger(__name__)
+MAX_WATCHLISTS = 30  # two blocks each; a view holds 100
+SECTION_MAX = 2900
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text or " "}}
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text},
+        "action_id": action_id,
+        "value": value,
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def _chunks(lines: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    current = ""
+    for line in lines:
+        line = line[:SECTION_MAX]
+        if current and len(current) + 1 + len(line) > SECTION_MAX:
+            out.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        out.append(current)
+    return out
+
+
+def _watchlist_line(s: StoredWatchlist, last: datetime | None, now: datetime) -> str:
+    w = s.watchlist
+    channels = ", ".join(f"<#{c}>" for c in w.channels)
+    regions = escape(", ".join(r.name for r in w.regions) or "—")
+    last_text = f"last alert {last:%Y-%m-%d %H:%M} UTC" if last else "no alert yet"
+    if w.is_muted(now):
+        state = f":mute: muted until {w.muted_until:%Y-%m-%d %H:%M} UTC" if w.muted_until else ":mute: muted"
+    else:
+        state = ":large_green_circle: live"
+    return (
+        f"*{escape(w.name)}* → {channels}\n{state} · rule `{w.rule.value}` · {regions} · "
+        f"{len(w.keywords)} keywords · {last_text}"
+    )
+
+
+def home_view(
+    watchlists: Sequence[StoredWatchlist],
+    last_alerts: dict[str, datetime],
+    feeds: Sequence[FeedState],
+    *,
+    now: datetime,
+    admin: bool,
+) -> dict[str, Any]:
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Sitrep"}},
+        _section(f"*Watchlists* ({len(watchlists)})"),
+    ]
+    if admin:
+        blocks.append(
+            {"type": "actions", "elements": [_button("New watchlist", ADD_ACTION, "new", "primary")]}
+        )
+    if not watchlists:
+        blocks.append(_section("No watchlists yet." + (" Create one with *New watchlist*." if admin else "")))
+    for s in watchlists[:MAX_WATCHLISTS]:
+        name = s.watchlist.name
+        blocks.append(_section(_watchlist_line(s, last_alerts.get(name), now)))
+        buttons = [_button("Test 7d", TEST_ACTION, name)]
+        if admin:
+            muted = s.watchlist.is_muted(now)
+            buttons = [
+                _button("Edit", EDIT_ACTION, name),
+                _button("Unmute", UNMUTE_ACTION, name) if muted else _button("Mute 6h", MUTE_ACTION, name),
+                *buttons,
+            ]
+        blocks.append({"type": "actions", "block_id": f"watch:{name}", "elements": buttons})
+    if len(watchlists) > MAX_WATCHLISTS:
+        blocks.append(_section(f"…and {len(watchlists) - MAX_WATCHLISTS} more: `/watch list`."))
+    blocks += [{"type": "divider"}, _section(f"*Feeds* ({len(feeds)})")]
+    status = format_status(list(feeds), now).splitlines()[1:] if feeds else ["No feeds yet."]
+    blocks += [_section(c) for c in _chunks(status)[:8]]
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": f"As of {now:%Y-%m-%d %H:%M} UTC · "
+                    "`/watch`, `/feeds`, `/incidents`, `/sitrep help`",
+                }
+            ],
+        }
+    )
+    return {"type": "home", "blocks": blocks[:100]}
+
+
+class Home:
+    """Builds and publishes one user's Home tab."""
+
+    def __init__(self, services: Services, admins: AdminCheck) -> None:
+        self._services = services
+        self._admins = admins
+
+    async def publish(self, client: AsyncWebClient, user: str) -> None:
+        store = self._services.store
+        try:
+            view = home_view(
+                await store.stored_watchlists(),
+                await store.last_alerts(),
+                await store.feeds(),
+                now=self._services.clock(),
+                admin=await self._admins.is_admin(user, client),
+            )
+        except StoreError as e:
+            log.error("App Home for %s: %s", user, e)
+            view = {
+                "type": "home",
+                "blocks": [
+                    _section("Sitrep cannot reach its database right now; open this tab again in a minute.")
+                ],
+            }
+        try:
+            await client.views_publish(user_id=user, view=view)
+        except SlackApiError as e:
+            log.warning("could not publish the App Home for %s: %s", user, e.response.get("error"))
+
+
+def register(app: AsyncApp, home: Home) -> None:
+    async def opened(event: dict[str, Any], client: AsyncWebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        await home.publish(client, str(event.get("user") or ""))
+
+    app.event("app_home_opened")(opened)
