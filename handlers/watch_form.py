@@ -102,7 +102,7 @@ def _number_input(block_id: str, label: str, initial: int | None) -> dict[str, A
     }
 
 
-def _option(rule: Rule) -> dict[str, Any]:
+def _rule_option(rule: Rule) -> dict[str, Any]:
     return {"text": _plain(_RULE_LABELS[rule]), "value": rule.value}
 
 
@@ -175,8 +175,8 @@ def watch_modal(watchlist: Watchlist | None, meta: FormMeta, *, channel: str | N
             "element": {
                 "type": "static_select",
                 "action_id": "rule",
-                "options": [_option(r) for r in Rule],
-                "initial_option": _option(rule),
+                "options": [_rule_option(r) for r in Rule],
+                "initial_option": _rule_option(rule),
             },
         }
     )
@@ -233,6 +233,12 @@ def _value(values: Mapping[str, Any], block: str) -> Mapping[str, Any]:
         return {}
     action = entry.get(block) or (next(iter(entry.values()), None) if len(entry) == 1 else None)
     return action if isinstance(action, Mapping) else {}
+
+
+def _option(values: Mapping[str, Any], block: str) -> Any:
+    """A select's or radio group's chosen value (validation judges it); None when absent."""
+    chosen = _value(values, block).get("selected_option")
+    return chosen.get("value") if isinstance(chosen, Mapping) else None
 
 
 def _text(values: Mapping[str, Any], block: str, errors: list[FieldError]) -> str:
@@ -297,8 +303,8 @@ def read_form(
     if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):
         errors.append(("channels", "pick channels from the list"))
         channels = []
-    rule = (_value(values, "rule").get("selected_option") or {}).get("value") or Rule.REGION_AND_KEYWORD.value
-    mode = (_value(values, "thresholds_any").get("selected_option") or {}).get("value") or "any"
+    rule = _option(values, "rule") or Rule.REGION_AND_KEYWORD.value
+    mode = _option(values, "thresholds_any") or "any"
     raw: dict[str, Any] = {
         "name": name,
         "channels": channels[:20],
