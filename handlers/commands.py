@@ -19,7 +19,15 @@ HELP = """*Sitrep* posts one alert per incident for the watchlists of this works
 • `/sitrep status` — feeds, last polls and the alert queue
 • `/incidents [place or keyword] [since: 24h|7d|2023-10-07] [min: 5 killed] [watch: NAME] [share]`
   — recent incidents, newest first
-• `/watch list` · `/watch show NAME` — what is watched"""
+• `/watch list` · `/watch show NAME` — what is watched and what it expands to
+• `/watch test NAME [7d]` — what it would have alerted on, replayed over stored items
+• `/watch history NAME` — who changed it, when, and what changed
+• `/feeds list` · `/feeds status` — feeds and their health
+Admins only:
+• `/watch add NAME` · `/watch edit NAME` — a form: regions, keywords, exclusions, channels, rule, thresholds
+• `/watch remove NAME` · `/watch mute NAME [for 6h]` · `/watch unmute NAME`
+• `/feeds add URL [name]` · `/feeds remove ID` · `/feeds import [FILE]` (an OPML file shared in the channel)
+The *Home* tab of the Sitrep app shows the watchlists and feed health."""
 
 
 def register(app: AsyncApp, services: Services) -> None:
