@@ -17,4 +17,4 @@ def register(app: AsyncApp, services: Services) -> None:
     incidents.register(app, services)
     watch.register(app, services, admins, app_home.publish)
     home.register(app, app_home)
-    feeds.register(app, services, resolver=services.resolver, on_added=services.on_feed_added)
+    feeds.register(app, services, resolver=services.resolver, on_added=services.on_feed_added, admins=admins)

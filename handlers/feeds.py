@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,7 +31,6 @@ from aiohttp.abc import AbstractResolver
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters import slack_files
@@ -44,6 +42,8 @@ from bot.core.opml import MAX_BYTES, OpmlFeed, parse_opml
 from bot.core.slack_text import escape
 from bot.errors import CommandError, FetchError, StoreError
 from config.settings import slugify
+from handlers.admins import AdminCheck, mention, refusal
+from handlers.admins import announce as announce_change
 from handlers.context import Services
 
 log = logging.getLogger(__name__)
@@ -53,56 +53,15 @@ USAGE = (
     " · `/feeds import [FILE]` (add, remove and import: admins only; import reads the newest OPML"
     " file shared in the channel, or FILE given by ID or link)"
 )
-ADMIN_CACHE_SECONDS = 600.0
 NEW_FEED_INTERVAL = 300  # seconds, like a config-file feed without `interval`
 MAX_NAME = 200
 LISTED_PER_SECTION = 20  # an import summary lists this many of each outcome, then "and K more"
 CHECKS_AT_ONCE = 8  # SSRF checks (DNS lookups) in flight during an import
 CHECK_SECONDS = 10.0
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
 _SLACK_LINK = re.compile(r"^<([^<>|]+)(?:\|[^<>]*)?>$")
 _FILE_ID = re.compile(r"^F[A-Z0-9]{6,20}$")
 # A Slack file link's path names the file: /files/U…/F…/name (permalink) or /files-pri/T…-F…/name.
 _FILE_IN_PATH = re.compile(r"^(?:T[A-Z0-9]{2,20}-)?(F[A-Z0-9]{6,20})$")
-
-
-class AdminCheck:
-    """Who may change things: config admins, or workspace admins/owners per ``users.info``.
-
-    Slack's answer is remembered per user for ``ttl`` seconds so a burst of commands costs one API
-    call; a failed lookup is not remembered (the next command asks again).
-    """
-
-    def __init__(
-        self,
-        admins: frozenset[str],
-        *,
-        ttl: float = ADMIN_CACHE_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._admins = admins
-        self._ttl = ttl
-        self._clock = clock
-        self._cache: dict[str, tuple[bool, float]] = {}
-
-    async def is_admin(self, user_id: str, client: AsyncWebClient) -> bool:
-        if user_id in self._admins:
-            return True
-        now = self._clock()
-        cached = self._cache.get(user_id)
-        if cached is not None and cached[1] > now:
-            return cached[0]
-        try:
-            response = await client.users_info(user=user_id)
-        except SlackApiError as e:
-            log.warning("users.info failed for %s: %s", user_id, e.response.get("error"))
-            return False
-        user = response.get("user") or {}
-        verdict = bool(user.get("is_admin") or user.get("is_owner"))
-        if len(self._cache) > 10_000:
-            self._cache = {u: v for u, v in self._cache.items() if v[1] > now}
-        self._cache[user_id] = (verdict, now + self._ttl)
-        return verdict
 
 
 def _when(at: datetime | None) -> str:
@@ -143,10 +102,6 @@ def format_status(feeds: list[FeedState], now: datetime) -> str:
             line += f"\n    last error ({_when(f.last_error_at)}): {escape(f.last_error)[:300]}"
         lines.append(line)
     return "\n".join(lines)
-
-
-def _user(user_id: str) -> str:
-    return f"<@{user_id}>" if _USER_ID.match(user_id) else escape(user_id)
 
 
 def _unwrap(url: str) -> str:
@@ -233,22 +188,15 @@ def register(
     *,
     resolver: AbstractResolver | None = None,
     on_added: Callable[[FeedState], None] | None = None,
+    admins: AdminCheck | None = None,
 ) -> None:
     """``resolver`` answers the SSRF guard's DNS lookups (tests inject one); default: the system's.
     ``on_added`` is told about each new feed so it is polled without a restart (the scheduler's
     ``schedule``). A removed feed needs nothing: polling an id the store no longer has is a no-op."""
-    admins = AdminCheck(services.admins)
+    admin_check = admins or AdminCheck(services.admins)
 
     async def announce(client: AsyncWebClient, text: str) -> str:
-        if services.admin_channel is None:
-            return ""
-        try:
-            await client.chat_postMessage(channel=services.admin_channel, text=text)
-        except SlackApiError as e:
-            error = str(e.response.get("error"))
-            log.warning("could not announce a change in %s: %s", services.admin_channel, error)
-            return f" (could not announce it in the admin channel: {escape(error)})"
-        return ""
+        return await announce_change(client, services.admin_channel, text)
 
     async def check(url: str, shared: AbstractResolver | None = None) -> str | None:
         guard = shared or resolver or ThreadedResolver()
@@ -286,7 +234,7 @@ def register(
         if on_added is not None and state is not None:
             on_added(state)
         what = f"feed `{spec.id}` *{escape(name)}* — {escape(url)}"
-        noted = await announce(client, f"{_user(user_id)} added {what}")
+        noted = await announce(client, f"{mention(user_id)} added {what}")
         return f"Added {what}, polled every {spec.interval} s from the next round.{noted}"
 
     async def remove(words: tuple[str, ...], user_id: str, client: AsyncWebClient) -> str:
@@ -299,7 +247,7 @@ def register(
             return f"Not removed: `{escape(feed_id)}` — {escape(refusal)}."
         assert before is not None  # remove_feed refuses an unknown id
         what = f"feed `{escape(feed_id)}` *{escape(before.spec.name)}* — {escape(before.spec.url)}"
-        noted = await announce(client, f"{_user(user_id)} removed {what}")
+        noted = await announce(client, f"{mention(user_id)} removed {what}")
         return f"Removed {what}.{noted}"
 
     async def check_all(urls: Sequence[str]) -> list[str | None]:
@@ -399,7 +347,7 @@ def register(
             return summary
         count = f"{len(added)} feed{'s' if len(added) != 1 else ''}"
         note = [
-            f"{_user(user_id)} imported {count} from {shown}:",
+            f"{mention(user_id)} imported {count} from {shown}:",
             *_bullets([_added_line(o) for o in added]),
         ]
         noted = await announce(client, "\n".join(note))
@@ -416,11 +364,8 @@ def register(
             return format_status(await services.store.feeds(), services.clock())
         if sub not in ("add", "remove", "import"):
             raise CommandError(f"unknown subcommand `{sub}`")
-        if not await admins.is_admin(user_id, client):
-            return (
-                f"Sorry, only Sitrep admins can {sub} feeds: users listed in the config file's `admins`,"
-                " and workspace admins and owners. Ask one of them."
-            )
+        if not await admin_check.is_admin(user_id, client):
+            return refusal(f"{sub} feeds")
         if sub == "add":
             return await add(args.rest, user_id, client)
         if sub == "import":

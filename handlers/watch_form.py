@@ -346,6 +346,6 @@ def field_errors(errors: Sequence[FieldError], meta: FormMeta) -> dict[str, str]
         block = _BLOCK_OF.get(re.split(r"[\[.]", field, maxsplit=1)[0], fallback)
         if block == "name" and meta.mode == "edit":
             block = fallback
-        text = message if "[" not in field else f"{message} ({field})"
-        out[block] = f"{out[block]}; {text}" if block in out else text
+        # Indexed fields' messages quote the offending entry, so the index adds nothing for people.
+        out[block] = f"{out[block]}; {message}" if block in out else message
     return {block: text[:300] for block, text in out.items()}

@@ -21,7 +21,7 @@ from bot.adapters.store import Store
 from bot.engine import Engine
 from bot.slack_app import build_app, http_application
 from config.settings import load_settings
-from handlers import feeds
+from handlers import admins
 from handlers.context import Services
 from tests.e2e.feeds import config_toml
 from tests.fakes.feed_server import FakeFeedServer
@@ -260,7 +260,7 @@ async def test_workspace_admin_answers_expire_after_ten_minutes(slack_api: FakeS
     client = make_web_client(DEFAULT_TOKEN, slack_api.url)
     slack_api.add_user(WORKSPACE_ADMIN, is_admin=True)
     clock = [1000.0]
-    check = feeds.AdminCheck(frozenset({CONFIG_ADMIN}), clock=lambda: clock[0])
+    check = admins.AdminCheck(frozenset({CONFIG_ADMIN}), clock=lambda: clock[0])
     assert await check.is_admin(CONFIG_ADMIN, client)
     assert await check.is_admin(WORKSPACE_ADMIN, client)
     slack_api.add_user(WORKSPACE_ADMIN, is_admin=False)  # demoted in Slack
