@@ -33,7 +33,12 @@ from bot.core.incident_query import matches_text
 from bot.core.incidents import Incident, Source
 from bot.core.items import FeedItem
 from bot.core.triage import OutboxEntry, Plan
-from bot.core.watchlist_validation import definition_version, parse_watchlist, watchlist_to_dict
+from bot.core.watchlist_validation import (
+    definition_version,
+    parse_watchlist,
+    validate_watchlist,
+    watchlist_to_dict,
+)
 from bot.core.watchlists import Watchlist
 from bot.errors import StoreError
 
@@ -374,6 +379,9 @@ class Store:
         expected_version: str | None,
     ) -> str | None:
         name = watchlist.name
+        problems = validate_watchlist(watchlist)
+        if problems:  # stored, it would be skipped at every read: refuse it instead
+            return "invalid: " + "; ".join(f"{field}: {message}" for field, message in problems)
         after = watchlist_to_dict(watchlist)
         async with self._engine.begin() as conn:
             row = (await conn.execute(select(t.watchlists).where(t.watchlists.c.name == name))).first()

@@ -6,10 +6,13 @@ muted: no → yes". Used by ``/watch history`` and the admin-channel announcemen
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 _MAX_ITEMS = 8
+_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
 def _item(value: Any) -> str:
@@ -24,6 +27,11 @@ def _scalar(value: Any) -> str:
         return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, str) and _ISO_TIME.match(value):
+        try:
+            return f"{datetime.fromisoformat(value).astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+        except ValueError:
+            pass
     return str(value)
 
 

@@ -403,3 +403,10 @@ async def test_timed_mute_survives_the_round_trip(store: Store) -> None:
     await store.change_watchlist(muted, action="watch.mute", user_id="U1", now=NOW, create=True)
     (back,) = await store.watchlists()
     assert back == muted and back.is_muted(NOW) and not back.is_muted(NOW + timedelta(hours=6))
+
+
+async def test_an_invalid_watchlist_is_refused_not_stored_to_vanish(store: Store) -> None:
+    twice = replace(IDLIB_WATCH, keywords=("truce", "Truce"))
+    refused = await store.change_watchlist(twice, action="watch.add", user_id="U1", now=NOW, create=True)
+    assert refused is not None and "invalid: keywords[1]: 'Truce' is listed twice" in refused
+    assert await store.watchlists() == [] and await store.audit_log() == []

@@ -26,9 +26,11 @@ def test_lists_show_what_was_added_and_removed_and_scalars_old_to_new() -> None:
         "regions": [{"name": "Idlib", "aliases": ["Idleb"]}],
         "muted": True,
         "min_killed": 5,
+        "muted_until": "2026-11-25T20:00:00+00:00",
     }
     assert describe_change(BEFORE, after) == (
-        "keywords: +shelling −truce · min_killed: — → 5 · muted: no → yes · regions: +Idlib (Idleb) −Idlib"
+        "keywords: +shelling −truce · min_killed: — → 5 · muted: no → yes"
+        " · muted_until: — → 2026-11-25 20:00 UTC · regions: +Idlib (Idleb) −Idlib"
     )
 
 
