@@ -51,6 +51,7 @@ LONGEST_TEST = timedelta(days=30)
 LONGEST_MUTE = timedelta(days=30)
 BUTTON_MUTE = timedelta(hours=6)
 MAX_TEST_ITEMS = 50_000
+SAVE_WITHIN = 2.5  # seconds; Slack drops a view_submission acknowledged after 3
 EDITING = frozenset({"add", "edit", "remove", "mute", "unmute"})
 
 HomeRefresher = Callable[[AsyncWebClient, str], Awaitable[None]]
@@ -160,7 +161,7 @@ class WatchDesk:
 
     # -- changing --------------------------------------------------------------------------------
 
-    async def _applied(self, client: AsyncWebClient, text: str) -> str:
+    async def applied(self, client: AsyncWebClient, text: str) -> str:
         """After a change: the engine adopts it now, the admin channel hears of it."""
         try:
             await self.services.engine.refresh_rules()
@@ -173,7 +174,7 @@ class WatchDesk:
         refused = await self.services.store.remove_watchlist(w.name, user_id=user, now=self.services.clock())
         if refused is not None:
             return f"Not removed: {escape(refused)}."
-        noted = await self._applied(client, f"{mention(user)} removed watchlist *{escape(w.name)}*")
+        noted = await self.applied(client, f"{mention(user)} removed watchlist *{escape(w.name)}*")
         return (
             f"Removed watchlist *{escape(w.name)}*. Its incidents stay searchable with `/incidents`;"
             f" `/watch history {escape(w.name)}` shows what it was.{noted}"
@@ -190,7 +191,7 @@ class WatchDesk:
         if refused is not None:
             return f"Not muted: {escape(refused)}."
         span = f"until {_when(until)}" if until else "until someone unmutes it"
-        noted = await self._applied(client, f"{mention(user)} muted watchlist *{escape(w.name)}* {span}")
+        noted = await self.applied(client, f"{mention(user)} muted watchlist *{escape(w.name)}* {span}")
         return (
             f":mute: Muted *{escape(w.name)}* {span}. Incidents are still recorded and searchable with"
             f" `/incidents`; no alerts are posted. `/watch unmute {escape(w.name)}` ends it.{noted}"
@@ -207,7 +208,7 @@ class WatchDesk:
         )
         if refused is not None:
             return f"Not unmuted: {escape(refused)}."
-        noted = await self._applied(client, f"{mention(user)} unmuted watchlist *{escape(w.name)}*")
+        noted = await self.applied(client, f"{mention(user)} unmuted watchlist *{escape(w.name)}*")
         return f":loud_sound: *{escape(w.name)}* alerts again from the next poll.{noted}"
 
     async def open_form(
@@ -227,26 +228,23 @@ class WatchDesk:
         except SlackApiError as e:
             raise CommandError(f"Slack would not open the form ({e.response.get('error')}); try again") from e
 
-    async def save(self, view: dict[str, Any], user: str, client: AsyncWebClient) -> dict[str, Any]:
-        """Handle a modal submission; returns what to ``ack`` with (errors, or a confirmation)."""
+    async def save(
+        self, view: dict[str, Any], user: str, client: AsyncWebClient
+    ) -> tuple[dict[str, Any], str]:
+        """Handle a modal submission: what to ``ack`` with (errors, or a confirmation) and the
+        announcement to make once acknowledged ("" when nothing changed)."""
         meta = FormMeta.load(str(view.get("private_metadata") or ""))
         if meta is None:
-            return {
-                "response_action": "errors",
-                "errors": {"regions": "This form is damaged; open it again."},
-            }
+            return _form_errors({"regions": "This form is damaged; open it again."}), ""
         first_block = "name" if meta.mode == "add" else "regions"
         if not await self.admins.is_admin(user, client):
             log.warning("refused a watchlist %s by non-admin %s", meta.mode, user)
-            return {"response_action": "errors", "errors": {first_block: refusal("change watchlists")}}
+            return _form_errors({first_block: refusal("change watchlists")}), ""
         current = None
         if meta.mode == "edit":
             stored = await self.services.store.watchlist(meta.name)
             if stored is None:
-                return {
-                    "response_action": "errors",
-                    "errors": {first_block: f"{meta.name} was removed after this form opened."},
-                }
+                return _form_errors({first_block: f"{meta.name} was removed after this form opened."}), ""
             current = stored.watchlist
         values = (view.get("state") or {}).get("values") or {}
         raw, problems = read_form(values, meta, current)
@@ -258,32 +256,34 @@ class WatchDesk:
             for f, m in errors
         ]
         if errors or watchlist is None:
-            return {"response_action": "errors", "errors": field_errors(errors, meta)}
-        now = self.services.clock()
+            return _form_errors(field_errors(errors, meta)), ""
         refused = await self.services.store.change_watchlist(
             watchlist,
             action=f"watch.{meta.mode}",
             user_id=user,
-            now=now,
+            now=self.services.clock(),
             create=meta.mode == "add",
             expected_version=meta.version,
         )
         if refused is not None:
-            return {"response_action": "errors", "errors": {first_block: refused[:300]}}
+            return _form_errors({first_block: refused[:300]}), ""
         change = (
             "created"
             if current is None
             else describe_change(watchlist_to_dict(current), watchlist_to_dict(watchlist))
         )
+        name = escape(watchlist.name)
         verb = "created" if meta.mode == "add" else "edited"
-        noted = await self._applied(
-            client, f"{mention(user)} {verb} watchlist *{escape(watchlist.name)}*: {escape(change)[:1500]}"
-        )
         text = (
-            f"Saved *{escape(watchlist.name)}* ({escape(change)[:1500]}). It applies from the next poll;"
-            f" `/watch test {escape(watchlist.name)}` shows what it would have caught.{noted}"
+            f"Saved *{name}* ({escape(change)[:1500]}). It applies from the next poll;"
+            f" `/watch test {name}` shows what it would have caught."
         )
-        return {"response_action": "update", "view": message_view("Watchlist saved", text)}
+        announcement = f"{mention(user)} {verb} watchlist *{name}*: {escape(change)[:1500]}"
+        return {"response_action": "update", "view": message_view("Watchlist saved", text)}, announcement
+
+
+def _form_errors(errors: dict[str, str]) -> dict[str, Any]:
+    return {"response_action": "errors", "errors": errors}
 
 
 def _one_name(rest: tuple[str, ...], sub: str) -> str:
@@ -366,16 +366,21 @@ def register(
     async def save(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
         # The answer goes in the ack (errors under their fields, or the confirmation), so the
         # work happens first; it is a cached admin check, a validation and one transaction.
+        # Slack waits three seconds for it; past SAVE_WITHIN the admin is told to check and retry.
         user = str((body.get("user") or {}).get("id") or "")
+        announcement = ""
         try:
-            response = await desk.save(view, user, client)
+            async with asyncio.timeout(SAVE_WITHIN):
+                response, announcement = await desk.save(view, user, client)
         except StoreError as e:
             log.error("watchlist form could not use the store: %s", e)
-            response = {
-                "response_action": "errors",
-                "errors": {"regions": "The database did not answer; nothing was saved. Try again."},
-            }
+            response = _form_errors({"regions": "The database did not answer; nothing was saved. Try again."})
+        except TimeoutError:
+            log.error("watchlist form by %s took longer than %s s", user, SAVE_WITHIN)
+            response = _form_errors({"regions": "That took too long. Check `/watch list`, then try again."})
         await ack(**response)
+        if announcement:
+            await desk.applied(client, announcement)
         if home is not None and response.get("response_action") == "update":
             await home(client, user)
 

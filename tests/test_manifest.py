@@ -37,7 +37,8 @@ def test_every_command_and_event_the_handlers_register_is_declared(manifest: str
 
 
 def test_scopes_cover_the_api_methods_the_code_calls(manifest: str) -> None:
-    scopes = set(re.findall(r"^      - ([a-z:.]+)$", manifest.split("scopes:")[1].split("settings:")[0], re.M))
+    declared = manifest.split("scopes:")[1].split("settings:")[0]
+    scopes = set(re.findall(r"^      - ([a-z:.]+)$", declared, re.M))
     called = {method for method in SCOPES if re.search(rf"\.{method}\(", SOURCES)}
     assert {SCOPES[m] for m in called} | {"commands", "chat:write.public"} == scopes
 

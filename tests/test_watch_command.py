@@ -266,9 +266,12 @@ async def test_add_opens_the_modal_and_a_valid_submission_saves_audits_applies_a
     assert gaza.channels == ("C0GAZA00001",) and gaza.min_killed == 3
     (entry,) = await bot.store.audit_log("watchlist:gaza")
     assert (entry.action, entry.user_id, entry.before) == ("watch.add", ADMIN, None)
+    # After the acknowledgement: the engine adopts it, the admin channel hears, the Home refreshes.
+    (note,) = await bot.slack.wait_messages(ADMIN_CHANNEL)
+    assert note["text"] == f"<@{ADMIN}> created watchlist *gaza*: created"
     assert "gaza" in [w.name for w in bot.engine.rules.watchlists]  # applied without a restart
-    assert announcements(bot.slack) == [f"<@{ADMIN}> created watchlist *gaza*: created"]
-    assert ADMIN in bot.slack.home_views  # the admin's App Home was refreshed
+    await bot.slack.wait_calls("views.publish")
+    assert ADMIN in bot.slack.home_views
 
 
 async def test_a_submission_with_mistakes_gets_each_error_under_its_field_and_saves_nothing(bot: Bot) -> None:
@@ -317,6 +320,14 @@ async def test_non_admins_are_refused_by_command_and_on_submit(
     assert "refused a watchlist add by non-admin U0MEMBER" in caplog.text
 
 
+async def test_a_submission_slowed_by_slack_is_answered_in_time_and_saves_nothing(bot: Bot) -> None:
+    await bot.watch("add gaza", user=ADMIN)
+    bot.slack.fail_next("users.info", status=429, retry_after=5)  # the SDK would wait 5 s to retry
+    answer = await bot.submit(bot.last_view(), form(name="gaza"), user=WORKSPACE_ADMIN)
+    assert answer["response_action"] == "errors" and "took too long" in answer["errors"]["regions"]
+    assert await bot.store.watchlist("gaza") is None
+
+
 async def test_workspace_admins_may_edit_too(bot: Bot) -> None:
     assert await bot.watch("add gaza", user=WORKSPACE_ADMIN) is None
 
@@ -340,7 +351,8 @@ async def test_edit_prefills_the_form_and_history_shows_before_and_after(bot: Bo
     assert f"<@{ADMIN}> *edit*" in history
     assert "keywords: +shelling −air raids −truce −killed" in history
     assert "regions: +Idlib (Idleb) −Idlib" in history
-    (note,) = announcements(bot.slack)
+    (message,) = await bot.slack.wait_messages(ADMIN_CHANNEL)
+    note = message["text"]
     assert note.startswith(f"<@{ADMIN}> edited watchlist *idlib*: keywords: +shelling")
 
 
