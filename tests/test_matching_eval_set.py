@@ -81,6 +81,29 @@ def test_every_labelled_link_is_a_corpus_item() -> None:
     assert all(item.title for item in found.values())
 
 
+PRECISION_FILES = {w: DEFAULT_LABELS / "precision" / f"labels-{w}.jsonl" for w in ("gaza", "sudan")}
+
+
+@pytest.mark.parametrize("watchlist", sorted(PRECISION_FILES))
+def test_precision_sample_files(watchlist: str) -> None:
+    """The random sample of matched items (eval/matching/sample_matched.py): same schema, one label
+    per link, none already in the main set, in the sample's fixed order and size."""
+    rows = _lines(PRECISION_FILES[watchlist])
+    for obj in rows:
+        assert set(obj) == {"link", "watchlist", "relevant", "note"}, obj
+        assert obj["watchlist"] == watchlist and isinstance(obj["relevant"], bool)
+        assert isinstance(obj["note"], str) and 0 < len(obj["note"]) <= 120
+    links = [obj["link"] for obj in rows]
+    assert len(links) == len(set(links)) == {"gaza": 250, "sudan": 200}[watchlist]
+    assert not set(links) & {label.link for label in load_labels(DEFAULT_LABELS)}
+
+
+def test_every_precision_sample_link_is_a_corpus_item() -> None:
+    corpus = shared_path("corpus", "news2023.jsonl.gz")
+    links = {label.link for label in load_labels(DEFAULT_LABELS / "precision")}
+    assert sorted(links - find_items(corpus, links).keys()) == []
+
+
 def test_malformed_label_names_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "labels-x.jsonl"
     path.write_text(

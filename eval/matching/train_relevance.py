@@ -30,6 +30,7 @@ import sys
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from bot.core.matching import Match, Matcher
 from bot.core.relevance import features
@@ -61,6 +62,12 @@ class Example:
     in_pool: bool
     """Training population: matched, or (with ``--pool region``) any region hit that was not vetoed."""
     feats: tuple[str, ...]
+    source: str = ""
+    """"" for the main set; a name (e.g. "sample") for labels from ``--extra``, tallied apart."""
+
+    @property
+    def tally_key(self) -> str:
+        return f"{self.watchlist} ({self.source})" if self.source else self.watchlist
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +82,13 @@ class Params:
 _DEFAULTS = Params()
 
 
-def build_examples(pool: str, mask_keywords: bool) -> list[Example]:
+def build_examples(pool: str, mask_keywords: bool, extra: Sequence[Path] = ()) -> list[Example]:
     labels = load_labels(DEFAULT_LABELS)
+    source = {label.link: "" for label in labels}
+    for directory in extra:
+        more = [label for label in load_labels(directory) if label.link not in source]
+        source.update({label.link: directory.name for label in more})
+        labels += more
     watchlists = load_watchlists(DEFAULT_CONFIG)
     items = find_items(DEFAULT_CORPUS, (label.link for label in labels))
     gazetteer = load_gazetteer()
@@ -107,7 +119,16 @@ def build_examples(pool: str, mask_keywords: bool) -> list[Example]:
                 )
             )
         out.append(
-            Example(label.watchlist, label.link, item.title, label.relevant, real is not None, in_pool, feats)
+            Example(
+                label.watchlist,
+                label.link,
+                item.title,
+                label.relevant,
+                real is not None,
+                in_pool,
+                feats,
+                source[label.link],
+            )
         )
     return out
 
@@ -226,7 +247,7 @@ def evaluate(
         for e in examples:
             if test_of(e, g):
                 s = model.score(e.feats) if e.matched else 1.0
-                tallies[e.watchlist].add(e, s >= threshold)
+                tallies[e.tally_key].add(e, s >= threshold)
                 if e.matched and s < threshold:
                     gated.append((e, s))
     return tallies, thresholds, gated
@@ -237,14 +258,14 @@ def in_sample(examples: Sequence[Example], p: Params) -> tuple[dict[str, Tally],
     threshold = choose_threshold(examples, p, SEED + 1)
     tallies: dict[str, Tally] = defaultdict(Tally)
     for e in examples:
-        tallies[e.watchlist].add(e, not e.matched or model.score(e.feats) >= threshold)
+        tallies[e.tally_key].add(e, not e.matched or model.score(e.feats) >= threshold)
     return tallies, threshold, model
 
 
 def baseline(examples: Sequence[Example]) -> dict[str, Tally]:
     tallies: dict[str, Tally] = defaultdict(Tally)
     for e in examples:
-        tallies[e.watchlist].add(e, True)
+        tallies[e.tally_key].add(e, True)
     return tallies
 
 
@@ -270,10 +291,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--retain", type=float, default=_DEFAULTS.retain)
     parser.add_argument("--epochs", type=int, default=_DEFAULTS.epochs)
     parser.add_argument("--show-gated", action="store_true", help="list the items the gate withheld")
+    parser.add_argument(
+        "--extra",
+        type=Path,
+        action="append",
+        default=[],
+        help="another labels-*.jsonl directory (e.g. eval/matching/precision): trained on, tallied apart",
+    )
     parser.add_argument("--write", action="store_true", help=f"write {WEIGHTS_PATH.relative_to(REPO)}")
     args = parser.parse_args(argv)
     p = Params(l2=args.l2, retain=args.retain, epochs=args.epochs)
-    examples = build_examples(args.pool, not args.keep_keywords)
+    examples = build_examples(args.pool, not args.keep_keywords, args.extra)
     base = baseline(examples)
     out = [
         f"pool={args.pool} mask_keywords={not args.keep_keywords} l2={p.l2} epochs={p.epochs} "
