@@ -212,27 +212,28 @@ async def test_non_admins_are_refused_and_workspace_answers_are_cached(bot: Bot)
 
 
 async def test_remove(bot: Bot) -> None:
-    refused = await bot.feeds(f"remove {bot.config_feed}", CONFIG_ADMIN)
-    assert refused == f"Not removed: `{bot.config_feed}` — defined in the config file."
+    removed = await bot.feeds(f"remove {bot.config_feed}", CONFIG_ADMIN)
+    assert removed.startswith(f"Removed feed `{bot.config_feed}` *Levant Wire*")
+    assert await bot.store.feed(bot.config_feed) is None  # and a restart will not bring it back
     missing = await bot.feeds("remove <!channel>", CONFIG_ADMIN)
     assert missing == "Not removed: `&lt;!channel&gt;` — there is no feed &lt;!channel&gt;."
 
     await bot.feeds("add https://news.example/rss Desk feed", CONFIG_ADMIN)
     removed = await bot.feeds("remove desk-feed", OWNER)
     assert removed == "Removed feed `desk-feed` *Desk feed* — https://news.example/rss."
-    assert [f.spec.id for f in await bot.store.feeds()] == [bot.config_feed]
+    assert await bot.store.feeds() == []
 
     log = await bot.store.audit_log("feed:desk-feed")
     assert [(e.action, e.user_id) for e in log] == [("feed.remove", OWNER), ("feed.add", CONFIG_ADMIN)]
     assert log[0].before == log[1].after and log[0].after is None
-    notes = await bot.slack.wait_messages(ADMIN_CHANNEL, 2)
-    assert notes[1]["text"] == f"<@{OWNER}> removed feed `desk-feed` *Desk feed* — https://news.example/rss"
+    notes = await bot.slack.wait_messages(ADMIN_CHANNEL, 3)
+    assert notes[2]["text"] == f"<@{OWNER}> removed feed `desk-feed` *Desk feed* — https://news.example/rss"
 
     # The change stands when the announcement fails; the admin is told.
     bot.slack.fail_next("chat.postMessage", error="channel_not_found")
     unannounced = await bot.feeds("add https://news.example/rss Desk feed", CONFIG_ADMIN)
     assert unannounced.endswith("(could not announce it in the admin channel: channel_not_found)")
-    assert await bot.store.feed("desk-feed") is not None and len(await bot.store.audit_log()) == 3
+    assert await bot.store.feed("desk-feed") is not None and len(await bot.store.audit_log()) == 4
 
 
 async def test_bad_input_gets_the_reason_and_usage(bot: Bot) -> None:

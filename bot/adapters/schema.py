@@ -63,6 +63,7 @@ feeds = Table(
     Column("last_error_at", UTCDateTime),
     Column("consecutive_failures", Integer, nullable=False, default=0),
     Column("items_seen", Integer, nullable=False, default=0),
+    Column("removed_at", UTCDateTime),  # removed from Slack: kept so the config file cannot bring it back
 )
 
 items = Table(

@@ -158,12 +158,23 @@ class Store:
     # -- feeds -------------------------------------------------------------------------------
 
     async def sync_feeds(self, specs: Sequence[FeedSpec]) -> None:
-        """Insert feeds not yet known; refresh url/name/interval of known ones. State is kept."""
+        """Seed and refresh the config file's feeds: insert feeds not yet known, refresh the url,
+        name and interval of config-owned ones; polling state is kept. A feed removed from Slack stays
+        removed, and a feed whose URL the database already polls under another id is skipped with a
+        warning (it was added from Slack first)."""
         async with self._engine.begin() as conn:
-            known = {r.id for r in await conn.execute(select(t.feeds.c.id))}
+            rows = {r.id: r for r in await conn.execute(select(t.feeds))}
+            urls = {r.url: r.id for r in rows.values()}
             for s in specs:
                 values = {"url": s.url, "name": s.name, "interval": s.interval}
-                if s.id in known:
+                row = rows.get(s.id)
+                if row is not None and (row.removed_at is not None or row.origin != "config"):
+                    continue
+                owner = urls.get(s.url)
+                if owner is not None and owner != s.id:
+                    log.warning("config feed %s: %s is already polled as %s; skipped", s.id, s.url, owner)
+                    continue
+                if row is not None:
                     await conn.execute(update(t.feeds).where(t.feeds.c.id == s.id).values(**values))
                 else:
                     await conn.execute(
@@ -171,15 +182,23 @@ class Store:
                             id=s.id, origin=s.origin, consecutive_failures=0, items_seen=0, **values
                         )
                     )
+                    urls[s.url] = s.id
 
     async def feeds(self) -> list[FeedState]:
+        """Every live feed (removed ones are not polled, listed or exported)."""
         async with self._engine.connect() as conn:
-            rows = await conn.execute(select(t.feeds).order_by(t.feeds.c.id))
+            rows = await conn.execute(
+                select(t.feeds).where(t.feeds.c.removed_at.is_(None)).order_by(t.feeds.c.id)
+            )
             return [_feed_state(r._mapping) for r in rows]
 
     async def feed(self, feed_id: str) -> FeedState | None:
         async with self._engine.connect() as conn:
-            row = (await conn.execute(select(t.feeds).where(t.feeds.c.id == feed_id))).first()
+            row = (
+                await conn.execute(
+                    select(t.feeds).where(t.feeds.c.id == feed_id, t.feeds.c.removed_at.is_(None))
+                )
+            ).first()
             return None if row is None else _feed_state(row._mapping)
 
     async def add_feed(self, spec: FeedSpec, *, user_id: str, now: datetime) -> str | None:
@@ -192,17 +211,22 @@ class Store:
 
     async def _add_feed(self, spec: FeedSpec, *, user_id: str, now: datetime) -> str | None:
         async with self._engine.begin() as conn:
-            clash = (
+            clashes = list(
                 await conn.execute(
-                    select(t.feeds.c.id, t.feeds.c.url).where(
+                    select(t.feeds.c.id, t.feeds.c.url, t.feeds.c.removed_at).where(
                         (t.feeds.c.id == spec.id) | (t.feeds.c.url == spec.url)
                     )
                 )
-            ).first()
-            if clash is not None:
-                if clash.url == spec.url:
-                    return f"that URL is already watched as feed {clash.id}"
-                return f"the id {spec.id} is already taken"
+            )
+            for clash in clashes:
+                if clash.removed_at is None:
+                    if clash.url == spec.url:
+                        return f"that URL is already watched as feed {clash.id}"
+                    return f"the id {spec.id} is already taken"
+            # A tombstone in the way is replaced: adding the feed again is the admin undoing a removal.
+            # Its items stay in the items table, so what was already seen is not alerted again.
+            for clash in clashes:
+                await conn.execute(delete(t.feeds).where(t.feeds.c.id == clash.id))
             await conn.execute(
                 insert(t.feeds).values(
                     id=spec.id,
@@ -218,9 +242,10 @@ class Store:
         return None
 
     async def remove_feed(self, feed_id: str, *, user_id: str, now: datetime) -> str | None:
-        """Remove a feed that was not defined in the config file, with its audit row, in one
-        transaction. Returns why it was refused, or None when it was removed. Items already seen
-        stay: incidents cite them. A database failure is a StoreError."""
+        """Stop polling a feed, with its audit row, in one transaction. Returns why it was refused,
+        or None when it was removed. The row stays as a tombstone so the config file does not bring
+        the feed back at the next start; items already seen stay (incidents cite them). A database
+        failure is a StoreError."""
         try:
             return await self._remove_feed(feed_id, user_id=user_id, now=now)
         except SQLAlchemyError as e:
@@ -229,12 +254,10 @@ class Store:
     async def _remove_feed(self, feed_id: str, *, user_id: str, now: datetime) -> str | None:
         async with self._engine.begin() as conn:
             row = (await conn.execute(select(t.feeds).where(t.feeds.c.id == feed_id))).first()
-            if row is None:
+            if row is None or row.removed_at is not None:
                 return f"there is no feed {feed_id}"
             spec = _feed_state(row._mapping).spec
-            if spec.origin == "config":
-                return "defined in the config file"
-            await conn.execute(delete(t.feeds).where(t.feeds.c.id == feed_id))
+            await conn.execute(update(t.feeds).where(t.feeds.c.id == feed_id).values(removed_at=now))
             await _audit(conn, now, user_id, "feed.remove", f"feed:{feed_id}", _spec_json(spec), None)
         return None
 

@@ -296,7 +296,6 @@ async def test_feeds_added_and_removed_from_slack_are_audited(store: Store) -> N
     same_id = replace(spec, url="https://elsewhere.example/rss")
     assert await store.add_feed(same_id, user_id="UADMIN", now=NOW) == "the id desk is already taken"
 
-    assert await store.remove_feed("wire", user_id="UADMIN", now=NOW) == "defined in the config file"
     assert await store.remove_feed("nope", user_id="UADMIN", now=NOW) == "there is no feed nope"
     later = NOW + timedelta(minutes=5)
     assert await store.remove_feed("desk", user_id="UOTHER", now=later) is None
@@ -410,3 +409,35 @@ async def test_an_invalid_watchlist_is_refused_not_stored_to_vanish(store: Store
     refused = await store.change_watchlist(twice, action="watch.add", user_id="U1", now=NOW, create=True)
     assert refused is not None and "invalid: keywords[1]: 'Truce' is listed twice" in refused
     assert await store.watchlists() == [] and await store.audit_log() == []
+
+
+async def test_a_config_feed_removed_from_slack_stays_removed_until_added_again(store: Store) -> None:
+    wire = FeedSpec("wire", "https://wire.example/rss", "Wire", 300)
+    await store.sync_feeds([wire])
+    assert await store.remove_feed("wire", user_id="UADMIN", now=NOW) is None
+    assert await store.feed("wire") is None and "wire" not in [f.spec.id for f in await store.feeds()]
+    assert await store.remove_feed("wire", user_id="UADMIN", now=NOW) == "there is no feed wire"
+    await store.sync_feeds([wire])  # a restart with the same config file
+    assert await store.feed("wire") is None
+    again = replace(wire, name="Wire again", origin="slack")
+    assert await store.add_feed(again, user_id="UADMIN", now=NOW) is None  # the tombstone gives way
+    assert (await store.feed("wire")).spec == again  # type: ignore[union-attr]
+    actions = [e.action for e in await store.audit_log("feed:wire")]
+    assert actions == ["feed.add", "feed.remove"]
+
+
+async def test_config_never_overwrites_a_slack_feed_nor_clashes_with_its_url(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    desk = FeedSpec("desk", "https://desk.example/rss", "Desk", 600, origin="slack")
+    assert await store.add_feed(desk, user_id="UADMIN", now=NOW) is None
+    # The operator later lists the same URL in the file, under another id, and reuses the id "desk".
+    await store.sync_feeds(
+        [
+            FeedSpec("desk-wire", "https://desk.example/rss", "Desk wire", 300),
+            FeedSpec("desk", "https://other.example/rss", "Other", 300),
+        ]
+    )
+    assert await store.feed("desk-wire") is None
+    assert (await store.feed("desk")).spec == desk  # type: ignore[union-attr]
+    assert "https://desk.example/rss is already polled as desk; skipped" in caplog.text
