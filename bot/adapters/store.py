@@ -172,7 +172,9 @@ class Store:
                     continue
                 owner = urls.get(s.url)
                 if owner is not None and owner != s.id:
-                    log.warning("config feed %s: %s is already polled as %s; skipped", s.id, s.url, owner)
+                    gone = owner in rows and rows[owner].removed_at is not None
+                    state = "was removed from Slack as" if gone else "is already polled as"
+                    log.warning("config feed %s: %s %s %s; skipped", s.id, s.url, state, owner)
                     continue
                 if row is not None:
                     await conn.execute(update(t.feeds).where(t.feeds.c.id == s.id).values(**values))

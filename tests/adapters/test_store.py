@@ -441,3 +441,9 @@ async def test_config_never_overwrites_a_slack_feed_nor_clashes_with_its_url(
     assert await store.feed("desk-wire") is None
     assert (await store.feed("desk")).spec == desk  # type: ignore[union-attr]
     assert "https://desk.example/rss is already polled as desk; skipped" in caplog.text
+    twice = [
+        FeedSpec("a", "https://same.example/rss", "A", 300),
+        FeedSpec("b", "https://same.example/rss", "B", 300),
+    ]
+    await store.sync_feeds(twice)  # the file lists one URL twice: the first wins, the start goes on
+    assert (await store.feed("a")) is not None and await store.feed("b") is None
