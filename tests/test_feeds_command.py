@@ -4,15 +4,12 @@ answered by a fake resolver; audit rows read back from the store."""
 
 from __future__ import annotations
 
-import socket
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.test_utils import TestServer
 
 import run
@@ -24,9 +21,10 @@ from config.settings import load_settings
 from handlers import admins
 from handlers.context import Services
 from tests.e2e.feeds import config_toml
+from tests.fakes.dns import names_resolver
 from tests.fakes.feed_server import FakeFeedServer
 from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
-from tests.fakes.slack_requests import post_signed, slash_body
+from tests.fakes.slack_requests import ask
 
 SECRET = "test-signing-secret-0123456789"
 NOW = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
@@ -36,33 +34,6 @@ OWNER = "U0OWNER"
 MEMBER = "U0MEMBER"
 ADMIN_CHANNEL = "C0ADMINS"
 REPLY_WITHIN = 3.0
-
-
-class NamesResolver(AbstractResolver):
-    """A stand-in for DNS: each known host name resolves to its listed addresses."""
-
-    def __init__(self, names: dict[str, list[str]]) -> None:
-        self._names = names
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        if host not in self._names:
-            raise socket.gaierror(socket.EAI_NONAME, f"unknown host {host}")
-        return [
-            {
-                "hostname": host,
-                "host": a,
-                "port": port,
-                "family": socket.AF_INET6 if ":" in a else socket.AF_INET,
-                "proto": 0,
-                "flags": socket.AI_NUMERICHOST,
-            }
-            for a in self._names[host]
-        ]
-
-    async def close(self) -> None:
-        pass
 
 
 @dataclass
@@ -77,17 +48,16 @@ class Bot:
     async def feeds(self, text: str, user: str = MEMBER) -> str:
         """Send ``/feeds text`` as ``user``; returns the ephemeral reply's text."""
         self.rids += 1
-        rid = f"r{self.rids}"
-        body = slash_body("/feeds", text, self.slack.response_url(rid), user=user)
-        started = time.monotonic()
-        status, _ = await post_signed(self.server, body, SECRET)
-        assert status == 200
-        (reply,) = await self.slack.wait_responses(rid)
-        assert time.monotonic() - started < REPLY_WITHIN
-        assert reply["response_type"] == "ephemeral"
-        assert "Traceback" not in reply["text"]
-        answer: str = reply["text"]
-        return answer
+        return await ask(
+            self.server,
+            self.slack,
+            SECRET,
+            "/feeds",
+            text,
+            rid=f"r{self.rids}",
+            user=user,
+            within=REPLY_WITHIN,
+        )
 
 
 @pytest.fixture
@@ -106,7 +76,7 @@ async def bot(
         settings, sink=SlackSink(client), feeds=specs, database_url=database_url, clock=lambda: NOW
     ) as rt:
         assert isinstance(rt.engine, Engine)
-        names = NamesResolver({"news.example": ["93.184.216.34"], "sneaky.example": ["10.0.0.7"]})
+        names = names_resolver({"news.example": ["93.184.216.34"], "sneaky.example": ["10.0.0.7"]})
         scheduled: list[str] = []
         services = Services(
             store=rt.store,

@@ -5,8 +5,6 @@ admin channel. Every OPML document here is written for these tests."""
 
 from __future__ import annotations
 
-import socket
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.test_utils import TestServer
 
 import run
@@ -28,9 +25,10 @@ from config.settings import load_settings
 from handlers.context import Services
 from handlers.feeds import Outcome, file_id, format_import
 from tests.e2e.feeds import config_toml
+from tests.fakes.dns import names_resolver
 from tests.fakes.feed_server import FakeFeedServer
 from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
-from tests.fakes.slack_requests import post_signed, slash_body
+from tests.fakes.slack_requests import ask
 
 SECRET = "test-signing-secret-0123456789"
 NOW = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
@@ -42,33 +40,6 @@ HERE = "C0IDLIB0001"  # the channel slash_body sends commands from
 ELSEWHERE = "C0OTHER0001"
 REPLY_WITHIN = 3.0
 PUBLIC = "93.184.216.34"
-
-
-class NamesResolver(AbstractResolver):
-    """A stand-in for DNS: each known host name resolves to its listed addresses."""
-
-    def __init__(self, names: dict[str, list[str]]) -> None:
-        self._names = names
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        if host not in self._names:
-            raise socket.gaierror(socket.EAI_NONAME, f"unknown host {host}")
-        return [
-            {
-                "hostname": host,
-                "host": a,
-                "port": port,
-                "family": socket.AF_INET6 if ":" in a else socket.AF_INET,
-                "proto": 0,
-                "flags": socket.AI_NUMERICHOST,
-            }
-            for a in self._names[host]
-        ]
-
-    async def close(self) -> None:
-        pass
 
 
 def opml(*outlines: str) -> bytes:
@@ -96,17 +67,16 @@ class Bot:
     async def feeds(self, text: str, user: str = CONFIG_ADMIN) -> str:
         """Send ``/feeds text`` as ``user`` from channel HERE; returns the ephemeral reply's text."""
         self.rids += 1
-        rid = f"r{self.rids}"
-        body = slash_body("/feeds", text, self.slack.response_url(rid), user=user)
-        started = time.monotonic()
-        status, _ = await post_signed(self.server, body, SECRET)
-        assert status == 200
-        (reply,) = await self.slack.wait_responses(rid)
-        assert time.monotonic() - started < REPLY_WITHIN
-        assert reply["response_type"] == "ephemeral"
-        assert "Traceback" not in reply["text"]
-        answer: str = reply["text"]
-        return answer
+        return await ask(
+            self.server,
+            self.slack,
+            SECRET,
+            "/feeds",
+            text,
+            rid=f"r{self.rids}",
+            user=user,
+            within=REPLY_WITHIN,
+        )
 
     async def slack_feeds(self) -> dict[str, str]:
         """id → URL of the feeds added from Slack."""
@@ -142,7 +112,7 @@ async def bot(
             clock=lambda: NOW,
             admins=frozenset({CONFIG_ADMIN}),
             admin_channel=ADMIN_CHANNEL,
-            resolver=NamesResolver(names),
+            resolver=names_resolver(names),
             on_feed_added=lambda f: scheduled.append(f.spec.id),
         )
         app = build_app(client=client, signing_secret=SECRET, services=services, verify_requests=True)

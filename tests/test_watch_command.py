@@ -29,7 +29,7 @@ from bot.geo import load_gazetteer
 from bot.slack_app import build_app, http_application
 from handlers.context import Services
 from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
-from tests.fakes.slack_requests import post_signed, slash_body
+from tests.fakes.slack_requests import post_events, post_signed, slash_body
 from tests.fakes.slack_signing import sign
 
 SECRET = "test-signing-secret-0123456789"
@@ -118,17 +118,7 @@ class Bot:
 
     async def _interact(self, payload: dict[str, Any]) -> aiohttp.ClientResponse:
         body = urlencode({"payload": json.dumps(payload)}).encode()
-        async with aiohttp.ClientSession() as session:
-            resp = await session.post(
-                self.server.make_url("/slack/events"),
-                data=body,
-                headers={
-                    "Content-Type": "application/x-www-form-urlencoded",
-                    **sign(SECRET, body, int(time.time())),
-                },
-            )
-            await resp.read()
-            return resp
+        return await post_events(self.server, body, sign(SECRET, body, int(time.time())))
 
     async def submit(self, view: dict[str, Any], values: dict[str, Any], user: str = ADMIN) -> dict[str, Any]:
         """Submit ``view`` (as opened) with ``values``; returns the app's ack body ({} when empty)."""
@@ -179,13 +169,8 @@ class Bot:
                 "event": {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home"},
             }
         ).encode()
-        async with aiohttp.ClientSession() as session:
-            resp = await session.post(
-                self.server.make_url("/slack/events"),
-                data=body,
-                headers={"Content-Type": "application/json", **sign(SECRET, body, int(time.time()))},
-            )
-            assert resp.status == 200
+        signed = sign(SECRET, body, int(time.time()))
+        assert (await post_events(self.server, body, signed, "application/json")).status == 200
         await self.slack.wait_calls("views.publish", published + 1)
         return self.slack.home_views[user]
 
@@ -517,20 +502,7 @@ async def test_home_buttons_mute_unmute_edit_and_test_with_the_admin_check_on_cl
 
 async def test_forged_interactions_are_rejected(bot: Bot) -> None:
     body = urlencode({"payload": json.dumps({"type": "view_submission", "user": {"id": ADMIN}})}).encode()
-    async with aiohttp.ClientSession() as session:
-        resp = await session.post(
-            bot.server.make_url("/slack/events"),
-            data=body,
-            headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                **sign("not-the-secret", body, int(time.time())),
-            },
-        )
-        assert resp.status == 401
-        stale = sign(SECRET, body, int(time.time()) - 600)
-        resp = await session.post(
-            bot.server.make_url("/slack/events"),
-            data=body,
-            headers={"Content-Type": "application/x-www-form-urlencoded", **stale},
-        )
-        assert resp.status == 401
+    forged = await post_events(bot.server, body, sign("not-the-secret", body, int(time.time())))
+    assert forged.status == 401
+    stale = await post_events(bot.server, body, sign(SECRET, body, int(time.time()) - 600))
+    assert stale.status == 401

@@ -14,11 +14,12 @@ import socket
 
 import pytest
 from aiohttp import ThreadedResolver
-from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.abc import AbstractResolver
 
 from bot.adapters.fetch import Fetched, Fetcher, Validators
 from bot.adapters.ssrf import SsrfPolicy, check_url, classify, parse_allow_entry
 from bot.errors import FetchError, UnsafeUrlError
+from tests.fakes.dns import FakeResolver
 from tests.fakes.feed_server import (
     FakeFeedServer,
     feed_server,  # noqa: F401
@@ -28,37 +29,6 @@ NO_VALIDATORS = Validators()
 PUBLIC_V4 = "93.184.215.14"
 PUBLIC_V6 = "2606:2800:21f:cb07:6820:80da:af6b:8b2c"
 NO_POLICY = SsrfPolicy()
-
-
-class FakeResolver(AbstractResolver):
-    """Answers each name with the next of its listed answers (the last one repeats)."""
-
-    def __init__(self, answers: dict[str, list[list[str]]]) -> None:
-        self._answers = answers
-        self.lookups: list[str] = []
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        self.lookups.append(host)
-        queue = self._answers.get(host)
-        if not queue:
-            raise socket.gaierror(socket.EAI_NONAME, f"fake resolver does not know {host}")
-        addresses = queue.pop(0) if len(queue) > 1 else queue[0]
-        return [
-            {
-                "hostname": host,
-                "host": a,
-                "port": port,
-                "family": socket.AF_INET6 if ":" in a else socket.AF_INET,
-                "proto": 0,
-                "flags": socket.AI_NUMERICHOST,
-            }
-            for a in addresses
-        ]
-
-    async def close(self) -> None:
-        pass
 
 
 def resolver(**names: list[str]) -> FakeResolver:

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 import aiohttp
 from aiohttp.test_utils import TestServer
 
+from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_signing import sign
 
 
@@ -27,13 +28,19 @@ def slash_body(command: str, text: str, response_url: str, *, user: str = "U0DES
     ).encode()
 
 
-async def post_events(server: TestServer, body: bytes, headers: dict[str, str]) -> aiohttp.ClientResponse:
-    """POST ``body`` to /slack/events with ``headers`` (e.g. a signature); the response is read."""
+async def post_events(
+    server: TestServer,
+    body: bytes,
+    headers: dict[str, str],
+    content_type: str = "application/x-www-form-urlencoded",
+) -> aiohttp.ClientResponse:
+    """POST ``body`` to /slack/events with ``headers`` (e.g. a signature); the response is read.
+    Commands and interactions are forms; Events API callbacks are ``application/json``."""
     async with aiohttp.ClientSession() as session:
         resp = await session.post(
             server.make_url("/slack/events"),
             data=body,
-            headers={"Content-Type": "application/x-www-form-urlencoded", **headers},
+            headers={"Content-Type": content_type, **headers},
         )
         await resp.read()
         return resp
@@ -44,3 +51,29 @@ async def post_signed(server: TestServer, body: bytes, secret: str) -> tuple[int
     started = time.monotonic()
     resp = await post_events(server, body, sign(secret, body, int(time.time())))
     return resp.status, time.monotonic() - started
+
+
+async def ask(
+    server: TestServer,
+    slack: FakeSlackApi,
+    secret: str,
+    command: str,
+    text: str,
+    *,
+    rid: str,
+    user: str,
+    within: float = 3.0,
+) -> str:
+    """Send a really signed ``command text`` as ``user`` and return the ephemeral reply's text,
+    checking what every command owes its user: an answer within ``within`` seconds, private, and
+    never a stack trace."""
+    body = slash_body(command, text, slack.response_url(rid), user=user)
+    started = time.monotonic()
+    status, _ = await post_signed(server, body, secret)
+    assert status == 200
+    (reply,) = await slack.wait_responses(rid)
+    assert time.monotonic() - started < within
+    assert reply["response_type"] == "ephemeral"
+    assert "Traceback" not in reply["text"]
+    answer: str = reply["text"]
+    return answer
