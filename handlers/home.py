@@ -22,7 +22,7 @@ from bot.errors import StoreError
 from handlers.admins import AdminCheck
 from handlers.context import Services
 from handlers.feeds import format_status
-from handlers.watch import ADD_ACTION, EDIT_ACTION, MUTE_ACTION, TEST_ACTION, UNMUTE_ACTION
+from handlers.watch import ADD_ACTION, EDIT_ACTION, MUTE_ACTION, TEST_ACTION, UNMUTE_ACTION, mute_state
 
 log = logging.getLogger(__name__)
 MAX_WATCHLISTS = 30  # two blocks each; a view holds 100
@@ -65,10 +65,8 @@ def _watchlist_line(s: StoredWatchlist, last: datetime | None, now: datetime) ->
     channels = ", ".join(f"<#{c}>" for c in w.channels)
     regions = escape(", ".join(r.name for r in w.regions) or "—")
     last_text = f"last alert {last:%Y-%m-%d %H:%M} UTC" if last else "no alert yet"
-    if w.is_muted(now):
-        state = f":mute: muted until {w.muted_until:%Y-%m-%d %H:%M} UTC" if w.muted_until else ":mute: muted"
-    else:
-        state = ":large_green_circle: live"
+    muted = mute_state(w, now)
+    state = f":mute: {muted}" if muted else ":large_green_circle: live"
     return (
         f"*{escape(w.name)}* → {channels}\n{state} · rule `{w.rule.value}` · {regions} · "
         f"{len(w.keywords)} keywords · {last_text}"

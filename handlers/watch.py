@@ -61,7 +61,8 @@ def _when(moment: datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
-def _mute_state(w: Watchlist, now: datetime) -> str:
+def mute_state(w: Watchlist, now: datetime) -> str:
+    """ "muted until …" or "muted" while the mute holds, else ""."""
     if not w.is_muted(now):
         return ""
     return f"muted until {_when(w.muted_until)}" if w.muted_until else "muted"
@@ -86,7 +87,7 @@ class WatchDesk:
         for s in stored:
             w = s.watchlist
             when = last.get(w.name)
-            state = _mute_state(w, now)
+            state = mute_state(w, now)
             channels = ", ".join(f"<#{c}>" for c in w.channels)
             lines.append(
                 f"• *{escape(w.name)}* → {channels} · {w.rule.value} · "
@@ -119,7 +120,7 @@ class WatchDesk:
         ]
         if thresholds:
             extra.append(f"thresholds ({'any' if w.thresholds_any else 'all'}): " + ", ".join(thresholds))
-        state = _mute_state(w, self.services.clock())
+        state = mute_state(w, self.services.clock())
         if state:
             extra.append(state)
         return "```" + escape(body + "\n" + "\n".join(extra)) + "```"
