@@ -44,7 +44,7 @@ from rapidfuzz import fuzz, process
 
 from bot.core.gazetteer import Gazetteer, RegionExpansion
 from bot.core.genre import genre_veto
-from bot.core.normalize import Token, stem, tokenize, words
+from bot.core.normalize import Token, normalize, stem, tokenize, words
 from bot.core.relevance import RelevanceModel, relevance_veto
 from bot.core.watchlists import Rule, Watchlist
 
@@ -92,10 +92,23 @@ class Match:
 
     @property
     def place(self) -> str | None:
-        """The place an alert headline names: the watched region the text hit first."""
+        """The watched region the text hit first ("Idlib" for a Saraqib story)."""
         if not self.regions:
             return None
         return min(self.regions, key=lambda h: h.start).term
+
+    @property
+    def where(self) -> str | None:
+        """The place an alert headline names: the first place inside the region the text names, with
+        its region ("Saraqib, Idlib"), else the region itself.
+
+        A desk reading "Idlib — 4 killed" still has to open the story to learn which town was hit.
+        """
+        ordered = sorted(self.regions, key=lambda h: h.start)
+        for hit in ordered:
+            if hit.place and normalize(hit.place) != normalize(hit.term):
+                return f"{hit.place}, {hit.term}"
+        return ordered[0].term if ordered else None
 
 
 @dataclass(frozen=True, slots=True)

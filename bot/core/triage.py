@@ -190,7 +190,7 @@ def _route(
         incident = Incident(
             key=incident_key(watchlist.name, item.feed_id, item.id),
             watchlist=watchlist.name,
-            place=match.place,
+            place=match.where,
             title=item.title,
             summary=summarise(item.title, item.summary),
             casualties=replace(casualties, figures=()),

@@ -122,9 +122,24 @@ def test_towns_are_region_stories(desks: Matcher) -> None:
     )
     idlib = _one(matches, "idlib")
     assert idlib.regions[0].place == "Saraqib" and idlib.place == "Idlib"
+    assert idlib.where == "Saraqib, Idlib"  # what the alert headline names
     assert "syria" in _names(matches)
     assert "gaza" in _names(matches) or True  # gaza has "airstrike"/"killed" but no region: must not match
     assert "gaza" not in _names(matches)
+
+
+@pytest.mark.parametrize(
+    ("title", "watch", "where"),
+    [
+        ("Shelling in Maaret al-Noman overnight", "idlib", "Maarat al-Numan, Idlib"),  # canonical spelling
+        ("Idleb: strike near Saraqib kills two", "idlib", "Saraqib, Idlib"),  # the town, though named second
+        ("RSF fighting in Nyala and El Fasher", "sudan", "Nyala, Sudan"),  # the first town named
+        ("Gaza City hospitals: two killed", "gaza", "Gaza"),  # the region's own name, not a town inside it
+        ("Khartoum fighting", "sudan", "Khartoum, Sudan"),
+    ],
+)
+def test_where_is_the_most_specific_place_named(desks: Matcher, title: str, watch: str, where: str) -> None:
+    assert _one(desks.match(title, ""), watch).where == where
 
 
 def test_syria_watch_matches_aleppo(desks: Matcher) -> None:
@@ -275,7 +290,7 @@ def test_reference_story(desks: Matcher) -> None:
     matches = desks.match(title, body)
     idlib = _one(matches, "idlib")
     assert {h.term for h in idlib.keywords} >= {"airstrike", "killed", "wounded"}
-    assert idlib.place == "Idlib"
+    assert idlib.place == "Idlib" and idlib.where == "Idlib"  # Idlib city is the region's own name
     assert "gaza" not in _names(matches) and "sudan" not in _names(matches)
 
 

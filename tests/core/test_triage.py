@@ -118,6 +118,15 @@ def test_threshold_posts_when_a_later_toll_reaches_it(gazetteer: Gazetteer) -> N
     assert [e.kind for e in later.outbox] == ["post", "post"]
 
 
+def test_alert_names_the_town_inside_the_region(gazetteer: Gazetteer) -> None:
+    """A desk reads where it happened in the header, not only which watch matched."""
+    (incident,) = run([SARAQIB], gazetteer).incidents
+    assert incident.place == "Saraqib, Idlib"
+    assert run([SARAQIB], gazetteer).outbox[0].message.text.startswith("Saraqib, Idlib — 2 ")
+    (city,) = run([FIRST], gazetteer).incidents
+    assert city.place == "Idlib"  # Idlib city is the region's own name, not a town inside it
+
+
 def test_display_terms_name_each_watch_term_once(gazetteer: Gazetteer) -> None:
     watch = replace(IDLIB, keywords=("airstrike", "air strike", "strike"))
     (match,) = Matcher([watch], gazetteer).match(SARAQIB.title, SARAQIB.summary)
