@@ -101,7 +101,10 @@ async def runtime(
     feeds: Sequence[FeedSpec],
     database_url: str,
     clock: Callable[[], datetime] = utcnow,
+    gazetteer: Gazetteer | None = None,
 ) -> AsyncIterator[Runtime]:
+    """Store, engine and poller around ``settings``. ``gazetteer`` is built here unless given (it
+    takes seconds and never changes, so a process that starts several runtimes may build it once)."""
     from bot.adapters.fetch import Fetcher, user_agent
     from bot.core.clustering import ClusterPolicy
     from bot.core.matching import Matcher
@@ -114,7 +117,7 @@ async def runtime(
         await store.sync_feeds(feeds)
         await store.sync_watchlists(settings.watchlists, now=clock())
         watchlists = tuple(await store.watchlists())
-        gazetteer = load_gazetteer()
+        gazetteer = gazetteer or load_gazetteer()
         for warning in watchlist_warnings(settings, gazetteer):
             log.warning("%s", warning)
         rules = EngineRules(

@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from bot.core.gazetteer import Gazetteer
+from bot.geo import load_gazetteer
+
 settings.register_profile("ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("fuzz", max_examples=20_000, deadline=None, suppress_health_check=list(HealthCheck))
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
@@ -22,6 +25,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
             item.add_marker(pytest.mark.fuzz)
+
+
+@pytest.fixture(scope="session")
+def gazetteer() -> Gazetteer:
+    """The packaged gazetteer, built once for the whole run: it takes seconds and is immutable."""
+    return load_gazetteer()
+
+
+@pytest.fixture(scope="session")
+def world(gazetteer: Gazetteer) -> Gazetteer:
+    return gazetteer
 
 
 def shared_path(*parts: str) -> Path:

@@ -14,7 +14,6 @@ from bot.backtest import run_backtest
 from bot.core.gazetteer import Gazetteer
 from bot.core.watchlists import Region, Watchlist
 from bot.errors import CommandError
-from bot.geo import load_gazetteer
 from tests.conftest import shared_path
 
 CH = ("C0123456789",)
@@ -50,11 +49,6 @@ LINES = [
     "",
     _line("Air strikes on Idleb", "Two killed.", "2023-04-15", "u4"),
 ]
-
-
-@pytest.fixture(scope="module")
-def world() -> Gazetteer:
-    return load_gazetteer()
 
 
 @pytest.fixture(params=["plain", "gz"])

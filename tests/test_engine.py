@@ -21,7 +21,6 @@ from bot.core.gazetteer import Gazetteer
 from bot.core.matching import Matcher
 from bot.core.watchlists import Region, Watchlist
 from bot.engine import Engine, EngineRules
-from bot.geo import load_gazetteer
 from tests.e2e.feeds import IDLIB_FIRST, IDLIB_SECOND_OUTLET, IDLIB_TOLL_UPDATE, T0, UNRELATED, rss
 from tests.fakes.feed_server import FakeFeedServer
 from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
@@ -43,11 +42,6 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
-
-
-@pytest.fixture(scope="module")
-def gazetteer() -> Gazetteer:
-    return load_gazetteer()
 
 
 @dataclass

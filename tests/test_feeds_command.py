@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestServer
 import run
 from bot.adapters.slack_sink import SlackSink, make_web_client
 from bot.adapters.store import Store
+from bot.core.gazetteer import Gazetteer
 from bot.engine import Engine
 from bot.slack_app import build_app, http_application
 from config.settings import load_settings
@@ -62,7 +63,11 @@ class Bot:
 
 @pytest.fixture
 async def bot(
-    tmp_path: Path, feed_server: FakeFeedServer, slack_api: FakeSlackApi, database_url: str
+    tmp_path: Path,
+    feed_server: FakeFeedServer,
+    slack_api: FakeSlackApi,
+    database_url: str,
+    gazetteer: Gazetteer,
 ) -> AsyncIterator[Bot]:
     config = tmp_path / "sitrep.toml"
     config.write_text(config_toml(feed_server.url("feed.xml")), encoding="utf-8")
@@ -73,7 +78,12 @@ async def bot(
     slack_api.add_user(OWNER, is_owner=True)
     slack_api.add_user(MEMBER)
     async with run.runtime(
-        settings, sink=SlackSink(client), feeds=specs, database_url=database_url, clock=lambda: NOW
+        settings,
+        sink=SlackSink(client),
+        feeds=specs,
+        database_url=database_url,
+        clock=lambda: NOW,
+        gazetteer=gazetteer,
     ) as rt:
         assert isinstance(rt.engine, Engine)
         names = names_resolver({"news.example": ["93.184.216.34"], "sneaky.example": ["10.0.0.7"]})

@@ -18,6 +18,7 @@ import run
 from bot.adapters.slack_files import token_may_go_to
 from bot.adapters.slack_sink import SlackSink, make_web_client
 from bot.adapters.store import Store
+from bot.core.gazetteer import Gazetteer
 from bot.core.opml import OpmlFeed
 from bot.engine import Engine
 from bot.slack_app import build_app, http_application
@@ -85,7 +86,11 @@ class Bot:
 
 @pytest.fixture
 async def bot(
-    tmp_path: Path, feed_server: FakeFeedServer, slack_api: FakeSlackApi, database_url: str
+    tmp_path: Path,
+    feed_server: FakeFeedServer,
+    slack_api: FakeSlackApi,
+    database_url: str,
+    gazetteer: Gazetteer,
 ) -> AsyncIterator[Bot]:
     config = tmp_path / "sitrep.toml"
     config.write_text(config_toml(feed_server.url("feed.xml")), encoding="utf-8")
@@ -95,7 +100,12 @@ async def bot(
     slack_api.add_user(WORKSPACE_ADMIN, is_admin=True)
     slack_api.add_user(MEMBER)
     async with run.runtime(
-        settings, sink=SlackSink(client), feeds=specs, database_url=database_url, clock=lambda: NOW
+        settings,
+        sink=SlackSink(client),
+        feeds=specs,
+        database_url=database_url,
+        clock=lambda: NOW,
+        gazetteer=gazetteer,
     ) as rt:
         assert isinstance(rt.engine, Engine)
         names = {

@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestServer
 
 import run
 from bot.adapters.slack_sink import SlackSink, make_web_client
+from bot.core.gazetteer import Gazetteer
 from bot.engine import Engine
 from bot.slack_app import ReplayGuard, build_app, http_application
 from config.settings import load_settings
@@ -27,14 +28,22 @@ SECRET = "test-signing-secret-0123456789"
 
 @pytest.fixture
 async def http_bot(
-    tmp_path: Path, feed_server: FakeFeedServer, slack_api: FakeSlackApi, database_url: str
+    tmp_path: Path,
+    feed_server: FakeFeedServer,
+    slack_api: FakeSlackApi,
+    database_url: str,
+    gazetteer: Gazetteer,
 ) -> AsyncIterator[TestServer]:
     config = tmp_path / "sitrep.toml"
     config.write_text(config_toml(feed_server.url("feed.xml")), encoding="utf-8")
     settings = load_settings(str(config), {"SLACK_BOT_TOKEN": DEFAULT_TOKEN, "SLACK_SIGNING_SECRET": SECRET})
     client = make_web_client(DEFAULT_TOKEN, slack_api.url)
     async with run.runtime(
-        settings, sink=SlackSink(client), feeds=run.feed_specs(settings), database_url=database_url
+        settings,
+        sink=SlackSink(client),
+        feeds=run.feed_specs(settings),
+        database_url=database_url,
+        gazetteer=gazetteer,
     ) as rt:
         assert isinstance(rt.engine, Engine)
         app = build_app(

@@ -25,7 +25,6 @@ from bot.core.matching import Matcher
 from bot.core.triage import Plan
 from bot.core.watchlists import Region, Watchlist
 from bot.engine import Engine, EngineRules
-from bot.geo import load_gazetteer
 from bot.slack_app import build_app, http_application
 from handlers.context import Services
 from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
@@ -45,11 +44,6 @@ IDLIB = Watchlist(
     regions=(Region("Idlib"),),
     keywords=("airstrike", "air raids", "truce", "killed"),
 )
-
-
-@pytest.fixture(scope="module")
-def gazetteer() -> Gazetteer:
-    return load_gazetteer()
 
 
 def form(

@@ -28,7 +28,6 @@ from bot.core.gazetteer import Gazetteer
 from bot.core.matching import Matcher
 from bot.engine import Engine, EngineRules, PollResult
 from bot.errors import FetchError
-from bot.geo import load_gazetteer
 from tests.fakes.feed_server import FakeFeedServer, feed_server  # noqa: F401
 from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
 
@@ -187,11 +186,6 @@ async def test_slowloris_body_is_cut_by_the_total_timeout(feed_server: FakeFeedS
 # --- the engine rig: several hostile feeds and one good feed in one poll_round ------------------
 
 GOOD_ITEMS = 2  # small_feed() at /feed.xml
-
-
-@pytest.fixture(scope="module")
-def gazetteer() -> Gazetteer:
-    return load_gazetteer()
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from bot.core.gazetteer import (
     Gazetteer,
     NamePolicy,
@@ -12,7 +10,6 @@ from bot.core.gazetteer import (
     describe_expansion,
 )
 from bot.core.watchlists import Region, Watchlist
-from bot.geo import load_gazetteer
 
 POLICY = NamePolicy(stopwords=frozenset({"union", "bar", "old", "city"}), deny=frozenset({"duma"}))
 
@@ -107,11 +104,6 @@ def test_unknown_region_expands_to_itself() -> None:
 
 
 # --- the real, offline datasets -------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def world() -> Gazetteer:
-    return load_gazetteer()
 
 
 def test_idlib_is_the_governorate_with_its_towns(world: Gazetteer) -> None:

@@ -7,16 +7,10 @@ import pytest
 from bot.core.gazetteer import Gazetteer
 from bot.core.matching import HitKind, Match, Matcher
 from bot.core.watchlists import Region, Rule, Watchlist
-from bot.geo import load_gazetteer
 from tests.conftest import shared_path
 
 CH = ("C0123456789",)
 KEYWORDS = ("airstrike", "shelling", "killed", "wounded", "displaced", "ceasefire")
-
-
-@pytest.fixture(scope="module")
-def world() -> Gazetteer:
-    return load_gazetteer()
 
 
 @pytest.fixture(scope="module")

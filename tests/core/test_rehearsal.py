@@ -5,23 +5,15 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from bot.core.figures import Category
 from bot.core.gazetteer import Gazetteer
 from bot.core.items import FeedItem
 from bot.core.matching import Matcher
 from bot.core.rehearsal import describe_rehearsal, rehearse
 from bot.core.watchlists import Region, Watchlist
-from bot.geo import load_gazetteer
 
 NOW = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
 IDLIB = Watchlist("idlib", ("C0IDLIB0001",), (Region("Idlib"),), ("air raids", "killed", "truce"))
-
-
-@pytest.fixture(scope="module")
-def gazetteer() -> Gazetteer:
-    return load_gazetteer()
 
 
 def item(n: int, title: str, summary: str = "", hours_ago: float = 1) -> FeedItem:

@@ -5,26 +5,18 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from bot.core.casualties import extract_casualties
 from bot.core.gazetteer import Gazetteer
 from bot.core.items import FeedItem
 from bot.core.matching import Matcher
 from bot.core.triage import Plan, display_terms, triage
 from bot.core.watchlists import Region, Watchlist
-from bot.geo import load_gazetteer
 
 NOW = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)
 T0 = NOW - timedelta(hours=10)
 IDLIB = Watchlist(
     "idlib", ("C0IDLIB0001", "C0DESK00002"), (Region("Idlib"),), ("airstrike", "strike", "truce")
 )
-
-
-@pytest.fixture(scope="module")
-def gazetteer() -> Gazetteer:
-    return load_gazetteer()
 
 
 def item(ident: str, title: str, summary: str, hours: float, feed: str = "wire") -> FeedItem:
