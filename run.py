@@ -10,6 +10,7 @@ around the core, and run the requested mode.
     python run.py backtest --corpus PATH --watchlist NAME [--since D] [--until D] [--json]
     python run.py watch show NAME # what a watchlist expands to
     python run.py export [--output PATH]  # the database's feeds and watchlists as a config file
+    python run.py feedback [--output PATH] [--since D] [--watchlist NAME]  # desk marks as labels
 """
 
 from __future__ import annotations
@@ -430,18 +431,11 @@ def cmd_export(settings: Settings, args: argparse.Namespace, out: TextIO) -> int
     import tomllib
 
     from bot.adapters.store import StoredWatchlist
-    from bot.errors import StoreError
     from bot.export import differences, export_toml
     from config.settings import parse_file_config
 
     async def read_state(now: datetime) -> tuple[list[FeedSpec], list[StoredWatchlist]]:
-        try:
-            store = await Store.open(settings.database_url)
-        except StoreError as e:
-            # Driver errors add a "(Background on this error …)" line; the first says what is wrong.
-            raise StoreError(str(e).splitlines()[0]) from e
-        except OSError as e:  # e.g. the SQLite file's directory cannot be created
-            raise StoreError(f"cannot open database {_safe_url(settings.database_url)}: {e.strerror}") from e
+        store = await open_store(settings)
         try:
             # The same seed a start applies, so the export is the state the bot would run on.
             await store.sync_feeds(feed_specs(settings))
@@ -475,9 +469,15 @@ def cmd_export(settings: Settings, args: argparse.Namespace, out: TextIO) -> int
         out.write(text)
         return 0
     target = Path(args.output)
+    write_atomically(target, text)
+    print(f"exported {len(feeds)} feeds and {len(stored)} watchlists to {target}", file=out)
+    return 0
+
+
+def write_atomically(target: Path, text: str) -> None:
+    """Write beside the target and rename over it: a failure never leaves half a file."""
     tmp: Path | None = None
     try:
-        # Write beside the target and rename over it: a failure never leaves half a config.
         with tempfile.NamedTemporaryFile(
             "w", encoding="utf-8", dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False
         ) as fh:
@@ -493,7 +493,49 @@ def cmd_export(settings: Settings, args: argparse.Namespace, out: TextIO) -> int
         if isinstance(e, OSError):
             raise CommandError(f"cannot write {target}: {e.strerror or e}") from e
         raise
-    print(f"exported {len(feeds)} feeds and {len(stored)} watchlists to {target}", file=out)
+
+
+async def open_store(settings: Settings) -> Store:
+    """The database for a one-shot command, with errors a person can act on."""
+    from bot.errors import StoreError
+
+    try:
+        return await Store.open(settings.database_url)
+    except StoreError as e:
+        # Driver errors add a "(Background on this error …)" line; the first says what is wrong.
+        raise StoreError(str(e).splitlines()[0]) from e
+    except OSError as e:  # e.g. the SQLite file's directory cannot be created
+        raise StoreError(f"cannot open database {_safe_url(settings.database_url)}: {e.strerror}") from e
+
+
+def cmd_feedback(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    """Incidents the desk marked "not relevant" in Slack, as matching labels (JSON Lines): to
+    stdout, or atomically to ``--output``."""
+    from bot.adapters.feedback import MarkedIncident
+    from bot.feedback_export import feedback_labels
+
+    since = datetime.combine(args.since, datetime.min.time(), tzinfo=UTC) if args.since else None
+
+    async def read_marks() -> list[MarkedIncident]:
+        store = await open_store(settings)
+        try:
+            return await store.feedback.marked(since=since, watchlist=args.watchlist)
+        finally:
+            await store.close()
+
+    result = feedback_labels(asyncio.run(read_marks()))
+    if result.without_link:
+        print(
+            f"sitrep: warning: {result.without_link} marked incidents have no link and were left out "
+            "(a label is keyed by the item's link)",
+            file=sys.stderr,
+        )
+    if args.output is None:
+        out.write(result.text)
+        return 0
+    target = Path(args.output)
+    write_atomically(target, result.text)
+    print(f"wrote {result.labels} labels to {target}", file=out)
     return 0
 
 
@@ -548,6 +590,10 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("name", nargs="?")
     xp = sub.add_parser("export", help="write the database's feeds and watchlists as a config file")
     xp.add_argument("--output", "-o", metavar="PATH", help="write here atomically (default: stdout)")
+    fb = sub.add_parser("feedback", help="alerts the desk marked 'not relevant' in Slack, as matching labels")
+    fb.add_argument("--output", "-o", metavar="PATH", help="write here atomically (default: stdout)")
+    fb.add_argument("--since", type=_date, help="marks made on or after this day (YYYY-MM-DD)")
+    fb.add_argument("--watchlist", metavar="NAME", help="one watchlist (default: all)")
     return p
 
 
@@ -581,6 +627,8 @@ def main(
             return asyncio.run(cmd_poll(settings, args, out, env))
         if command == "export":
             return cmd_export(settings, args, out)
+        if command == "feedback":
+            return cmd_feedback(settings, args, out)
         if command == "demo" or settings.mode == "demo":
             if command == "run":
                 args = build_parser().parse_args(["demo"])

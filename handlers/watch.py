@@ -23,6 +23,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.feedback import Tally
 from bot.core.changes import describe_change
 from bot.core.command_args import parse_args
 from bot.core.gazetteer import describe_expansion
@@ -50,6 +51,7 @@ DEFAULT_TEST_PERIOD = timedelta(days=7)
 LONGEST_TEST = timedelta(days=30)
 LONGEST_MUTE = timedelta(days=30)
 BUTTON_MUTE = timedelta(hours=6)
+FEEDBACK_WINDOW = timedelta(days=30)
 MAX_TEST_ITEMS = 50_000
 SAVE_WITHIN = 2.5  # seconds; Slack drops a view_submission acknowledged after 3
 EDITING = frozenset({"add", "edit", "remove", "mute", "unmute"})
@@ -66,6 +68,18 @@ def mute_state(w: Watchlist, now: datetime) -> str:
     if not w.is_muted(now):
         return ""
     return f"muted until {_when(w.muted_until)}" if w.muted_until else "muted"
+
+
+def feedback_line(tally: Tally, window: timedelta) -> str:
+    """How the desk rated the watchlist's recent alerts: precision as its readers meet it."""
+    days = window.days
+    if tally.alerts == 0:
+        return f"desk feedback: no alerts in the last {days} days"
+    share = 100 * tally.marked / tally.alerts
+    return (
+        f"desk feedback: {tally.marked} of {tally.alerts} alerts in the last {days} days "
+        f"marked not relevant ({share:.0f}%)"
+    )
 
 
 class WatchDesk:
@@ -120,9 +134,12 @@ class WatchDesk:
         ]
         if thresholds:
             extra.append(f"thresholds ({'any' if w.thresholds_any else 'all'}): " + ", ".join(thresholds))
-        state = mute_state(w, self.services.clock())
+        now = self.services.clock()
+        state = mute_state(w, now)
         if state:
             extra.append(state)
+        tally = await self.services.store.feedback.tally(w.name, since=now - FEEDBACK_WINDOW)
+        extra.append(feedback_line(tally, FEEDBACK_WINDOW))
         return "```" + escape(body + "\n" + "\n".join(extra)) + "```"
 
     async def test_text(self, name: str, period: timedelta) -> str:

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 from aiohttp.test_utils import TestServer
@@ -18,6 +17,7 @@ from aiohttp.test_utils import TestServer
 import run
 from bot.adapters.slack_sink import SlackSink, make_web_client
 from bot.core.figures import Casualties, Category, Headline
+from bot.core.gazetteer import Gazetteer
 from bot.core.incident_query import MORE_ACTION
 from bot.core.incidents import Incident, Source
 from bot.core.triage import Plan
@@ -28,7 +28,7 @@ from handlers.context import Services
 from tests.e2e.feeds import config_toml
 from tests.fakes.feed_server import FakeFeedServer
 from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
-from tests.fakes.slack_requests import post_signed, slash_body
+from tests.fakes.slack_requests import block_actions_body, post_signed, slash_body
 
 SECRET = "test-signing-secret-0123456789"
 NOW = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
@@ -79,27 +79,16 @@ class Bot:
         return await self._answer(slash_body("/incidents", text, self.slack.response_url(rid)), rid)
 
     async def click(self, value: str, rid: str) -> dict[str, Any]:
-        payload = {
-            "type": "block_actions",
-            "api_app_id": "A0SITREP",
-            "token": "legacy-unused",
-            "trigger_id": "4.5.6",
-            "user": {"id": "U0DESK1", "username": "desk", "team_id": "T0FAKE"},
-            "team": {"id": "T0FAKE", "domain": "sitrep-test"},
-            "channel": {"id": "C0IDLIB0001", "name": "idlib-desk"},
-            "container": {"type": "message", "message_ts": "1700000000.000001", "channel_id": "C0IDLIB0001"},
-            "response_url": self.slack.response_url(rid),
-            "actions": [
-                {
-                    "type": "button",
-                    "action_id": MORE_ACTION,
-                    "block_id": "more",
-                    "value": value,
-                    "action_ts": "1700000001.000002",
-                }
-            ],
-        }
-        return await self._answer(urlencode({"payload": json.dumps(payload)}).encode(), rid)
+        body = block_actions_body(
+            MORE_ACTION,
+            value,
+            user="U0DESK1",
+            container={"type": "message", "message_ts": "1700000000.000001", "channel_id": "C0IDLIB0001"},
+            response_url=self.slack.response_url(rid),
+            channel="C0IDLIB0001",
+            block_id="more",
+        )
+        return await self._answer(body, rid)
 
     async def _answer(self, body: bytes, rid: str) -> dict[str, Any]:
         started = time.monotonic()
@@ -111,7 +100,11 @@ class Bot:
 
 @pytest.fixture
 async def bot(
-    tmp_path: Path, feed_server: FakeFeedServer, slack_api: FakeSlackApi, database_url: str
+    tmp_path: Path,
+    feed_server: FakeFeedServer,
+    slack_api: FakeSlackApi,
+    database_url: str,
+    gazetteer: Gazetteer,
 ) -> AsyncIterator[Bot]:
     config = tmp_path / "sitrep.toml"
     config.write_text(config_toml(feed_server.url("feed.xml")), encoding="utf-8")
@@ -119,7 +112,12 @@ async def bot(
     client = make_web_client(DEFAULT_TOKEN, slack_api.url)
     specs = run.feed_specs(settings)
     async with run.runtime(
-        settings, sink=SlackSink(client), feeds=specs, database_url=database_url, clock=lambda: NOW
+        settings,
+        sink=SlackSink(client),
+        feeds=specs,
+        database_url=database_url,
+        clock=lambda: NOW,
+        gazetteer=gazetteer,
     ) as rt:
         assert isinstance(rt.engine, Engine)
         feed = specs[0].id

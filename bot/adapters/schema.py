@@ -152,3 +152,14 @@ audit = Table(
     Column("after", JSON),  # None when the thing no longer exists
     Index("ix_audit_subject_id", "subject", "id"),
 )
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("incident_key", String(40), ForeignKey("incidents.key"), primary_key=True),
+    Column("user_id", String(40), primary_key=True),  # one mark per person per incident
+    Column("verdict", String(20), nullable=False),  # "not_relevant"
+    Column("channel", String(40), nullable=False),  # where the alert was marked
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_feedback_at", "at"),
+)

@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.adapters import schema as t
+from bot.adapters.feedback import Feedback
 from bot.adapters.fetch import Validators
 from bot.core.alerts import SlackMessage, message_from_json, message_json
 from bot.core.figures import Casualties, Category, Headline
@@ -132,6 +133,8 @@ def _migrate(conn: Connection) -> None:
 class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self.feedback = Feedback(engine)
+        """Desk marks on alerts ("not relevant"), kept apart from the poll's tables."""
 
     @classmethod
     async def open(cls, url: str) -> Store:

@@ -10,6 +10,7 @@ an alert never fails because a feed was verbose.
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,6 +30,9 @@ CONTEXT_MAX = 3000
 BLOCKS_MAX = 50
 TEXT_MAX = 3000
 SOURCES_LISTED = 5
+NOT_RELEVANT_ACTION = "alert_not_relevant"
+UNDO_NOT_RELEVANT_ACTION = "alert_not_relevant_undo"
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +56,8 @@ class AlertContent:
     first_seen: datetime
     updated: datetime | None = None
     muted_reason: str | None = None
+    key: str | None = None
+    """The incident's key: the "Not relevant" button carries it. None: no button (previews)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +178,74 @@ def compose_alert(content: AlertContent, *, now: datetime) -> SlackMessage:
         blocks.append(_context(sources))
     if content.muted_reason:
         blocks.append(_context(f"Muted: {escape(content.muted_reason)}"))
-    return SlackMessage(text=_fallback(head, _lead(content)), blocks=tuple(blocks[:BLOCKS_MAX]))
+    blocks = blocks[: BLOCKS_MAX - 1]
+    if content.key:
+        blocks.append(_feedback_button(content.key))
+    return SlackMessage(text=_fallback(head, _lead(content)), blocks=tuple(blocks))
+
+
+def _feedback_button(key: str) -> dict[str, Any]:
+    # What the desk thinks of an alert is how its watchlist gets tuned (docs/ACCURACY.md, "desk feedback").
+    return {
+        "type": "actions",
+        "block_id": "feedback",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": NOT_RELEVANT_ACTION,
+                "text": {"type": "plain_text", "text": "Not relevant"},
+                "value": key[:2000],
+            }
+        ],
+    }
+
+
+def compose_feedback_note(user_id: str, watchlist: str, *, marked: bool, marks: int) -> SlackMessage:
+    """The thread reply under an alert when someone marks it not relevant, or withdraws their mark."""
+    who = f"<@{user_id}>" if _USER_ID.fullmatch(user_id) else "Someone"
+    name = escape(clean(watchlist))
+    if marked:
+        others = f" ({marks} people so far)" if marks > 1 else ""
+        text = (
+            f"{who} marked this alert *not relevant* to {name}{others}. "
+            f"Admins see the count in `/watch show {name}`."
+        )
+    else:
+        left = f" ({marks} still mark it)" if marks else ""
+        text = f"{who} withdrew their *not relevant* mark{left}."
+    return SlackMessage(text=text, blocks=(_context(text),))
+
+
+def compose_mark_receipt(key: str, alert_ts: str | None, *, watchlist: str, already: bool) -> SlackMessage:
+    """What the person who pressed "Not relevant" alone sees: that it counted, and an Undo button.
+
+    The button carries the alert's ``ts`` so that withdrawing can be said in the alert's thread too.
+    """
+    name = escape(clean(watchlist))
+    text = (
+        f"You had already marked this alert not relevant to {name}."
+        if already
+        else f"Marked not relevant to {name}. Thank you: the watchlist's admins use these marks to tune it."
+    )
+    undo = {
+        "type": "button",
+        "action_id": UNDO_NOT_RELEVANT_ACTION,
+        "text": {"type": "plain_text", "text": "Undo"},
+        "value": f"{key} {alert_ts or ''}".strip()[:2000],
+    }
+    return SlackMessage(
+        text=text,
+        blocks=(
+            {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+            {"type": "actions", "block_id": "feedback_undo", "elements": [undo]},
+        ),
+    )
+
+
+def parse_undo_value(value: str) -> tuple[str, str | None]:
+    """(incident key, alert ts or None) from an Undo button's value."""
+    key, _, ts = value.strip().partition(" ")
+    return key, ts.strip() or None
 
 
 def _change(category: Category, before: Headline | None, after: Headline) -> str:

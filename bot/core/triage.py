@@ -105,6 +105,7 @@ def alert_content(incident: Incident) -> AlertContent:
         sources=tuple(AlertSource(name=s.name, link=s.link, published=s.published) for s in incident.sources),
         first_seen=incident.first_seen,
         updated=incident.updated if len(incident.sources) > 1 else None,
+        key=incident.key,
     )
 
 

@@ -14,14 +14,19 @@ from hypothesis import strategies as st
 
 from bot.core.alerts import (
     BLOCKS_MAX,
+    NOT_RELEVANT_ACTION,
+    UNDO_NOT_RELEVANT_ACTION,
     AlertContent,
     AlertSource,
     SlackMessage,
     compose_alert,
+    compose_feedback_note,
+    compose_mark_receipt,
     compose_update,
     headline,
     message_from_json,
     message_json,
+    parse_undo_value,
     render_terminal,
 )
 from bot.core.figures import Casualties, Category, Headline
@@ -321,3 +326,45 @@ def test_no_figures_does_not_repeat_the_title_under_the_header() -> None:
     msg = compose_alert(_content(casualties=Casualties()), now=NOW)
     assert _blocks(msg, "header")[0]["text"]["text"].endswith("Government jets strike market in Idlib city")
     assert "*Government jets strike" not in _all_text(msg)
+
+
+# -- desk feedback -------------------------------------------------------------------------------
+
+
+def test_an_alert_carries_its_not_relevant_button() -> None:
+    msg = compose_alert(_content(key="a1b2c3"), now=NOW)
+    assert msg.blocks[-1] == {
+        "type": "actions",
+        "block_id": "feedback",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": NOT_RELEVANT_ACTION,
+                "text": {"type": "plain_text", "text": "Not relevant"},
+                "value": "a1b2c3",
+            }
+        ],
+    }
+    assert not _blocks(compose_alert(_content(), now=NOW), "actions")  # a preview has no incident
+    assert "Not relevant" not in render_terminal(msg)  # the demo terminal has nothing to press
+
+
+def test_feedback_notes_mention_the_person_and_stay_inert() -> None:
+    note = compose_feedback_note("U0DESK1", "idlib", marked=True, marks=1)
+    assert note.text.startswith("<@U0DESK1> marked this alert *not relevant* to idlib.")
+    assert "(2 people so far)" in compose_feedback_note("U0DESK1", "idlib", marked=True, marks=2).text
+    withdrawn = compose_feedback_note("U0DESK1", "idlib", marked=False, marks=1).text
+    assert withdrawn == "<@U0DESK1> withdrew their *not relevant* mark (1 still mark it)."
+    hostile = compose_feedback_note("<!channel>", "<!here> idlib", marked=True, marks=1).text
+    assert hostile.startswith("Someone marked") and "<!" not in hostile
+
+
+def test_mark_receipt_offers_undo_with_the_alert_ts() -> None:
+    receipt = compose_mark_receipt("a1b2c3", "1700000000.000001", watchlist="idlib", already=False)
+    (actions,) = _blocks(receipt, "actions")
+    button = actions["elements"][0]
+    assert button["action_id"] == UNDO_NOT_RELEVANT_ACTION
+    assert parse_undo_value(button["value"]) == ("a1b2c3", "1700000000.000001")
+    assert parse_undo_value("a1b2c3") == ("a1b2c3", None)
+    again = compose_mark_receipt("a1b2c3", None, watchlist="idlib", already=True)
+    assert again.text == "You had already marked this alert not relevant to idlib."

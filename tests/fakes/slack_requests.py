@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import time
+from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
@@ -26,6 +28,45 @@ def slash_body(command: str, text: str, response_url: str, *, user: str = "U0DES
             "trigger_id": "1.2.3",
         }
     ).encode()
+
+
+def block_actions_body(
+    action_id: str,
+    value: str,
+    *,
+    user: str,
+    container: dict[str, Any],
+    response_url: str | None = None,
+    channel: str | None = None,
+    block_id: str = "actions",
+    view: dict[str, Any] | None = None,
+) -> bytes:
+    """The form body of a button click (``block_actions``) on a message or a view."""
+    payload: dict[str, Any] = {
+        "type": "block_actions",
+        "api_app_id": "A0SITREP",
+        "token": "legacy-unused",
+        "trigger_id": "4.5.6",
+        "user": {"id": user, "username": "desk", "team_id": "T0FAKE"},
+        "team": {"id": "T0FAKE", "domain": "sitrep-test"},
+        "container": container,
+        "actions": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": block_id,
+                "value": value,
+                "action_ts": "1700000001.000002",
+            }
+        ],
+    }
+    if channel is not None:
+        payload["channel"] = {"id": channel, "name": "desk"}
+    if response_url is not None:
+        payload["response_url"] = response_url
+    if view is not None:
+        payload["view"] = view
+    return urlencode({"payload": json.dumps(payload)}).encode()
 
 
 async def post_events(
