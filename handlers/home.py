@@ -8,7 +8,7 @@ with ``/watch`` (they are the same operations) and check admin rights again when
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,13 +16,22 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.feedback import Tally
 from bot.adapters.store import FeedState, StoredWatchlist
 from bot.core.slack_text import escape
 from bot.errors import StoreError
 from handlers.admins import AdminCheck
 from handlers.context import Services
 from handlers.feeds import format_status
-from handlers.watch import ADD_ACTION, EDIT_ACTION, MUTE_ACTION, TEST_ACTION, UNMUTE_ACTION, mute_state
+from handlers.watch import (
+    ADD_ACTION,
+    EDIT_ACTION,
+    FEEDBACK_WINDOW,
+    MUTE_ACTION,
+    TEST_ACTION,
+    UNMUTE_ACTION,
+    mute_state,
+)
 
 log = logging.getLogger(__name__)
 MAX_WATCHLISTS = 30  # two blocks each; a view holds 100
@@ -60,16 +69,21 @@ def _chunks(lines: Sequence[str]) -> list[str]:
     return out
 
 
-def _watchlist_line(s: StoredWatchlist, last: datetime | None, now: datetime) -> str:
+def _watchlist_line(s: StoredWatchlist, last: datetime | None, now: datetime, tally: Tally | None) -> str:
     w = s.watchlist
     channels = ", ".join(f"<#{c}>" for c in w.channels)
     regions = escape(", ".join(r.name for r in w.regions) or "—")
     last_text = f"last alert {last:%Y-%m-%d %H:%M} UTC" if last else "no alert yet"
     muted = mute_state(w, now)
     state = f":mute: {muted}" if muted else ":large_green_circle: live"
+    rated = (
+        f" · {tally.marked} of {tally.alerts} alerts in {FEEDBACK_WINDOW.days} days marked not relevant"
+        if tally and tally.alerts
+        else ""
+    )
     return (
         f"*{escape(w.name)}* → {channels}\n{state} · rule `{w.rule.value}` · {regions} · "
-        f"{len(w.keywords)} keywords · {last_text}"
+        f"{len(w.keywords)} keywords · {last_text}{rated}"
     )
 
 
@@ -80,7 +94,9 @@ def home_view(
     *,
     now: datetime,
     admin: bool,
+    feedback: Mapping[str, Tally] | None = None,
 ) -> dict[str, Any]:
+    """The Home tab. ``feedback``: per watchlist, its recent alerts and how many the desk marked."""
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Sitrep"}},
         _section(f"*Watchlists* ({len(watchlists)})"),
@@ -93,7 +109,8 @@ def home_view(
         blocks.append(_section("No watchlists yet." + (" Create one with *New watchlist*." if admin else "")))
     for s in watchlists[:MAX_WATCHLISTS]:
         name = s.watchlist.name
-        blocks.append(_section(_watchlist_line(s, last_alerts.get(name), now)))
+        tally = (feedback or {}).get(name)
+        blocks.append(_section(_watchlist_line(s, last_alerts.get(name), now, tally)))
         buttons = [_button("Test 7d", TEST_ACTION, name)]
         if admin:
             muted = s.watchlist.is_muted(now)
@@ -132,13 +149,15 @@ class Home:
 
     async def publish(self, client: AsyncWebClient, user: str) -> None:
         store = self._services.store
+        now = self._services.clock()
         try:
             view = home_view(
                 await store.stored_watchlists(),
                 await store.last_alerts(),
                 await store.feeds(),
-                now=self._services.clock(),
+                now=now,
                 admin=await self._admins.is_admin(user, client),
+                feedback=await store.feedback.tallies(since=now - FEEDBACK_WINDOW),
             )
         except StoreError as e:
             log.error("App Home for %s: %s", user, e)

@@ -138,8 +138,8 @@ class WatchDesk:
         state = mute_state(w, now)
         if state:
             extra.append(state)
-        tally = await self.services.store.feedback.tally(w.name, since=now - FEEDBACK_WINDOW)
-        extra.append(feedback_line(tally, FEEDBACK_WINDOW))
+        tallies = await self.services.store.feedback.tallies(since=now - FEEDBACK_WINDOW)
+        extra.append(feedback_line(tallies.get(w.name, Tally(0, 0)), FEEDBACK_WINDOW))
         return "```" + escape(body + "\n" + "\n".join(extra)) + "```"
 
     async def test_text(self, name: str, period: timedelta) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,8 @@ from handlers.context import Services
 from tests.e2e.feeds import IDLIB_FIRST, config_toml, rss
 from tests.fakes.feed_server import FakeFeedServer
 from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
-from tests.fakes.slack_requests import ask, block_actions_body, post_signed
+from tests.fakes.slack_requests import ask, block_actions_body, post_events, post_signed
+from tests.fakes.slack_signing import sign
 
 SECRET = "test-signing-secret-feedback-0123"
 CHANNEL = "C0IDLIB0001"
@@ -59,6 +61,26 @@ class Desk:
         replies = await self.slack.wait_responses(rid)
         assert replies[-1]["response_type"] == "ephemeral"
         return replies[-1]
+
+    async def home_text(self, user: str) -> str:
+        """The App Home tab ``user`` is shown on opening it, as one string."""
+        published = len(self.slack.calls_to("views.publish"))
+        body = json.dumps(
+            {
+                "token": "legacy-unused",
+                "team_id": "T0FAKE",
+                "api_app_id": "A0SITREP",
+                "type": "event_callback",
+                "event_id": "Ev0HOME1",
+                "event_time": int(time.time()),
+                "event": {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home"},
+            }
+        ).encode()
+        signed = sign(SECRET, body, int(time.time()))
+        assert (await post_events(self.server, body, signed, "application/json")).status == 200
+        calls = await self.slack.wait_calls("views.publish", published + 1)
+        view = calls[-1].params["view"]
+        return json.dumps(json.loads(view) if isinstance(view, str) else view)
 
     async def thread(self, n: int) -> list[str]:
         """The alert's thread once the channel holds the alert and ``n`` more messages."""
@@ -134,6 +156,7 @@ async def test_marking_an_alert_not_relevant(desk: Desk) -> None:
 
     shown = await ask(desk.server, desk.slack, SECRET, "/watch", "show idlib", rid="r4", user="U0DESK1")
     assert "desk feedback: 1 of 1 alerts in the last 30 days marked not relevant (100%)" in shown
+    assert "1 of 1 alerts in 30 days marked not relevant" in await desk.home_text("U0DESK2")
 
     # Undo, from the receipt: the mark goes, the thread says so, the receipt is replaced.
     undone = await desk.press(button(receipt, UNDO_NOT_RELEVANT_ACTION), "r5", ts="1700000099.000001")

@@ -123,18 +123,23 @@ class Feedback:
             raise StoreError(f"could not read feedback on {incident_key}: {e.__class__.__name__}") from e
         return Mark(incident_key, incident.watchlist, incident.title, mine, False, marks)
 
-    async def tally(self, watchlist: str, *, since: datetime) -> Tally:
-        """Alerts of ``watchlist`` first seen since ``since``, and how many carry at least one mark."""
+    async def tallies(self, *, since: datetime) -> dict[str, Tally]:
+        """Per watchlist, its alerts first seen since ``since`` and how many carry at least one mark.
+        Watchlists without such alerts are absent."""
         i = t.incidents.c
-        recent = (i.watchlist == watchlist) & i.alerted.is_(True) & (i.first_seen >= since)
-        marked = select(t.feedback.c.incident_key).distinct()
+        marked = select(t.feedback.c.incident_key).distinct().subquery()
+        query = (
+            select(i.watchlist, func.count(), func.count(marked.c.incident_key))
+            .select_from(t.incidents.outerjoin(marked, marked.c.incident_key == i.key))
+            .where(i.alerted.is_(True), i.first_seen >= since)
+            .group_by(i.watchlist)
+        )
         try:
             async with self._engine.connect() as conn:
-                alerts = await conn.scalar(select(func.count()).where(recent))
-                hit = await conn.scalar(select(func.count()).where(recent & i.key.in_(marked)))
+                rows = (await conn.execute(query)).all()
         except SQLAlchemyError as e:
-            raise StoreError(f"could not count feedback for {watchlist}: {e.__class__.__name__}") from e
-        return Tally(alerts=int(alerts or 0), marked=int(hit or 0))
+            raise StoreError(f"could not count feedback: {e.__class__.__name__}") from e
+        return {name: Tally(alerts=int(alerts), marked=int(hit)) for name, alerts, hit in rows}
 
     async def marked(
         self, *, since: datetime | None = None, watchlist: str | None = None
