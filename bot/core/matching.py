@@ -81,6 +81,8 @@ class Match:
     watchlist: str
     regions: tuple[Hit, ...]
     keywords: tuple[Hit, ...]
+    title_end: int | None = None
+    """Where the title ends in the matched text (hits before it are in the headline); None: unknown."""
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -99,16 +101,22 @@ class Match:
 
     @property
     def where(self) -> str | None:
-        """The place an alert headline names: the first place inside the region the text names, with
-        its region ("Saraqib, Idlib"), else the region itself.
+        """The place an alert headline names: a place inside the region with its region ("Saraqib,
+        Idlib"), else the region itself.
 
         A desk reading "Idlib — 4 killed" still has to open the story to learn which town was hit.
+        The headline decides: a place it names wins; when it names only the region, the region
+        stands, because a place deeper in the text is often not where it happened ("strikes across
+        Gaza ... the wounded were taken to al-Shifa hospital"). A headline naming no watched place
+        takes the first place inside the region the text names.
         """
         ordered = sorted(self.regions, key=lambda h: h.start)
-        for hit in ordered:
+        end = self.title_end
+        headline = [h for h in ordered if end is not None and h.start < end] or ordered
+        for hit in headline:
             if hit.place and normalize(hit.place) != normalize(hit.term):
                 return f"{hit.place}, {hit.term}"
-        return ordered[0].term if ordered else None
+        return headline[0].term if headline else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,7 +357,7 @@ class Matcher:
                         hits[wi] = [r for r in found if not r[0].needs_context]
             if corroborated and self._fuzzy_exact:
                 self._fuzzy(tokens, text, covered, hits, corroborated)
-        return self._decide(text, hits)
+        return self._decide(text, hits, title_end=len(title))
 
     def _exact(self, text: str, tokens: list[Token], hits: dict[int, list[_Raw]]) -> dict[int, set[int]]:
         """Exact hits into ``hits``; returns, per watchlist, the token positions its names cover."""
@@ -484,7 +492,7 @@ class Matcher:
             return None
         return self._fuzzy_exact[wi][best[0]]
 
-    def _decide(self, text: str, hits: dict[int, list[_Raw]]) -> list[Match]:
+    def _decide(self, text: str, hits: dict[int, list[_Raw]], *, title_end: int) -> list[Match]:
         out: list[Match] = []
         for wi in sorted(hits):
             raw = hits[wi]
@@ -499,7 +507,7 @@ class Matcher:
             found = _outermost([Hit(t.kind, t.term, text[a:b], a, b, fz, t.place) for t, a, b, fz in raw])
             regions = tuple(h for h in found if h.kind is HitKind.REGION)
             keywords = tuple(h for h in found if h.kind is HitKind.KEYWORD)
-            out.append(Match(watchlist=wl.name, regions=regions, keywords=keywords))
+            out.append(Match(wl.name, regions, keywords, title_end=title_end))
         return out
 
 

@@ -292,3 +292,13 @@ def test_empty_and_odd_text(desks: Matcher) -> None:
     assert desks.match("", "") == []
     assert desks.match("\n\n", "   ") == []
     assert desks.match("’’’---", "ـــ") == []
+
+
+def test_a_facility_name_shared_across_countries_is_not_gaza(world: Gazetteer) -> None:
+    """Gaza's al-Shifa hospital is named with "hospital"; a bare "Al-Shifa" is also a Pakistani eye
+    trust, a pharmacy chain, a clinic in every city (found by scanning the corpus for Gaza alerts that
+    never name Gaza, Israel or Palestine)."""
+    m = Matcher([Watchlist("gaza", CH, regions=(Region("Gaza"),), rule=Rule.REGION)], world)
+    assert m.match("Eye camp treats 400", "The Al-Shifa Trust eye hospital in Rawalpindi ran the camp.") == []
+    raid = _one(m.match("Troops close in on al-Shifa hospital", "Thousands are sheltering inside."), "gaza")
+    assert raid.where == "Al-Shifa Hospital, Gaza"
