@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestServer
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 import run
 from bot.adapters.slack_sink import SlackSink, make_web_client
@@ -202,3 +204,16 @@ async def test_slack_refusing_the_thread_note_still_records_the_mark(desk: Desk)
     )
     shown = await ask(desk.server, desk.slack, SECRET, "/watch", "show idlib", rid="r2", user="U0DESK1")
     assert "desk feedback: 1 of 1 alerts" in shown
+
+
+async def test_a_database_failure_is_told_to_the_presser(desk: Desk) -> None:
+    # A real failure, not a stand-in: the table the mark goes to is gone.
+    engine = create_async_engine(desk.database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP TABLE feedback"))
+    finally:
+        await engine.dispose()
+    reply = await desk.press(button(desk.alert, NOT_RELEVANT_ACTION), "r1")
+    assert reply["text"].startswith("Could not record your mark right now (could not record feedback on ")
+    assert reply["text"].endswith("Try again soon.") and desk.slack.messages_in(CHANNEL) == [desk.alert]
