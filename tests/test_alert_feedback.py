@@ -24,13 +24,13 @@ from bot.core.alerts import NOT_RELEVANT_ACTION, UNDO_NOT_RELEVANT_ACTION
 from bot.core.gazetteer import Gazetteer
 from bot.match_evaluation import read_labels
 from bot.scheduler import Poller
-from bot.slack_app import build_app, http_application
 from config.settings import load_settings
 from handlers.context import Services
 from tests.e2e.feeds import IDLIB_FIRST, config_toml, rss
+from tests.fakes.bolt_server import serve_app
 from tests.fakes.feed_server import FakeFeedServer
 from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
-from tests.fakes.slack_requests import ask, block_actions_body, post_events, post_signed
+from tests.fakes.slack_requests import app_home_opened_body, ask, block_actions_body, post_events, post_signed
 from tests.fakes.slack_signing import sign
 
 SECRET = "test-signing-secret-feedback-0123"
@@ -67,22 +67,11 @@ class Desk:
     async def home_text(self, user: str) -> str:
         """The App Home tab ``user`` is shown on opening it, as one string."""
         published = len(self.slack.calls_to("views.publish"))
-        body = json.dumps(
-            {
-                "token": "legacy-unused",
-                "team_id": "T0FAKE",
-                "api_app_id": "A0SITREP",
-                "type": "event_callback",
-                "event_id": "Ev0HOME1",
-                "event_time": int(time.time()),
-                "event": {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home"},
-            }
-        ).encode()
+        body = app_home_opened_body(user)
         signed = sign(SECRET, body, int(time.time()))
         assert (await post_events(self.server, body, signed, "application/json")).status == 200
-        calls = await self.slack.wait_calls("views.publish", published + 1)
-        view = calls[-1].params["view"]
-        return json.dumps(json.loads(view) if isinstance(view, str) else view)
+        await self.slack.wait_calls("views.publish", published + 1)
+        return json.dumps(self.slack.home_views[user])
 
     async def thread(self, n: int) -> list[str]:
         """The alert's thread once the channel holds the alert and ``n`` more messages."""
@@ -123,20 +112,8 @@ async def desk(
         await rt.poller.poll_all()
         await rt.poller.drain()
         (alert,) = await slack_api.wait_messages(CHANNEL)
-        app = build_app(
-            client=client,
-            signing_secret=SECRET,
-            services=Services(store=rt.store, engine=rt.engine),
-            verify_requests=True,
-        )
-        server = TestServer(http_application(app, _healthy))
-        await server.start_server()
-        yield Desk(server, slack_api, alert, config, database_url)
-        await server.close()
-
-
-async def _healthy() -> dict[str, object]:
-    return {"ok": True}
+        async with serve_app(client, Services(store=rt.store, engine=rt.engine), SECRET) as server:
+            yield Desk(server, slack_api, alert, config, database_url)
 
 
 async def test_marking_an_alert_not_relevant(desk: Desk) -> None:

@@ -17,11 +17,11 @@ from bot.adapters.slack_sink import SlackSink, make_web_client
 from bot.adapters.store import Store
 from bot.core.gazetteer import Gazetteer
 from bot.engine import Engine
-from bot.slack_app import build_app, http_application
 from config.settings import load_settings
 from handlers import admins
 from handlers.context import Services
 from tests.e2e.feeds import config_toml
+from tests.fakes.bolt_server import serve_app
 from tests.fakes.dns import names_resolver
 from tests.fakes.feed_server import FakeFeedServer
 from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
@@ -97,15 +97,8 @@ async def bot(
             resolver=names,
             on_feed_added=lambda f: scheduled.append(f.spec.id),
         )
-        app = build_app(client=client, signing_secret=SECRET, services=services, verify_requests=True)
-        server = TestServer(http_application(app, _healthy))
-        await server.start_server()
-        yield Bot(server, slack_api, rt.store, specs[0].id, scheduled)
-        await server.close()
-
-
-async def _healthy() -> dict[str, object]:
-    return {"ok": True}
+        async with serve_app(client, services, SECRET) as server:
+            yield Bot(server, slack_api, rt.store, specs[0].id, scheduled)
 
 
 async def test_list_and_status_for_everyone(bot: Bot) -> None:

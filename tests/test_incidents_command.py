@@ -22,10 +22,10 @@ from bot.core.incident_query import MORE_ACTION
 from bot.core.incidents import Incident, Source
 from bot.core.triage import Plan
 from bot.engine import Engine
-from bot.slack_app import build_app, http_application
 from config.settings import load_settings
 from handlers.context import Services
 from tests.e2e.feeds import config_toml
+from tests.fakes.bolt_server import serve_app
 from tests.fakes.feed_server import FakeFeedServer
 from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
 from tests.fakes.slack_requests import block_actions_body, post_signed, slash_body
@@ -138,15 +138,8 @@ async def bot(
         rows.append(seeded(40, feed, key="old", place="Idlib", title="Older raid"))  # 40 h ago
         await rt.store.record_poll(feed, now=NOW, plan=Plan(incidents=tuple(rows)))
         services = Services(store=rt.store, engine=rt.engine, clock=lambda: NOW)
-        app = build_app(client=client, signing_secret=SECRET, services=services, verify_requests=True)
-        server = TestServer(http_application(app, _healthy))
-        await server.start_server()
-        yield Bot(server, slack_api)
-        await server.close()
-
-
-async def _healthy() -> dict[str, object]:
-    return {"ok": True}
+        async with serve_app(client, services, SECRET) as server:
+            yield Bot(server, slack_api)
 
 
 def sections(reply: dict[str, Any]) -> list[str]:

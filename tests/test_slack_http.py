@@ -14,10 +14,11 @@ import run
 from bot.adapters.slack_sink import SlackSink, make_web_client
 from bot.core.gazetteer import Gazetteer
 from bot.engine import Engine
-from bot.slack_app import ReplayGuard, build_app, http_application
+from bot.slack_app import ReplayGuard
 from config.settings import load_settings
 from handlers.context import Services
 from tests.e2e.feeds import config_toml
+from tests.fakes.bolt_server import serve_app
 from tests.fakes.feed_server import FakeFeedServer
 from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
 from tests.fakes.slack_requests import post_events, slash_body
@@ -46,20 +47,8 @@ async def http_bot(
         gazetteer=gazetteer,
     ) as rt:
         assert isinstance(rt.engine, Engine)
-        app = build_app(
-            client=client,
-            signing_secret=SECRET,
-            services=Services(store=rt.store, engine=rt.engine),
-            verify_requests=True,
-        )
-
-        async def health() -> dict[str, object]:
-            return {"ok": True}
-
-        server = TestServer(http_application(app, health))
-        await server.start_server()
-        yield server
-        await server.close()
+        async with serve_app(client, Services(store=rt.store, engine=rt.engine), SECRET) as server:
+            yield server
 
 
 async def test_signed_help_command_replies_ephemerally(http_bot: TestServer, slack_api: FakeSlackApi) -> None:

@@ -25,10 +25,16 @@ from bot.core.matching import Matcher
 from bot.core.triage import Plan
 from bot.core.watchlists import Region, Watchlist
 from bot.engine import Engine, EngineRules
-from bot.slack_app import build_app, http_application
 from handlers.context import Services
+from tests.fakes.bolt_server import serve_app
 from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
-from tests.fakes.slack_requests import post_events, post_signed, slash_body
+from tests.fakes.slack_requests import (
+    app_home_opened_body,
+    block_actions_body,
+    post_events,
+    post_signed,
+    slash_body,
+)
 from tests.fakes.slack_signing import sign
 
 SECRET = "test-signing-secret-0123456789"
@@ -134,35 +140,20 @@ class Bot:
 
     async def click(self, action_id: str, value: str, user: str = ADMIN) -> None:
         """Click an App Home button."""
-        payload = {
-            "type": "block_actions",
-            "api_app_id": "A0SITREP",
-            "token": "legacy-unused",
-            "trigger_id": "4.5.6",
-            "user": {"id": user, "username": "desk", "team_id": "T0FAKE"},
-            "team": {"id": "T0FAKE", "domain": "sitrep-test"},
-            "container": {"type": "view", "view_id": "V0HOME"},
-            "view": {"id": "V0HOME", "type": "home", "blocks": [], "state": {"values": {}}, "hash": "h"},
-            "actions": [
-                {"type": "button", "action_id": action_id, "block_id": f"watch:{value}", "value": value}
-            ],
-        }
-        resp = await self._interact(payload)
+        body = block_actions_body(
+            action_id,
+            value,
+            user=user,
+            container={"type": "view", "view_id": "V0HOME"},
+            block_id=f"watch:{value}",
+            view={"id": "V0HOME", "type": "home", "blocks": [], "state": {"values": {}}, "hash": "h"},
+        )
+        resp = await post_events(self.server, body, sign(SECRET, body, int(time.time())))
         assert resp.status == 200
 
     async def open_home(self, user: str) -> dict[str, Any]:
         published = len(self.slack.calls_to("views.publish"))
-        body = json.dumps(
-            {
-                "token": "legacy-unused",
-                "team_id": "T0FAKE",
-                "api_app_id": "A0SITREP",
-                "type": "event_callback",
-                "event_id": f"Ev{time.monotonic_ns()}",
-                "event_time": int(time.time()),
-                "event": {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home"},
-            }
-        ).encode()
+        body = app_home_opened_body(user)
         signed = sign(SECRET, body, int(time.time()))
         assert (await post_events(self.server, body, signed, "application/json")).status == 200
         await self.slack.wait_calls("views.publish", published + 1)
@@ -193,16 +184,9 @@ async def bot(slack_api: FakeSlackApi, database_url: str, gazetteer: Gazetteer) 
             admins=frozenset({ADMIN}),
             admin_channel=ADMIN_CHANNEL,
         )
-        app = build_app(client=client, signing_secret=SECRET, services=services, verify_requests=True)
-        server = TestServer(http_application(app, _healthy))
-        await server.start_server()
-        yield Bot(server, slack_api, store, engine)
-        await server.close()
+        async with serve_app(client, services, SECRET) as server:
+            yield Bot(server, slack_api, store, engine)
     await store.close()
-
-
-async def _healthy() -> dict[str, object]:
-    return {"ok": True}
 
 
 def announcements(slack: FakeSlackApi) -> list[str]:

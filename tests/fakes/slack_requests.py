@@ -69,6 +69,21 @@ def block_actions_body(
     return urlencode({"payload": json.dumps(payload)}).encode()
 
 
+def app_home_opened_body(user: str) -> bytes:
+    """The Events API callback Slack sends when ``user`` opens the app's Home tab (JSON)."""
+    return json.dumps(
+        {
+            "token": "legacy-unused",
+            "team_id": "T0FAKE",
+            "api_app_id": "A0SITREP",
+            "type": "event_callback",
+            "event_id": f"Ev{time.monotonic_ns()}",
+            "event_time": int(time.time()),
+            "event": {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home"},
+        }
+    ).encode()
+
+
 async def post_events(
     server: TestServer,
     body: bytes,
