@@ -52,6 +52,7 @@ LONGEST_TEST = timedelta(days=30)
 LONGEST_MUTE = timedelta(days=30)
 BUTTON_MUTE = timedelta(hours=6)
 FEEDBACK_WINDOW = timedelta(days=30)
+SHOW_MARKED = 5  # newest marked alerts listed by /watch show
 MAX_TEST_ITEMS = 50_000
 SAVE_WITHIN = 2.5  # seconds; Slack drops a view_submission acknowledged after 3
 EDITING = frozenset({"add", "edit", "remove", "mute", "unmute"})
@@ -138,8 +139,15 @@ class WatchDesk:
         state = mute_state(w, now)
         if state:
             extra.append(state)
-        tallies = await self.services.store.feedback.tallies(since=now - FEEDBACK_WINDOW)
+        since = now - FEEDBACK_WINDOW
+        tallies = await self.services.store.feedback.tallies(since=since)
         extra.append(feedback_line(tallies.get(w.name, Tally(0, 0)), FEEDBACK_WINDOW))
+        # What was marked tells an admin what to exclude; the newest few, the rest via `run.py feedback`.
+        marked = await self.services.store.feedback.marked(since=since, watchlist=w.name)
+        extra.extend(
+            f"  marked: {m.title[:120]} ({len(m.users)} {'mark' if len(m.users) == 1 else 'marks'})"
+            for m in reversed(marked[-SHOW_MARKED:])
+        )
         return "```" + escape(body + "\n" + "\n".join(extra)) + "```"
 
     async def test_text(self, name: str, period: timedelta) -> str:

@@ -135,6 +135,7 @@ async def test_marking_an_alert_not_relevant(desk: Desk) -> None:
 
     shown = await ask(desk.server, desk.slack, SECRET, "/watch", "show idlib", rid="r4", user="U0DESK1")
     assert "desk feedback: 1 of 1 alerts in the last 30 days marked not relevant (100%)" in shown
+    assert f"marked: {IDLIB_FIRST.title} (2 marks)" in shown
     assert "1 of 1 alerts in 30 days marked not relevant" in await desk.home_text("U0DESK2")
 
     # Undo, from the receipt: the mark goes, the thread says so, the receipt is replaced.
