@@ -19,17 +19,15 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import run
-from bot.adapters.slack_sink import SlackSink, make_web_client
 from bot.core.alerts import NOT_RELEVANT_ACTION, UNDO_NOT_RELEVANT_ACTION
 from bot.core.gazetteer import Gazetteer
 from bot.match_evaluation import read_labels
 from bot.scheduler import Poller
-from config.settings import load_settings
 from handlers.context import Services
-from tests.e2e.feeds import IDLIB_FIRST, config_toml, rss
-from tests.fakes.bolt_server import serve_app
+from tests.e2e.feeds import IDLIB_FIRST, rss
+from tests.fakes.bolt_server import bot_settings, serve_app, slack_runtime
 from tests.fakes.feed_server import FakeFeedServer
-from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
+from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_requests import app_home_opened_body, ask, block_actions_body, post_events, post_signed
 from tests.fakes.slack_signing import sign
 
@@ -98,21 +96,14 @@ async def desk(
 ) -> AsyncIterator[Desk]:
     feed_server.set_feed("wire.xml", rss(IDLIB_FIRST))
     config = tmp_path / "sitrep.toml"
-    config.write_text(config_toml(feed_server.url("wire.xml")), encoding="utf-8")
-    settings = load_settings(str(config), {"SLACK_BOT_TOKEN": DEFAULT_TOKEN, "SLACK_SIGNING_SECRET": SECRET})
-    client = make_web_client(DEFAULT_TOKEN, slack_api.url)
-    async with run.runtime(
-        settings,
-        sink=SlackSink(client),
-        feeds=run.feed_specs(settings),
-        database_url=database_url,
-        gazetteer=gazetteer,
-    ) as rt:
+    settings = bot_settings(config, feed_server.url("wire.xml"), SECRET)
+    async with slack_runtime(settings, slack_api.url, database_url, gazetteer) as bot_rt:
+        rt = bot_rt.runtime
         assert isinstance(rt.poller, Poller)
         await rt.poller.poll_all()
         await rt.poller.drain()
         (alert,) = await slack_api.wait_messages(CHANNEL)
-        async with serve_app(client, Services(store=rt.store, engine=rt.engine), SECRET) as server:
+        async with serve_app(bot_rt.client, Services(store=rt.store, engine=rt.engine), SECRET) as server:
             yield Desk(server, slack_api, alert, config, database_url)
 
 

@@ -12,16 +12,13 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestServer
 
-import run
-from bot.adapters.slack_sink import SlackSink, make_web_client
+from bot.adapters.slack_sink import make_web_client
 from bot.adapters.store import Store
 from bot.core.gazetteer import Gazetteer
 from bot.engine import Engine
-from config.settings import load_settings
 from handlers import admins
 from handlers.context import Services
-from tests.e2e.feeds import config_toml
-from tests.fakes.bolt_server import serve_app
+from tests.fakes.bolt_server import bot_settings, serve_app, slack_runtime
 from tests.fakes.dns import names_resolver
 from tests.fakes.feed_server import FakeFeedServer
 from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
@@ -69,22 +66,12 @@ async def bot(
     database_url: str,
     gazetteer: Gazetteer,
 ) -> AsyncIterator[Bot]:
-    config = tmp_path / "sitrep.toml"
-    config.write_text(config_toml(feed_server.url("feed.xml")), encoding="utf-8")
-    settings = load_settings(str(config), {"SLACK_BOT_TOKEN": DEFAULT_TOKEN, "SLACK_SIGNING_SECRET": SECRET})
-    client = make_web_client(DEFAULT_TOKEN, slack_api.url)
-    specs = run.feed_specs(settings)
+    settings = bot_settings(tmp_path / "sitrep.toml", feed_server.url("feed.xml"), SECRET)
     slack_api.add_user(WORKSPACE_ADMIN, is_admin=True)
     slack_api.add_user(OWNER, is_owner=True)
     slack_api.add_user(MEMBER)
-    async with run.runtime(
-        settings,
-        sink=SlackSink(client),
-        feeds=specs,
-        database_url=database_url,
-        clock=lambda: NOW,
-        gazetteer=gazetteer,
-    ) as rt:
+    async with slack_runtime(settings, slack_api.url, database_url, gazetteer, clock=lambda: NOW) as bot_rt:
+        rt, client, specs = bot_rt.runtime, bot_rt.client, bot_rt.specs
         assert isinstance(rt.engine, Engine)
         names = names_resolver({"news.example": ["93.184.216.34"], "sneaky.example": ["10.0.0.7"]})
         scheduled: list[str] = []

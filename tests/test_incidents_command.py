@@ -14,20 +14,16 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestServer
 
-import run
-from bot.adapters.slack_sink import SlackSink, make_web_client
 from bot.core.figures import Casualties, Category, Headline
 from bot.core.gazetteer import Gazetteer
 from bot.core.incident_query import MORE_ACTION
 from bot.core.incidents import Incident, Source
 from bot.core.triage import Plan
 from bot.engine import Engine
-from config.settings import load_settings
 from handlers.context import Services
-from tests.e2e.feeds import config_toml
-from tests.fakes.bolt_server import serve_app
+from tests.fakes.bolt_server import bot_settings, serve_app, slack_runtime
 from tests.fakes.feed_server import FakeFeedServer
-from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
+from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_requests import block_actions_body, post_signed, slash_body
 
 SECRET = "test-signing-secret-0123456789"
@@ -106,19 +102,9 @@ async def bot(
     database_url: str,
     gazetteer: Gazetteer,
 ) -> AsyncIterator[Bot]:
-    config = tmp_path / "sitrep.toml"
-    config.write_text(config_toml(feed_server.url("feed.xml")), encoding="utf-8")
-    settings = load_settings(str(config), {"SLACK_BOT_TOKEN": DEFAULT_TOKEN, "SLACK_SIGNING_SECRET": SECRET})
-    client = make_web_client(DEFAULT_TOKEN, slack_api.url)
-    specs = run.feed_specs(settings)
-    async with run.runtime(
-        settings,
-        sink=SlackSink(client),
-        feeds=specs,
-        database_url=database_url,
-        clock=lambda: NOW,
-        gazetteer=gazetteer,
-    ) as rt:
+    settings = bot_settings(tmp_path / "sitrep.toml", feed_server.url("feed.xml"), SECRET)
+    async with slack_runtime(settings, slack_api.url, database_url, gazetteer, clock=lambda: NOW) as bot_rt:
+        rt, client, specs = bot_rt.runtime, bot_rt.client, bot_rt.specs
         assert isinstance(rt.engine, Engine)
         feed = specs[0].id
         rows = [seeded(n, feed) for n in range(1, 14)]  # 13 within the last day: two pages

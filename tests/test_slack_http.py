@@ -10,17 +10,13 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-import run
-from bot.adapters.slack_sink import SlackSink, make_web_client
 from bot.core.gazetteer import Gazetteer
 from bot.engine import Engine
 from bot.slack_app import ReplayGuard
-from config.settings import load_settings
 from handlers.context import Services
-from tests.e2e.feeds import config_toml
-from tests.fakes.bolt_server import serve_app
+from tests.fakes.bolt_server import bot_settings, serve_app, slack_runtime
 from tests.fakes.feed_server import FakeFeedServer
-from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
+from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_requests import post_events, slash_body
 from tests.fakes.slack_signing import sign
 
@@ -35,19 +31,11 @@ async def http_bot(
     database_url: str,
     gazetteer: Gazetteer,
 ) -> AsyncIterator[TestServer]:
-    config = tmp_path / "sitrep.toml"
-    config.write_text(config_toml(feed_server.url("feed.xml")), encoding="utf-8")
-    settings = load_settings(str(config), {"SLACK_BOT_TOKEN": DEFAULT_TOKEN, "SLACK_SIGNING_SECRET": SECRET})
-    client = make_web_client(DEFAULT_TOKEN, slack_api.url)
-    async with run.runtime(
-        settings,
-        sink=SlackSink(client),
-        feeds=run.feed_specs(settings),
-        database_url=database_url,
-        gazetteer=gazetteer,
-    ) as rt:
+    settings = bot_settings(tmp_path / "sitrep.toml", feed_server.url("feed.xml"), SECRET)
+    async with slack_runtime(settings, slack_api.url, database_url, gazetteer) as bot_rt:
+        rt = bot_rt.runtime
         assert isinstance(rt.engine, Engine)
-        async with serve_app(client, Services(store=rt.store, engine=rt.engine), SECRET) as server:
+        async with serve_app(bot_rt.client, Services(store=rt.store, engine=rt.engine), SECRET) as server:
             yield server
 
 
