@@ -25,9 +25,14 @@ from bot.match_evaluation import Label, load_labels
 
 @dataclass(frozen=True, slots=True)
 class Disagreement:
-    link: str
+    """One item the two labellings judge differently (the same link and watchlist on both sides)."""
+
     first: Label
     second: Label
+
+    @property
+    def link(self) -> str:
+        return self.first.link
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +99,7 @@ def compare(first: Sequence[Label], second: Sequence[Label]) -> dict[str, Agreem
         cell = counts.setdefault(mine.watchlist, [0, 0, 0, 0])
         cell[(not mine.relevant) * 2 + (not other.relevant)] += 1
         if mine.relevant != other.relevant:
-            disagreements.setdefault(mine.watchlist, []).append(Disagreement(mine.link, mine, other))
+            disagreements.setdefault(mine.watchlist, []).append(Disagreement(mine, other))
     return {
         name: Agreement(
             name,
@@ -147,4 +152,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    except BrokenPipeError:
+        # The reader (``| head``) stopped early: nothing is lost, so no traceback.
+        sys.stderr.close()
+        raise SystemExit(0) from None
