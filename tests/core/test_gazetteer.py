@@ -143,6 +143,20 @@ def test_dangerous_names_are_not_matchable(world: Gazetteer) -> None:
         assert bad not in syria_names
 
 
+def test_names_of_people_and_groups_are_not_places_elsewhere(world: Gazetteer) -> None:
+    """geonames lists "Hamas" among the alternate names of Hamm (Germany), and "Gazan" among those
+    of Jizan (Saudi Arabia): a Germany or Saudi watch must not fire on Gaza news."""
+    assert world.lookup("Hamas") == ()
+    assert [p.name for p in world.lookup("Gazan")] == ["Gaza Strip"]
+    saudi = {n for p in world.expand("Saudi Arabia").places for n in p.names}
+    assert "Gazan" not in saudi and "Jizan" in saudi
+
+
+def test_demonyms_name_their_region(world: Gazetteer) -> None:
+    assert {"Gazan", "Gazans"} <= set(world.expand("Gaza").names)
+    assert {"Darfuri", "Darfuris"} <= {n for p in world.expand("Sudan").places for n in p.names}
+
+
 def test_describe_expansion(world: Gazetteer) -> None:
     text = describe_expansion(world, Watchlist("idlib", ("C0123456789",), regions=(Region("Idlib"),)))
     assert "region Idlib: Idlib (subdivision SY-ID, in Syria)" in text
