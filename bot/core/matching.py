@@ -9,7 +9,8 @@ How it matches, and why:
   is stored once as a tuple of normalised tokens: one-word terms in a dict keyed by the word,
   longer ones keyed by their first two words. The text is tokenised once and walked once; each
   position costs a few dict lookups however many terms exist (``bench/bench_match.py``).
-* Word boundaries are token boundaries: "Gaza" never matches inside "Gazaland" or "Gazans".
+* Word boundaries are token boundaries: "Gaza" never matches inside "Gazaland" or "Gazans"
+  ("Gazans" is a name of the Gaza Strip in its own right, from the gazetteer, like "Sudanese").
 * Place names (regions, aliases, gazetteer places) must be capitalised somewhere in the text
   ("Harem", not "harem"); scripts without case (Arabic) always pass. Keywords ignore case.
 * Keywords, exclusions: light stemming (``normalize.stem``) so "airstrike" meets "air strikes",
@@ -20,6 +21,7 @@ How it matches, and why:
   Nouman"): only capitalised, unknown, non-common words of 5+ letters are candidates, compared
   after a transliteration skeleton (e/i, o/u, doubled letters, al-/el-/ad-…) with the same first
   letter and ``fuzz.ratio`` >= ``fuzzy_threshold``.
+* "civilian" in "civilian rule" is not the keyword "civilians" (``bot.core.keyword_sense``).
 * Rules combine region and keyword hits; any exclusion hit vetoes its watchlist. Muting and
   thresholds are not decided here.
 * Admin aliases match in any case; an alias written all in lower case ("rebel-held areas") is
@@ -44,6 +46,7 @@ from rapidfuzz import fuzz, process
 
 from bot.core.gazetteer import Gazetteer, RegionExpansion
 from bot.core.genre import genre_veto
+from bot.core.keyword_sense import political_sense
 from bot.core.normalize import Token, normalize, stem, tokenize, words
 from bot.core.relevance import RelevanceModel, relevance_veto
 from bot.core.watchlists import Rule, Watchlist
@@ -495,7 +498,7 @@ class Matcher:
     def _decide(self, text: str, hits: dict[int, list[_Raw]], *, title_end: int) -> list[Match]:
         out: list[Match] = []
         for wi in sorted(hits):
-            raw = hits[wi]
+            raw = [r for r in hits[wi] if not _idle_sense(text, r)]
             kinds = {r[0].kind for r in raw}
             wl = self._watchlists[wi]
             # Decide on the kinds present first: most texts hit a keyword and nothing else, and
@@ -555,6 +558,12 @@ def _foreign_names_containing(gazetteer: Gazetteer, expansion: RegionExpansion) 
             if keys and not any(k in inside or gazetteer.twins.get(k) in inside for k in keys):
                 out.add(name)
     return out
+
+
+def _idle_sense(text: str, raw: _Raw) -> bool:
+    """A keyword hit whose word names no event here ("civilian rule")."""
+    term, start, end, _ = raw
+    return term.kind is HitKind.KEYWORD and political_sense(text, start, end)
 
 
 def _satisfies(rule: Rule, region: bool, keyword: bool) -> bool:
