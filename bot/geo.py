@@ -107,6 +107,20 @@ def _country_records(supplement: Supplement, gc: Any) -> dict[str, PlaceRecord]:
             population=int(geo.get("population", 0) or 0),
             primary=primary,
         )
+    # ISO 3166 has no code for Kosovo; geonames (XK) does, and files Kosovo's towns under it. Without
+    # the country, a watch on "Kosovo" resolved to the town of Kosovo Polje. Dissolved states that
+    # geonames still lists (Serbia and Montenegro) hold no towns and stay out.
+    towns = {c["countrycode"] for c in gc.get_cities().values()}
+    for code, geo in geo_countries.items():
+        if code not in out and code in towns:
+            out[code] = PlaceRecord(
+                key=code,
+                name=geo["name"],
+                kind=PlaceKind.COUNTRY,
+                country=code,
+                population=int(geo.get("population", 0) or 0),
+                primary=(geo["name"], *supplement.country_aliases.get(code, ())),
+            )
     return out
 
 

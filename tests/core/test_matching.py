@@ -198,6 +198,19 @@ def test_keyword_morphology_displaced(desks: Matcher, phrase: str) -> None:
     assert match.keywords[0].term == "displaced"
 
 
+def test_country_watches_ignore_people_and_groups_named_like_towns(world: Gazetteer) -> None:
+    watches = [
+        Watchlist(c.lower(), CH, regions=(Region(c),), rule=Rule.REGION)
+        for c in ("Germany", "Poland", "Russia", "Panama", "Kosovo")
+    ]
+    m = Matcher(watches, world)
+    assert m.match("Hamas fighters cross into Israel", "Hamas said it fired rockets.") == []
+    assert m.match("Police say two men were arrested", "") == []
+    assert m.match("Vladimir Putin meets David Cameron", "") == []
+    assert _names(m.match("Floods in Gdansk", "")) == ["poland"]
+    assert _names(m.match("Clashes in Pristina overnight", "")) == ["kosovo"]
+
+
 def test_civilian_rule_is_not_the_keyword_civilians(world: Gazetteer) -> None:
     sudan = Matcher([Watchlist("sudan", CH, regions=(Region("Sudan"),), keywords=("civilians",))], world)
     assert sudan.match("Sudan factions delay post-coup deal on civilian rule", "") == []
