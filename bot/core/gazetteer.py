@@ -10,6 +10,8 @@ are safe to match. Loose spellings are what cause false alerts, so names are fil
 * common English words and a deny list of known-dangerous names ("Duma", "Red Sea") go;
 * an alternate name that another place in another country also goes by, when that place is
   bigger, goes (a town's old alias must not catch a city elsewhere);
+* a town or province loses any name that is a country's or curated area's own name abroad
+  ("Palestine", Texas; "Gaza", Mozambique);
 * towns under 100,000 people keep only alternate spellings close to their own name, and their
   own name only when it has 5+ letters.
 """
@@ -35,6 +37,12 @@ class PlaceKind(StrEnum):
     AREA = "area"
     CITY = "city"
 
+
+# A town or province that shares a country's or curated area's own name abroad loses that name:
+# bare, "Palestine" is not the town in Texas, "Gaza" not the province of Mozambique, "Niger" not the
+# Nigerian state (which keeps "Niger State").
+_GREATER = frozenset({PlaceKind.COUNTRY, PlaceKind.AREA})
+_LESSER = frozenset({PlaceKind.CITY, PlaceKind.SUBDIVISION})
 
 # Resolving an ambiguous region name prefers the broader, deliberately curated kinds.
 _PRIORITY = {PlaceKind.AREA: 0, PlaceKind.COUNTRY: 1, PlaceKind.SUBDIVISION: 2, PlaceKind.CITY: 3}
@@ -222,6 +230,11 @@ class Gazetteer:
                     and (population > r.population or (prim and not is_primary))
                     and not related(k, r.key)
                     for k, country, population, prim in claims[norm]
+                ):
+                    continue
+                if r.kind in _LESSER and any(
+                    prim and country != r.country and by_key[k].kind in _GREATER
+                    for k, country, _, prim in claims[norm]
                 ):
                     continue
                 kept[norm] = display_name(raw) if raw.isascii() or _is_usable_script(raw) else raw

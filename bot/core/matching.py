@@ -254,7 +254,9 @@ class Matcher:
                 # Fuzzy targets are the curated main names only: geonames alternates are too loose, and
                 # admin aliases are exact phrases ("northwest Syria" must not catch "northeastern Syria").
                 targets: list[tuple[str, str | None]] = [(region.name, None)]
-                targets.extend((p.name, p.name) for p in expansion.places)
+                # Only names that survived the gazetteer's filters: a denied "Vladimir" must not
+                # come back as a fuzzy spelling of the town.
+                targets.extend((p.name, p.name) for p in expansion.places if p.name in p.names)
                 for spelling, place_name in targets:
                     seq = words(spelling)
                     key = skeleton(seq)

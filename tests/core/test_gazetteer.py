@@ -77,6 +77,26 @@ def test_alternate_that_names_a_bigger_place_elsewhere_is_dropped() -> None:
     assert "Glubbdubdrib" in g.places["c3"].names
 
 
+def test_a_country_name_abroad_is_not_a_town_or_province_name() -> None:
+    """Bare, "Palestine" is the country, not the town in Texas; a town in the country itself keeps
+    the name (Xanadu City may be called "Xanadu" at home)."""
+    g = Gazetteer.build(
+        [
+            PlaceRecord("XA", "Xanadu", PlaceKind.COUNTRY, "XA", 5_000_000, primary=("Xanadu",)),
+            PlaceRecord("XB", "Brobdingnag", PlaceKind.COUNTRY, "XB", 9_000_000, primary=("Brobdingnag",)),
+            PlaceRecord("XB-01", "Xanadu", PlaceKind.SUBDIVISION, "XB", primary=("Xanadu", "Xanadu Shire")),
+            PlaceRecord("b1", "Xanadu", PlaceKind.CITY, "XB", 18_000, primary=("Xanadu", "Xanaduville")),
+            PlaceRecord(
+                "a1", "Xanadu City", PlaceKind.CITY, "XA", 900_000, primary=("Xanadu City", "Xanadu")
+            ),
+        ],
+        POLICY,
+    )
+    assert [p.key for p in g.lookup("Xanadu")] == ["XA", "a1"]
+    assert g.places["XB-01"].names == ("Xanadu Shire",)
+    assert g.places["b1"].names == ("Xanaduville",)
+
+
 def test_deny_list_and_all_stopword_names() -> None:
     g = _toy()
     assert g.places["c4"].names == ("Dumaville",)
@@ -179,6 +199,14 @@ def test_names_of_people_and_groups_are_not_places_elsewhere(world: Gazetteer) -
 )
 def test_names_of_people_and_common_words_are_not_places(world: Gazetteer, name: str) -> None:
     assert world.lookup(name) == ()
+
+
+def test_namesakes_of_countries_and_areas_abroad(world: Gazetteer) -> None:
+    assert [p.country for p in world.lookup("Palestine")] == ["PS"]
+    assert {p.country for p in world.lookup("Gaza")} == {"PS"}
+    assert [p.kind for p in world.lookup("Niger")] == [PlaceKind.COUNTRY]
+    assert [p.key for p in world.lookup("Niger State")] == ["NG-NI"]
+    assert [p.key for p in world.lookup("Gaza Province")] == ["MZ-G"]
 
 
 def test_kosovo_is_a_country_with_its_towns(world: Gazetteer) -> None:

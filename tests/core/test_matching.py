@@ -201,12 +201,20 @@ def test_keyword_morphology_displaced(desks: Matcher, phrase: str) -> None:
 def test_country_watches_ignore_people_and_groups_named_like_towns(world: Gazetteer) -> None:
     watches = [
         Watchlist(c.lower(), CH, regions=(Region(c),), rule=Rule.REGION)
-        for c in ("Germany", "Poland", "Russia", "Panama", "Kosovo")
+        for c in ("Germany", "Poland", "Russia", "Panama", "Kosovo", "Mozambique", "Nigeria", "United States")
     ]
     m = Matcher(watches, world)
     assert m.match("Hamas fighters cross into Israel", "Hamas said it fired rockets.") == []
     assert m.match("Police say two men were arrested", "") == []
     assert m.match("Vladimir Putin meets David Cameron", "") == []
+    # A denied name does not come back as a fuzzy spelling, even beside the country's name.
+    tour = m.match("Vladimir Putin tours Russia's far east", "")
+    assert [(x.watchlist, h.surface) for x in tour for h in x.regions] == [("russia", "Russia")]
+    # A country's or area's own name abroad is not a town's or province's name.
+    assert m.match("Strikes on Gaza continue", "") == []  # not Mozambique's Gaza province
+    assert m.match("Coup leaders in Niger close the border", "") == []  # not Nigeria's Niger state
+    assert m.match("Palestine recognised by three more states", "") == []  # not Palestine, Texas
+    assert _names(m.match("Bandits kill 12 in Niger State", "")) == ["nigeria"]
     assert _names(m.match("Floods in Gdansk", "")) == ["poland"]
     assert _names(m.match("Clashes in Pristina overnight", "")) == ["kosovo"]
 
