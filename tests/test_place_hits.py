@@ -47,3 +47,13 @@ def test_prints_the_names_that_hit_most(tmp_path: Path, capsys: pytest.CaptureFi
     out = capsys.readouterr().out
     assert "2  PL     Gdansk -> Gdansk" in out
     assert "Poland" not in out.split("\n", 1)[1]  # the country's own name is what the watch is for
+
+
+def test_reads_descriptions_when_asked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = tmp_path / "c.jsonl"
+    items = [{"title": "Storm hits the coast", "description": "Roofs were torn off in Gdansk."}]
+    corpus.write_text("\n".join(json.dumps(i) for i in items), encoding="utf-8")
+    assert main(["--corpus", str(corpus), "--country", "PL"]) == 0
+    assert "Gdansk" not in capsys.readouterr().out
+    assert main(["--corpus", str(corpus), "--country", "PL", "--descriptions"]) == 0
+    assert "1  PL     Gdansk -> Gdansk" in capsys.readouterr().out

@@ -20,7 +20,8 @@ How it matches, and why:
 * Fuzzy matching is only for transliterations of region/place names ("Saraqeb", "Maarat al
   Nouman"): only capitalised, unknown, non-common words of 5+ letters are candidates, compared
   after a transliteration skeleton (e/i, o/u, doubled letters, al-/el-/ad-…) with the same first
-  letter and ``fuzz.ratio`` >= ``fuzzy_threshold``.
+  letter and ``fuzz.ratio`` >= ``fuzzy_threshold``. A word the gazetteer knows as any place's name is
+  never a candidate: it is that place.
 * "civilian" in "civilian rule" is not the keyword "civilians" (``bot.core.keyword_sense``).
 * Rules combine region and keyword hits; any exclusion hit vetoes its watchlist. Muting and
   thresholds are not decided here.
@@ -212,6 +213,9 @@ class Matcher:
         self._watchlists = tuple(watchlists)
         self._relevance = relevance
         self._common = gazetteer.common_words
+        # A word the gazetteer knows as a place is that place, not a misspelling of one here:
+        # "Melbourne" must not reach a US watch as a transliteration of Millburn, New Jersey.
+        self._known = frozenset(name for name in gazetteer.by_name if " " not in name)
         self._fuzzy_threshold = fuzzy_threshold
         self._fuzzy_min = fuzzy_min_length
         self._stems: dict[str, str] = {}
@@ -458,7 +462,10 @@ class Matcher:
         candidates = [
             i
             for i, word in enumerate(norms)
-            if word.isascii() and text[tokens[i].start].isupper() and word not in self._common
+            if word.isascii()
+            and text[tokens[i].start].isupper()
+            and word not in self._common
+            and word not in self._known
         ]
         for wi in sorted(corroborated):
             if wi not in self._fuzzy_exact or not candidates:

@@ -11,6 +11,7 @@ reports the audit of 2 December. About a minute::
 
     .venv/bin/python -m eval.matching.place_hits                       # the 60 most frequent names
     .venv/bin/python -m eval.matching.place_hits --country PL --country DE --top 20
+    .venv/bin/python -m eval.matching.place_hits --descriptions        # names in the running text
 """
 
 from __future__ import annotations
@@ -41,15 +42,17 @@ def country_watches(gazetteer: Gazetteer, codes: Sequence[str] = ()) -> list[Wat
 
 
 def headline_hits(
-    matcher: Matcher, titles: Sequence[str] | None, corpus: Path
+    matcher: Matcher, titles: Sequence[str] | None, corpus: Path, *, descriptions: bool = False
 ) -> Counter[tuple[str, str, str]]:
-    """(watch, name as written, place it stands for) -> headlines it hit. Case is kept: "POLICE" and
-    "Police" are told apart, which shows whether the hit came from an all-capitals headline."""
+    """(watch, name as written, place it stands for) -> items it hit. Case is kept: "POLICE" and
+    "Police" are told apart, which shows whether the hit came from an all-capitals headline.
+    ``descriptions`` reads the corpus items' descriptions instead of their headlines."""
     counts: Counter[tuple[str, str, str]] = Counter()
+    field = "description" if descriptions else "title"
     source = (
         titles
         if titles is not None
-        else (html_to_text(str(o.get("title") or "")) for o in corpus_lines(corpus))
+        else (html_to_text(str(o.get(field) or "")) for o in corpus_lines(corpus))
     )
     for title in source:
         for match in matcher.match(title, ""):
@@ -63,6 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--country", action="append", default=[], help="ISO code; repeat; default all")
     parser.add_argument("--top", type=int, default=60)
+    parser.add_argument("--descriptions", action="store_true", help="read descriptions, not headlines")
     args = parser.parse_args(argv)
     if not args.corpus.exists():
         parser.error(f"{args.corpus}: no such corpus file")
@@ -70,11 +74,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     watches = country_watches(gazetteer, args.country)
     if not watches:
         parser.error(f"no country with code {', '.join(args.country)}")
-    counts = headline_hits(Matcher(watches, gazetteer), None, args.corpus)
+    counts = headline_hits(Matcher(watches, gazetteer), None, args.corpus, descriptions=args.descriptions)
     # The country's own name is what the watch is for; the audit is about the places inside it.
     names = {w.name: {n.lower() for n in gazetteer.expand(w.regions[0].name).names} for w in watches}
     shown = [(k, n) for k, n in counts.most_common() if k[1].lower() not in names[k[0]]][: args.top]
-    print(f"{'headlines':>9}  watch  name as written -> place")
+    print(f"{'items':>9}  watch  name as written -> place")
     for (watch, surface, place), n in shown:
         print(f"{n:>9}  {watch.upper():5}  {surface} -> {place}")
     return 0

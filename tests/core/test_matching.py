@@ -210,6 +210,9 @@ def test_country_watches_ignore_people_and_groups_named_like_towns(world: Gazett
     # A denied name does not come back as a fuzzy spelling, even beside the country's name.
     tour = m.match("Vladimir Putin tours Russia's far east", "")
     assert [(x.watchlist, h.surface) for x in tour for h in x.regions] == [("russia", "Russia")]
+    # Nor is another place's name a misspelling of one here: "Melbourne" is not Millburn, New Jersey.
+    fans = m.match("Melbourne fans cheer as the United States team lands", "")
+    assert [h.surface for x in fans for h in x.regions] == ["United States"]
     # A country's or area's own name abroad is not a town's or province's name.
     assert m.match("Strikes on Gaza continue", "") == []  # not Mozambique's Gaza province
     assert m.match("Coup leaders in Niger close the border", "") == []  # not Nigeria's Niger state
