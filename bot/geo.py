@@ -81,7 +81,7 @@ def load_relevance_model(path: Path | None = None) -> RelevanceModel:
 
 
 def load_gazetteer(extra: Path | None = None) -> Gazetteer:
-    """The gazetteer of the whole world plus the supplement. Offline; about a second."""
+    """The gazetteer of the whole world plus the supplement. Offline; 3–5 s (``docs/BENCHMARKS.md``)."""
     supplement = read_supplement(extra)
     policy = NamePolicy(stopwords=supplement.stopwords, deny=supplement.deny)
     normalized: dict[str, str] = {}

@@ -507,7 +507,7 @@ class Matcher:
     def _decide(self, text: str, hits: dict[int, list[_Raw]], *, title_end: int) -> list[Match]:
         out: list[Match] = []
         for wi in sorted(hits):
-            raw = [r for r in hits[wi] if not _idle_sense(text, r)]
+            raw = [r for r in hits[wi] if not _non_event_sense(text, r)]
             kinds = {r[0].kind for r in raw}
             wl = self._watchlists[wi]
             # Decide on the kinds present first: most texts hit a keyword and nothing else, and
@@ -569,7 +569,7 @@ def _foreign_names_containing(gazetteer: Gazetteer, expansion: RegionExpansion) 
     return out
 
 
-def _idle_sense(text: str, raw: _Raw) -> bool:
+def _non_event_sense(text: str, raw: _Raw) -> bool:
     """A keyword hit whose word names no event here ("civilian rule")."""
     term, start, end, _ = raw
     return term.kind is HitKind.KEYWORD and political_sense(text, start, end)
