@@ -12,7 +12,9 @@ How it matches, and why:
 * Word boundaries are token boundaries: "Gaza" never matches inside "Gazaland" or "Gazans"
   ("Gazans" is a name of the Gaza Strip in its own right, from the gazetteer, like "Sudanese").
 * Place names (regions, aliases, gazetteer places) must be capitalised somewhere in the text
-  ("Harem", not "harem"); scripts without case (Arabic) always pass. Keywords ignore case.
+  ("Harem", not "harem"), a name that opens with a compass word in that word ("East London", the
+  South African city, not "east London"); scripts without case (Arabic) always pass. Keywords ignore
+  case.
 * Keywords, exclusions: light stemming (``normalize.stem``) so "airstrike" meets "air strikes",
   "air-strike" and "airstrikes"; "displaced" meets "displacement". A one-word term also meets two
   text words written apart ("air strike") when the second supplies at least two letters of it (so
@@ -192,6 +194,22 @@ def skeleton(tokens: Sequence[str]) -> str:
         collapsed = [c for j, c in enumerate(tok) if j == 0 or c != tok[j - 1]]
         out.append("".join(collapsed))
     return " ".join(out)
+
+
+# "East London" is a city in South Africa; "east London" is London's east. A name that opens with a
+# compass word only counts with that word capitalised.
+_COMPASS = frozenset(
+    "north south east west northern southern eastern western central upper lower north-east north-west "
+    "south-east south-west northeast northwest southeast southwest".split()
+)
+
+
+def _capitalised(text: str, tokens: Sequence[Token], i: int, n: int) -> bool:
+    """Whether a multi-word name written at ``tokens[i:i+n]`` reads as a proper name: not all in lower
+    case, and not opening with a lower-case compass word ("east London")."""
+    if tokens[i].norm in _COMPASS:
+        return not text[tokens[i].start].islower()
+    return not all(text[tokens[j].start].islower() for j in range(i, i + n))
 
 
 def _is_arabic(word: str) -> bool:
@@ -397,7 +415,7 @@ class Matcher:
                 n = len(seq)
                 if n > 2 and tuple(norms[i : i + n]) != seq:
                     continue
-                if all(text[tokens[j].start].islower() for j in range(i, i + n)):
+                if not _capitalised(text, tokens, i, n):
                     found = tuple(t for t in found if t.caseless)
                     if not found:
                         continue

@@ -222,6 +222,20 @@ def test_country_watches_ignore_people_and_groups_named_like_towns(world: Gazett
     assert _names(m.match("Clashes in Pristina overnight", "")) == ["kosovo"]
 
 
+def test_a_name_opening_with_a_compass_word_needs_it_capitalised(world: Gazetteer) -> None:
+    za = Matcher([Watchlist("za", CH, regions=(Region("South Africa"),), rule=Rule.REGION)], world)
+    assert za.match("Stabbing in east London", "Police were called to a flat in east London.") == []
+    assert [h.surface for x in za.match("Floods in East London", "") for h in x.regions] == ["East London"]
+    gaza = Matcher([Watchlist("gaza", CH, regions=(Region("Gaza"),), rule=Rule.REGION)], world)
+    # "north Gaza" is the north of Gaza: still a Gaza story, named by "Gaza".
+    assert [h.surface for x in gaza.match("Strikes in north Gaza", "") for h in x.regions] == ["Gaza"]
+    # A lower-case word other than a compass point does not spoil a name ("the occupied West Bank").
+    wb = Matcher([Watchlist("wb", CH, regions=(Region("Palestine"),), rule=Rule.REGION)], world)
+    assert [h.surface for x in wb.match("Raids in the occupied West Bank", "") for h in x.regions] == [
+        "occupied West Bank"
+    ]
+
+
 def test_civilian_rule_is_not_the_keyword_civilians(world: Gazetteer) -> None:
     sudan = Matcher([Watchlist("sudan", CH, regions=(Region("Sudan"),), keywords=("civilians",))], world)
     assert sudan.match("Sudan factions delay post-coup deal on civilian rule", "") == []
