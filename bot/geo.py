@@ -8,7 +8,10 @@ use, areas such as the Gaza Strip or Darfur, English stopwords and a deny list).
 ISO subdivision codes ("SY-ID") and geonames admin1 codes ("12") are different schemes. They are
 joined through the province's namesake capital: the Idlib governorate's name is also the name of
 a city, whose admin1 code then stands for the whole governorate. An admin1 code that several
-provinces claim this way (Palestine's "GZ") links no cities, so nothing is guessed.
+provinces claim this way (Palestine's "GZ") links no cities, so nothing is guessed. Provinces whose
+capital has another name (Cabo Delgado and Pemba, Borno and Maiduguri) are joined by
+``bot/data/admin1.json``, generated once from geonames' admin1 names (``bot.geo_admin1``); the
+geonames name becomes a name of the province too ("Tigray" beside ISO's "Tigrai").
 
 Building takes a second or two: build once per process and pass the result around.
 """
@@ -78,6 +81,20 @@ def load_relevance_model(path: Path | None = None) -> RelevanceModel:
         return model_from_dict(json.loads(text))
     except (OSError, ValueError) as e:
         raise ConfigError(f"relevance weights {name}: {e}") from e
+
+
+def read_admin1_links() -> dict[tuple[str, str], tuple[str, str]]:
+    """(country, geonames admin1 code) -> (ISO 3166-2 code, geonames name), from ``admin1.json``."""
+    try:
+        text = resources.files("bot").joinpath("data/admin1.json").read_text(encoding="utf-8")
+        links = json.loads(text)["links"]
+    except (OSError, json.JSONDecodeError, KeyError) as e:
+        raise ConfigError(f"bot/data/admin1.json: {e}") from e
+    out: dict[tuple[str, str], tuple[str, str]] = {}
+    for key, value in links.items():
+        cc, _, code = key.partition(".")
+        out[(cc, code)] = (value["iso"], value["name"])
+    return out
 
 
 def load_gazetteer(extra: Path | None = None) -> Gazetteer:
@@ -194,7 +211,15 @@ def gazetteer_records(supplement: Supplement, normalized: dict[str, str] | None 
         norms = frozenset(norm(n) for n in (c["name"], *_cased_latin(c.get("alternatenames") or ())))
         by_country[cc].append((key, norms))
 
+    admin1_links = {k: v for k, v in read_admin1_links().items() if v[0] in subs and _top_level(subs[v[0]])}
+    for iso, name in admin1_links.values():
+        sub = subs[iso]
+        if normalize(name) not in {normalize(n) for n in sub.primary}:
+            subs[iso] = replace(sub, primary=(*sub.primary, name))
     twins, province_of_admin1 = _link_capitals(subs, cities, by_country, admin1_by_key, supplement)
+    for admin1_key, (iso, _) in admin1_links.items():
+        # The namesake capital's join, where there is one, stays.
+        province_of_admin1.setdefault(admin1_key, iso)
     for key, rec in cities.items():
         province = province_of_admin1.get((rec.country or "", admin1_by_key[key]))
         if key in twins or (province is not None and rec.parent == rec.country):
@@ -227,6 +252,11 @@ def _find_city(
     return max(found, key=lambda k: cities[k].population)
 
 
+def _top_level(sub: PlaceRecord) -> bool:
+    """A first-level subdivision (directly under its country, or under a curated area)."""
+    return sub.parent == sub.country or (sub.parent or "").startswith("area:")
+
+
 def _link_capitals(
     subs: Mapping[str, PlaceRecord],
     cities: Mapping[str, PlaceRecord],
@@ -239,10 +269,10 @@ def _link_capitals(
     claims: dict[tuple[str, str], list[str]] = defaultdict(list)
     for code, sub in subs.items():
         cc = sub.country or ""
-        if sub.parent != cc and not (sub.parent or "").startswith("area:"):
+        if not _top_level(sub):
             continue  # second-level subdivisions do not correspond to geonames admin1
         found: str | None = None
-        for name in (sub.name, *supplement.subdivision_aliases.get(code, ())):
+        for name in sub.primary:
             found = _find_city(by_country.get(cc, []), normalize(name), cities)
             if found is not None:
                 break
