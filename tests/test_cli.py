@@ -162,6 +162,24 @@ def test_backtest_table_and_json(corpus: Path) -> None:
     assert "Saraqib" in first["terms"] and first["title"].startswith("Air strike on Saraqib")
 
 
+def test_config_is_taken_before_or_after_the_command(corpus: Path, tmp_path: Path) -> None:
+    """The issue's "takes --config PATH like every command": users write it after the command."""
+    config = tmp_path / "desk.toml"
+    config.write_text(
+        '[[watchlists]]\nname = "saraqib"\nchannel = "C0123456789"\nregions = ["Saraqib"]\nrule = "region"\n',
+        encoding="utf-8",
+    )
+    for argv in (
+        ("backtest", "--config", str(config), "--corpus", str(corpus), "--json"),
+        ("--config", str(config), "backtest", "--corpus", str(corpus), "--json"),
+    ):
+        code, out = call(*argv)
+        assert code == 0, argv
+        assert [json.loads(line)["watchlist"] for line in out.splitlines()] == ["saraqib"]
+    code, out = call("watch", "show", "saraqib", "--config", str(config))
+    assert code == 0 and "region Saraqib" in out
+
+
 def test_backtest_errors_are_one_line(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert call("backtest", "--corpus", str(corpus), "--watchlist", "nowhere")[0] == 2
     assert "no watchlist named 'nowhere'" in capsys.readouterr().err
