@@ -272,6 +272,11 @@ class Gazetteer:
                     out[word].append(seq)
         return {k: tuple(v) for k, v in out.items()}
 
+    @cached_property
+    def one_word_names(self) -> frozenset[str]:
+        """Every one-word place name (normalised). Computed once per gazetteer, on first use."""
+        return frozenset(name for name in self.by_name if " " not in name)
+
     def names_containing(self, word: str) -> tuple[tuple[str, ...], ...]:
         """Multi-word names (normalised, as token tuples) with ``word`` among their words.
 

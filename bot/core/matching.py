@@ -233,7 +233,7 @@ class Matcher:
         self._common = gazetteer.common_words
         # A word the gazetteer knows as a place is that place, not a misspelling of one here:
         # "Melbourne" must not reach a US watch as a transliteration of Millburn, New Jersey.
-        self._known = frozenset(name for name in gazetteer.by_name if " " not in name)
+        self._known = gazetteer.one_word_names
         self._fuzzy_threshold = fuzzy_threshold
         self._fuzzy_min = fuzzy_min_length
         self._stems: dict[str, str] = {}
