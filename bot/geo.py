@@ -41,6 +41,7 @@ class Supplement:
 
     stopwords: frozenset[str] = frozenset()
     deny: frozenset[str] = frozenset()
+    not_places: frozenset[str] = frozenset()
     country_aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     subdivision_aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     areas: tuple[Mapping[str, Any], ...] = ()
@@ -60,6 +61,7 @@ def read_supplement(path: Path | None = None) -> Supplement:
     return Supplement(
         stopwords=frozenset(normalize(w) for w in raw.get("stopwords", [])),
         deny=frozenset(normalize(w) for w in raw.get("deny", [])),
+        not_places=frozenset(normalize(w) for w in raw.get("not_places", [])),
         country_aliases={k: tuple(v) for k, v in raw.get("country_aliases", {}).items()},
         subdivision_aliases={k: tuple(v) for k, v in raw.get("subdivision_aliases", {}).items()},
         areas=tuple(raw.get("areas", [])),
@@ -100,7 +102,9 @@ def read_admin1_links() -> dict[tuple[str, str], tuple[str, str]]:
 def load_gazetteer(extra: Path | None = None) -> Gazetteer:
     """The gazetteer of the whole world plus the supplement. Offline; 3–5 s (``docs/BENCHMARKS.md``)."""
     supplement = read_supplement(extra)
-    policy = NamePolicy(stopwords=supplement.stopwords, deny=supplement.deny)
+    policy = NamePolicy(
+        stopwords=supplement.stopwords, deny=supplement.deny, not_places=supplement.not_places
+    )
     normalized: dict[str, str] = {}
     return Gazetteer.build(gazetteer_records(supplement, normalized), policy, normalized=normalized)
 

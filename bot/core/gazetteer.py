@@ -122,6 +122,8 @@ class NamePolicy:
 
     stopwords: frozenset[str] = frozenset()
     deny: frozenset[str] = frozenset()
+    not_places: frozenset[str] = frozenset()
+    """Phrases that contain a place's name but name something else ("Lok Sabha"), normalised."""
     min_alternate_letters: int = 5
     short_primary_population: int = 100_000
     """A city's own name of 4 letters or fewer ("Nawa", "Kas") only counts for a city this big."""
@@ -164,6 +166,8 @@ class Gazetteer:
     twins: Mapping[str, str] = field(default_factory=dict)
     """City key -> the province key it is the capital of."""
     common_words: frozenset[str] = frozenset()
+    not_places: frozenset[str] = frozenset()
+    """Phrases whose words are never a place hit: India's "Lok Sabha" is not Sabha in Libya."""
     """English words that are never taken for a place (normalised); fuzzy matching skips them."""
 
     @classmethod
@@ -260,6 +264,7 @@ class Gazetteer:
             children={k: tuple(v) for k, v in children.items()},
             twins=twins,
             common_words=policy.stopwords,
+            not_places=policy.not_places,
         )
 
     @cached_property

@@ -242,6 +242,8 @@ class Matcher:
         fuzzy: dict[int, dict[str, dict[str, _Term]]] = defaultdict(lambda: defaultdict(dict))
         context: dict[tuple[str, ...], set[int]] = defaultdict(set)
         blockers: dict[tuple[str, ...], set[int]] = defaultdict(set)
+        for phrase in gazetteer.not_places:
+            blockers[tuple(phrase.split())].update(range(len(self._watchlists)))
         for wi, wl in enumerate(self._watchlists):
             for region in wl.regions:
                 expansion = gazetteer.expand(region.name, region.aliases)
@@ -440,7 +442,8 @@ class Matcher:
                     for wi in ids:
                         blocked[wi].append(span)
         for wi, spans in blocked.items():
-            # "Sudan" inside "South Sudan" names another country: not a hit for a Sudan watch.
+            # "Sudan" inside "South Sudan" names another country, "Sabha" inside "Lok Sabha" a
+            # parliament: not hits.
             if wi in hits:
                 hits[wi] = [
                     r

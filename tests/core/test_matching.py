@@ -236,6 +236,12 @@ def test_a_name_opening_with_a_compass_word_needs_it_capitalised(world: Gazettee
     ]
 
 
+def test_phrases_that_contain_a_place_but_name_something_else(world: Gazetteer) -> None:
+    libya = Matcher([Watchlist("libya", CH, regions=(Region("Libya"),), rule=Rule.REGION)], world)
+    assert libya.match("Uproar in the Lok Sabha", "The Rajya Sabha adjourned after protests.") == []
+    assert [h.surface for x in libya.match("Clashes in Sabha overnight", "") for h in x.regions] == ["Sabha"]
+
+
 def test_civilian_rule_is_not_the_keyword_civilians(world: Gazetteer) -> None:
     sudan = Matcher([Watchlist("sudan", CH, regions=(Region("Sudan"),), keywords=("civilians",))], world)
     assert sudan.match("Sudan factions delay post-coup deal on civilian rule", "") == []
