@@ -13,7 +13,7 @@ capital has another name (Cabo Delgado and Pemba, Borno and Maiduguri) are joine
 ``bot/data/admin1.json``, generated once from geonames' admin1 names (``bot.geo_admin1``); the
 geonames name becomes a name of the province too ("Tigray" beside ISO's "Tigrai").
 
-Building takes a second or two: build once per process and pass the result around.
+Building takes a few seconds: build once per process and pass the result around.
 """
 
 from __future__ import annotations
@@ -48,16 +48,21 @@ class Supplement:
     places: tuple[Mapping[str, Any], ...] = ()
 
 
-def read_supplement(path: Path | None = None) -> Supplement:
-    """Parse the supplement file (the packaged one by default)."""
+def _read_json(what: str, packaged: str, path: Path | None = None) -> Any:
+    """A JSON data file: ``path``, or the packaged ``bot/data/<packaged>``; a ConfigError names it."""
     try:
         if path is None:
-            text = resources.files("bot").joinpath("data/gazetteer_extra.json").read_text(encoding="utf-8")
+            text = resources.files("bot").joinpath(f"data/{packaged}").read_text(encoding="utf-8")
         else:
             text = path.read_text(encoding="utf-8")
-        raw = json.loads(text)
+        return json.loads(text)
     except (OSError, json.JSONDecodeError) as e:
-        raise ConfigError(f"gazetteer supplement {path or 'bot/data/gazetteer_extra.json'}: {e}") from e
+        raise ConfigError(f"{what} {path or 'bot/data/' + packaged}: {e}") from e
+
+
+def read_supplement(path: Path | None = None) -> Supplement:
+    """Parse the supplement file (the packaged one by default)."""
+    raw = _read_json("gazetteer supplement", "gazetteer_extra.json", path)
     return Supplement(
         stopwords=frozenset(normalize(w) for w in raw.get("stopwords", [])),
         deny=frozenset(normalize(w) for w in raw.get("deny", [])),
@@ -74,24 +79,16 @@ def load_relevance_model(path: Path | None = None) -> RelevanceModel:
 
     Built by ``eval/matching/train_relevance.py``; pass the result to ``Matcher(relevance=...)``.
     """
-    name = path or "bot/data/relevance_weights.json"
+    raw = _read_json("relevance weights", "relevance_weights.json", path)
     try:
-        if path is None:
-            text = resources.files("bot").joinpath("data/relevance_weights.json").read_text(encoding="utf-8")
-        else:
-            text = path.read_text(encoding="utf-8")
-        return model_from_dict(json.loads(text))
-    except (OSError, ValueError) as e:
-        raise ConfigError(f"relevance weights {name}: {e}") from e
+        return model_from_dict(raw)
+    except ValueError as e:
+        raise ConfigError(f"relevance weights {path or 'bot/data/relevance_weights.json'}: {e}") from e
 
 
 def read_admin1_links() -> dict[tuple[str, str], tuple[str, str]]:
     """(country, geonames admin1 code) -> (ISO 3166-2 code, geonames name), from ``admin1.json``."""
-    try:
-        text = resources.files("bot").joinpath("data/admin1.json").read_text(encoding="utf-8")
-        links = json.loads(text)["links"]
-    except (OSError, json.JSONDecodeError, KeyError) as e:
-        raise ConfigError(f"bot/data/admin1.json: {e}") from e
+    links = _read_json("admin1 links", "admin1.json").get("links", {})
     out: dict[tuple[str, str], tuple[str, str]] = {}
     for key, value in links.items():
         cc, _, code = key.partition(".")
