@@ -240,6 +240,11 @@ def test_phrases_that_contain_a_place_but_name_something_else(world: Gazetteer) 
     libya = Matcher([Watchlist("libya", CH, regions=(Region("Libya"),), rule=Rule.REGION)], world)
     assert libya.match("Uproar in the Lok Sabha", "The Rajya Sabha adjourned after protests.") == []
     assert [h.surface for x in libya.match("Clashes in Sabha overnight", "") for h in x.regions] == ["Sabha"]
+    # People whose first name is a town: the transfer labels found a Lebanon watch firing on every
+    # report of Tyre Nichols's killing in Memphis.
+    lebanon = Matcher([Watchlist("lebanon", CH, regions=(Region("Lebanon"),), rule=Rule.REGION)], world)
+    assert lebanon.match("Officers charged over Tyre Nichols death", "Tyre Nichols died in Memphis.") == []
+    assert [h.surface for x in lebanon.match("Strike near Tyre", "") for h in x.regions] == ["Tyre"]
 
 
 def test_civilian_rule_is_not_the_keyword_civilians(world: Gazetteer) -> None:
