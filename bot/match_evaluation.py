@@ -251,8 +251,9 @@ def evaluate_matching(
 ) -> dict[str, dict[str, Any]]:
     """Score the matcher on every labelled watchlist; print the report to ``out``; return the metrics.
 
-    ``relevance`` turns on the learned event-report gate (``bot.core.relevance``). Its weights were
-    trained on these very labels, so scores with it are in-sample and optimistic.
+    ``relevance`` turns on the learned event-report gate (``bot.core.relevance``). The packaged weights
+    were trained on the transfer labels only (other conflicts), so on the evaluation sets its scores
+    are out of sample; on ``eval/matching/transfer`` itself they are in-sample and optimistic.
     """
     labels = load_labels(labels_dir)
     watchlists = load_watchlists(config_path)
@@ -314,7 +315,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--relevance-gate",
         action="store_true",
-        help="apply the learned event-report gate (in-sample on this set: optimistic)",
+        help="apply the learned event-report gate (trained on eval/matching/transfer only: "
+        "out of sample on the evaluation sets, in-sample on the transfer set)",
     )
     args = parser.parse_args(argv)
     relevance = load_relevance_model() if args.relevance_gate else None

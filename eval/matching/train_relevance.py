@@ -49,6 +49,8 @@ from bot.match_evaluation import (
 SEED = 2023
 FOLDS = 5
 WEIGHTS_PATH = REPO / "bot" / "data" / "relevance_weights.json"
+EVALUATION_REGION_WORDS = ("idlib", "gaza", "sudan", "khartoum", "darfur")
+"""Words of the evaluation watchlists' regions: never a feature of a model trained on other conflicts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,14 +84,23 @@ class Params:
 _DEFAULTS = Params()
 
 
-def build_examples(pool: str, mask_keywords: bool, extra: Sequence[Path] = ()) -> list[Example]:
-    labels = load_labels(DEFAULT_LABELS)
+def build_examples(
+    pool: str,
+    mask_keywords: bool,
+    extra: Sequence[Path] = (),
+    *,
+    labels_dir: Path = DEFAULT_LABELS,
+    config: Path = DEFAULT_CONFIG,
+) -> list[Example]:
+    """One example per label of ``labels_dir`` (and of each ``extra`` directory, tallied apart), with
+    the features of its match under the watchlists of ``config``."""
+    labels = load_labels(labels_dir)
     source = {label.link: "" for label in labels}
     for directory in extra:
         more = [label for label in load_labels(directory) if label.link not in source]
         source.update({label.link: directory.name for label in more})
         labels += more
-    watchlists = load_watchlists(DEFAULT_CONFIG)
+    watchlists = load_watchlists(config)
     items = find_items(DEFAULT_CORPUS, (label.link for label in labels))
     gazetteer = load_gazetteer()
     matcher = Matcher(list(watchlists), gazetteer, relevance=None)
@@ -262,6 +273,36 @@ def in_sample(examples: Sequence[Example], p: Params) -> tuple[dict[str, Tally],
     return tallies, threshold, model
 
 
+def transfer(
+    train_set: Sequence[Example], test_set: Sequence[Example], p: Params
+) -> tuple[dict[str, Tally], float, Model, list[tuple[Example, float]]]:
+    """Trained (and its threshold chosen) on ``train_set`` only; every test item scored by that model."""
+    model = train([e for e in train_set if e.in_pool], p)
+    threshold = choose_threshold(train_set, p, SEED + 1)
+    tallies: dict[str, Tally] = defaultdict(Tally)
+    gated: list[tuple[Example, float]] = []
+    for e in test_set:
+        s = model.score(e.feats) if e.matched else 1.0
+        tallies[e.tally_key].add(e, s >= threshold)
+        if e.matched and s < threshold:
+            gated.append((e, s))
+    return tallies, threshold, model, gated
+
+
+def roc_auc(model: Model, examples: Sequence[Example]) -> dict[str, float]:
+    """Per tally key: how often a relevant matched item outscores an irrelevant one (ties count half)."""
+    scores: dict[str, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
+    for e in examples:
+        if e.matched:
+            scores[e.tally_key][0 if e.relevant else 1].append(model.score(e.feats))
+    out: dict[str, float] = {}
+    for key, (pos, neg) in scores.items():
+        if pos and neg:
+            wins = sum(1.0 if p > n else 0.5 if p == n else 0.0 for p in pos for n in neg)
+            out[key] = wins / (len(pos) * len(neg))
+    return out
+
+
 def baseline(examples: Sequence[Example]) -> dict[str, Tally]:
     tallies: dict[str, Tally] = defaultdict(Tally)
     for e in examples:
@@ -298,11 +339,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=[],
         help="another labels-*.jsonl directory (e.g. eval/matching/precision): trained on, tallied apart",
     )
+    parser.add_argument(
+        "--transfer",
+        type=Path,
+        metavar="DIR",
+        help="train only on this directory's labels (watchlists in DIR/watchlists.toml, e.g. "
+        "eval/matching/transfer) and test on the evaluation sets; --write then writes that model",
+    )
     parser.add_argument("--write", action="store_true", help=f"write {WEIGHTS_PATH.relative_to(REPO)}")
     args = parser.parse_args(argv)
     p = Params(l2=args.l2, retain=args.retain, epochs=args.epochs)
     examples = build_examples(args.pool, not args.keep_keywords, args.extra)
     base = baseline(examples)
+    if args.transfer is not None:
+        return _transfer_main(args, p, examples, base)
     out = [
         f"pool={args.pool} mask_keywords={not args.keep_keywords} l2={p.l2} epochs={p.epochs} "
         f"retain={p.retain}; {sum(e.in_pool for e in examples)} training items, "
@@ -322,20 +372,78 @@ def main(argv: Sequence[str] | None = None) -> int:
             for e, s in sorted(gated, key=lambda x: (x[0].watchlist, x[1])):
                 print(f"  {e.watchlist:5} {'REL' if e.relevant else 'not'} {s:.3f} {e.title[:90]}")
     if args.write:
-        data = {
-            "about": "bot.core.relevance weights, built by eval/matching/train_relevance.py",
-            "pool": args.pool,
-            "l2": p.l2,
-            "epochs": p.epochs,
-            "retain": p.retain,
-            "mask_keywords": not args.keep_keywords,
-            "threshold": round(ins_t, 4),
-            "bias": round(model.bias, 4),
-            "weights": {f: round(w, 4) for f, w in sorted(model.weights.items()) if abs(round(w, 4)) > 0},
-        }
-        WEIGHTS_PATH.write_text(json.dumps(data, indent=0, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(f"wrote {WEIGHTS_PATH} ({len(data['weights'])} weights)", file=sys.stderr)
+        _write(args, p, ins_t, model, trained_on="the evaluation labels (in-sample)")
     return 0
+
+
+def _transfer_main(
+    args: argparse.Namespace, p: Params, examples: list[Example], base: dict[str, Tally]
+) -> int:
+    train_set = [
+        # A title-case headline keeps its names, so an Israel item can teach a weight for the word
+        # "Gaza": the model measured on gaza must not carry one.
+        replace(e, feats=tuple(f for f in e.feats if not any(w in f for w in EVALUATION_REGION_WORDS)))
+        for e in build_examples(
+            args.pool,
+            not args.keep_keywords,
+            labels_dir=args.transfer,
+            config=args.transfer / "watchlists.toml",
+        )
+    ]
+    pool = [e for e in train_set if e.in_pool]
+    out = [
+        f"pool={args.pool} mask_keywords={not args.keep_keywords} l2={p.l2} epochs={p.epochs} "
+        f"retain={p.retain}; trained on {len(pool)} transfer items ({sum(e.relevant for e in pool)} "
+        f"relevant) of {len({e.watchlist for e in pool})} watchlists; "
+        f"tested on {len(examples)} evaluation labels"
+    ]
+    tallies, threshold, model, gated = transfer(train_set, examples, p)
+    table(f"trained on other conflicts only (threshold {threshold:.2f})", tallies, base, out)
+    out.append(
+        "\nROC AUC of the score on the matched items: "
+        + ", ".join(f"{name} {auc:.3f}" for name, auc in sorted(roc_auc(model, examples).items()))
+    )
+    union = [*examples, *train_set]
+    lowo, lowo_t, _ = evaluate(union, None, p, by_watchlist=True)
+    table(
+        "leave-one-watchlist-out over all "
+        f"{len({e.watchlist for e in union})} watchlists (thresholds {min(lowo_t):.2f}-{max(lowo_t):.2f})",
+        lowo,
+        baseline(union),
+        out,
+    )
+    cv, cv_t, _ = evaluate(union, folds_by_link(union, FOLDS, SEED), p, by_watchlist=False)
+    table(
+        f"5-fold CV over all labels, other conflicts' included (thresholds {min(cv_t):.2f}-{max(cv_t):.2f})",
+        cv,
+        baseline(union),
+        out,
+    )
+    print("\n".join(out))
+    if args.show_gated:
+        print("\ngated:")
+        for e, s in sorted(gated, key=lambda x: (x[0].tally_key, x[1])):
+            print(f"  {e.tally_key:16} {'REL' if e.relevant else 'not'} {s:.3f} {e.title[:90]}")
+    if args.write:
+        _write(args, p, threshold, model, trained_on=str(args.transfer))
+    return 0
+
+
+def _write(args: argparse.Namespace, p: Params, threshold: float, model: Model, trained_on: str) -> None:
+    data = {
+        "about": "bot.core.relevance weights, built by eval/matching/train_relevance.py",
+        "trained_on": trained_on,
+        "pool": args.pool,
+        "l2": p.l2,
+        "epochs": p.epochs,
+        "retain": p.retain,
+        "mask_keywords": not args.keep_keywords,
+        "threshold": round(threshold, 4),
+        "bias": round(model.bias, 4),
+        "weights": {f: round(w, 4) for f, w in sorted(model.weights.items()) if abs(round(w, 4)) > 0},
+    }
+    WEIGHTS_PATH.write_text(json.dumps(data, indent=0, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {WEIGHTS_PATH} ({len(data['weights'])} weights)", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -16,8 +16,8 @@ from bot.match_evaluation import DEFAULT_CONFIG, DEFAULT_LABELS, evaluate_matchi
 from tests.conftest import shared_path
 
 # watchlist: (precision floor, recall floor); achieved: idlib 0.966/0.956, gaza 0.786/0.958,
-# sudan 0.922/0.966. The optional learned relevance gate is off by default and not counted: its in-sample
-# figures on this set are optimistic, and cross-validated it gains at most 2 FPs (RESULTS.md).
+# sudan 0.922/0.966. The optional learned relevance gate is off by default and not counted: trained on
+# other conflicts it trades recall for precision and meets neither target (RESULTS.md).
 FLOORS = {"idlib": (0.96, 0.95), "gaza": (0.78, 0.95), "sudan": (0.92, 0.96)}
 
 
