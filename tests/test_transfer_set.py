@@ -15,7 +15,14 @@ from typing import Any
 from bot.core.gazetteer import Gazetteer
 from bot.core.matching import Matcher
 from bot.match_evaluation import DEFAULT_CONFIG, DEFAULT_LABELS, find_items, load_labels, load_watchlists
-from eval.matching.transfer_sample import TRANSFER_CONFIG, TRANSFER_DIR, Matched, sample, show
+from eval.matching.transfer_sample import (
+    TRANSFER_CONFIG,
+    TRANSFER_DIR,
+    Matched,
+    evaluation_links,
+    sample,
+    show,
+)
 from tests.conftest import shared_path
 
 FILES = sorted(TRANSFER_DIR.glob("labels-*.jsonl"))
@@ -47,6 +54,10 @@ def test_no_transfer_link_is_labelled_in_an_evaluation_set() -> None:
     transfer = {x.link for x in load_labels(TRANSFER_DIR)}
     assert len(transfer) > 2000
     assert transfer & evaluation == set()
+    # What the sampler skips is the evaluation sets, never the transfer labels: a rerun draws again
+    # the sample these labels were written for.
+    assert evaluation <= evaluation_links()
+    assert transfer & evaluation_links() == set()
 
 
 def test_sample_is_fixed_by_seed_and_ordered_by_date() -> None:

@@ -56,10 +56,17 @@ class Matched:
     """Where region terms hit in ``title + "\\n" + description``: the reader must see every one."""
 
 
-def _labelled_links() -> set[str]:
-    """Every link an evaluation label file holds: the sample never repeats one."""
+def evaluation_links() -> set[str]:
+    """Every link an evaluation label file holds (main set, precision sample, second readings): the
+    sample never repeats one. The transfer labels themselves are not among them, so a rerun draws the
+    same sample it drew before they were written."""
     root = REPO / "eval" / "matching"
-    return {label.link for path in root.rglob("labels-*.jsonl") for label in read_labels(path)}
+    return {
+        label.link
+        for path in root.rglob("labels-*.jsonl")
+        if TRANSFER_DIR not in path.parents
+        for label in read_labels(path)
+    }
 
 
 def pools(corpus_path: Path) -> dict[str, list[Matched]]:
@@ -68,7 +75,7 @@ def pools(corpus_path: Path) -> dict[str, list[Matched]]:
     gazetteer = load_gazetteer()
     matcher = Matcher(watchlists, gazetteer)
     evaluation = Matcher(load_watchlists(DEFAULT_CONFIG), gazetteer)
-    skip = _labelled_links()
+    skip = evaluation_links()
     seen: set[str] = set()
     out: dict[str, list[Matched]] = {w.name: [] for w in watchlists}
     for obj in corpus_lines(corpus_path):
@@ -107,7 +114,7 @@ def show(m: Matched, n: int, chars: int) -> str:
         if at >= chars:
             snippet = " ".join(m.description[max(0, at - 110) : at + 140].split())
             lines.append(f"  +: ...{snippet}...")
-    return "\n".join(lines[:7])
+    return "\n".join(lines[:7])  # the opening and at most four later mentions
 
 
 def main(argv: Sequence[str] | None = None) -> int:
