@@ -155,6 +155,16 @@ def watch_modal(watchlist: Watchlist | None, meta: FormMeta, *, channel: str | N
             optional=True,
             placeholder="football",
         ),
+        _text_input(
+            "scope",
+            "Scope",
+            initial=(w.scope or "") if w else "",
+            multiline=True,
+            hint="What the desk watches there, in a sentence. Told to the reader (the language-model "
+            "check) when one is configured; matching does not use it.",
+            optional=True,
+            placeholder="The Gaza Strip. Not the West Bank, Israel or Lebanon.",
+        ),
     ]
     picker: dict[str, Any] = {
         "type": "multi_conversations_select",
@@ -314,6 +324,9 @@ def read_form(
         "rule": rule,
         "thresholds_any": mode != "all",
     }
+    scope = _text(values, "scope", errors).strip()
+    if scope:
+        raw["scope"] = scope
     for key in THRESHOLDS:
         number = _threshold(values, key, errors)
         if number is not None:
@@ -334,6 +347,7 @@ _BLOCK_OF = {
     "exclude": "exclude",
     "rule": "rule",
     "thresholds_any": "thresholds_any",
+    "scope": "scope",
     **{k: k for k in THRESHOLDS},
 }
 

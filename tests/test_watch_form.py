@@ -24,6 +24,7 @@ WATCH = Watchlist(
     thresholds_any=False,
     muted=True,
     muted_until=datetime(2026, 11, 25, 20, tzinfo=UTC),
+    scope="Idlib governorate and the rebel-held north-west; not the rest of Syria.",
 )
 
 
@@ -49,6 +50,19 @@ def test_an_untouched_edit_form_reads_back_as_the_same_watchlist() -> None:
     raw, problems = read_form(submitted(watch_modal(WATCH, meta)), meta, WATCH)
     assert problems == []
     assert parse_watchlist(raw) == (WATCH, [])
+
+
+def test_the_scope_can_be_cleared_and_an_overlong_one_is_a_field_error() -> None:
+    meta = FormMeta("edit", "idlib", "v1")
+    values = submitted(watch_modal(WATCH, meta))
+    values["scope"]["scope"]["value"] = "  "
+    raw, problems = read_form(values, meta, WATCH)
+    watchlist, errors = parse_watchlist(raw)
+    assert problems == errors == [] and watchlist is not None and watchlist.scope is None
+    values["scope"]["scope"]["value"] = "word " * 120
+    raw, _ = read_form(values, meta, WATCH)
+    _, errors = parse_watchlist(raw)
+    assert field_errors(errors, meta) == {"scope": "is 599 characters; keep it under 500"}
 
 
 def test_form_meta_survives_and_rejects_junk() -> None:

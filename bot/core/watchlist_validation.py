@@ -24,6 +24,7 @@ FieldError = tuple[str, str]
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 _CHANNEL = re.compile(r"^[CGD][A-Z0-9]{8,}$")
 _THRESHOLDS = ("min_killed", "min_wounded", "min_displaced", "min_missing")
+MAX_SCOPE_CHARS = 500
 _KNOWN = frozenset(
     {
         "name",
@@ -36,6 +37,7 @@ _KNOWN = frozenset(
         "muted",
         "thresholds_any",
         "muted_until",
+        "scope",
         *_THRESHOLDS,
     }
 )
@@ -57,6 +59,8 @@ def validate_watchlist(watchlist: Watchlist, gazetteer: Gazetteer | None = None)
             errors.append((f"channels[{i}]", f"{ch!r} is not a Slack channel ID (like C0123456789)"))
     errors.extend(_term_errors("keywords", watchlist.keywords))
     errors.extend(_term_errors("exclude", watchlist.exclude))
+    if watchlist.scope is not None and len(watchlist.scope) > MAX_SCOPE_CHARS:
+        errors.append(("scope", f"is {len(watchlist.scope)} characters; keep it under {MAX_SCOPE_CHARS}"))
     seen_regions: set[str] = set()
     for i, region in enumerate(watchlist.regions):
         field = f"regions[{i}]"
@@ -160,6 +164,10 @@ def parse_watchlist(
             value = default
         flags[key] = value
     muted_until = _aware_time(raw.get("muted_until"), "muted_until", errors)
+    scope = raw.get("scope")
+    if scope is not None and not isinstance(scope, str):
+        errors.append(("scope", f"must be a string, not {scope!r}"))
+        scope = None
     watchlist = Watchlist(
         name=name,
         channels=channels,
@@ -174,6 +182,7 @@ def parse_watchlist(
         muted=flags["muted"],
         thresholds_any=flags["thresholds_any"],
         muted_until=muted_until,
+        scope=(scope.strip() or None) if scope else None,
     )
     if name:
         errors.extend(validate_watchlist(watchlist, gazetteer))
@@ -239,6 +248,8 @@ def watchlist_to_dict(watchlist: Watchlist) -> dict[str, Any]:
             out[key] = value
     if watchlist.muted_until is not None:
         out["muted_until"] = watchlist.muted_until.isoformat()
+    if watchlist.scope is not None:
+        out["scope"] = watchlist.scope
     return out
 
 

@@ -41,6 +41,9 @@ class Watchlist:
     """With several thresholds set, True alerts when any is reached, False only when all are."""
     muted_until: datetime | None = None
     """With ``muted``: the mute ends by itself at this time (timezone-aware); None: until unmuted."""
+    scope: str | None = None
+    """What the desk watches in the region, in a sentence ("the Gaza Strip, not the West Bank"); the
+    reader (``bot.core.reader``) is told it. Matching does not use it."""
 
     def is_muted(self, now: datetime) -> bool:
         return self.muted and (self.muted_until is None or now < self.muted_until)
