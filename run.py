@@ -28,7 +28,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.adapters.sink import AlertSink
 from bot.adapters.store import FeedSpec, Store
@@ -36,6 +36,9 @@ from bot.core.gazetteer import Gazetteer
 from bot.core.watchlist_validation import validate_watchlist
 from bot.errors import CommandError, ConfigError, SitrepError
 from config.settings import SAMPLES_DIR, Settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.adapters.reader import ReaderClient
 
 log = logging.getLogger("sitrep")
 
@@ -69,7 +72,15 @@ def setup_logging(level: str, environ: Mapping[str, str]) -> None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
     handler.addFilter(
         RedactSecrets(
-            [environ.get(k, "") for k in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET")]
+            [
+                environ.get(k, "")
+                for k in (
+                    "SLACK_BOT_TOKEN",
+                    "SLACK_APP_TOKEN",
+                    "SLACK_SIGNING_SECRET",
+                    "SITREP_READER_API_KEY",
+                )
+            ]
         )
     )
     root = logging.getLogger()
@@ -128,6 +139,7 @@ async def runtime(
         async with (
             Fetcher(agent=agent) as fetcher,
             Fetcher(agent=agent, guard=settings.file.fetch.policy) as guarded,
+            reader_client(settings) as reader,
         ):
             engine = Engine(
                 store=store,
@@ -139,10 +151,33 @@ async def runtime(
                 cluster_policy=ClusterPolicy(window=timedelta(hours=settings.file.incident_window_hours)),
                 max_item_age=timedelta(hours=settings.file.max_item_age_hours),
                 build_matcher=lambda chosen: Matcher(chosen, gazetteer),
+                reader=reader,
             )
             yield Runtime(settings, store, engine, Poller(engine, store))
     finally:
         await store.close()
+
+
+@contextlib.asynccontextmanager
+async def reader_client(settings: Settings) -> AsyncIterator[ReaderClient | None]:
+    """The ``[reader]`` client when the config names an endpoint, else None (no reader)."""
+    config = settings.file.reader
+    if config is None:
+        yield None
+        return
+    from bot.adapters.reader import ReaderClient, ReaderSettings
+
+    log.info("reader: every match is checked by %s at %s", config.model, config.url)
+    async with ReaderClient(
+        ReaderSettings(
+            url=config.url,
+            model=config.model,
+            api_key=settings.secrets.reader_api_key,
+            timeout=config.timeout_seconds,
+            max_concurrency=config.max_concurrency,
+        )
+    ) as client:
+        yield client
 
 
 def slack_sink(settings: Settings) -> AlertSink:
@@ -358,6 +393,12 @@ def cmd_check(settings: Settings, out: TextIO) -> int:
     print(f"mode: {s.mode} (tokens: {s.secrets!r})", file=out)
     print(f"database: {_safe_url(s.database_url)}", file=out)
     print(f"Slack API: {s.slack_api_url}", file=out)
+    reader = s.file.reader
+    if reader is None:
+        print("reader: off (no [reader] in the config; matches alert on the matcher's word alone)", file=out)
+    else:
+        key = "set" if s.secrets.reader_api_key else "unset"
+        print(f"reader: {reader.model} at {reader.url} (SITREP_READER_API_KEY {key})", file=out)
     return 0
 
 

@@ -23,6 +23,7 @@ from bot.core.feed_parsing import parse_feed
 from bot.core.freshness import split_stale
 from bot.core.gazetteer import Gazetteer
 from bot.core.items import FeedItem
+from bot.core.reader import Reader, ReaderQuestion, Verdict, WithheldMatcher, item_key, question_for
 from bot.core.triage import Plan, TextMatcher, triage
 from bot.core.watchlists import Watchlist
 from bot.errors import DeliveryError, FeedError, FetchError, StoreError
@@ -40,14 +41,17 @@ class PollResult:
     new_items: int = 0
     alerts: int = 0
     error: str | None = None
+    withheld: int = 0
+    """Matches the reader (``[reader]``) answered NOT RELEVANT, so no alert was queued for them."""
 
     def describe(self) -> str:
         if self.error:
             return f"{self.feed_id}: error: {self.error}"
         if self.status == "new":
+            held = f", {self.withheld} match(es) withheld by the reader" if self.withheld else ""
             return (
                 f"{self.feed_id}: {self.new_items} new of {self.items} items, "
-                f"{self.alerts} Slack message(s) queued"
+                f"{self.alerts} Slack message(s) queued{held}"
             )
         return f"{self.feed_id}: {self.status}"
 
@@ -97,9 +101,13 @@ class Engine:
         max_attempts: int = 50,
         max_item_age: timedelta = timedelta(hours=48),
         build_matcher: Callable[[Sequence[Watchlist]], TextMatcher] | None = None,
+        reader: Reader | None = None,
     ) -> None:
         """``build_matcher`` makes a matcher for a new set of watchlists; with it the engine follows
-        watchlist changes in the store (``refresh_rules``), without it the rules stay as given."""
+        watchlist changes in the store (``refresh_rules``), without it the rules stay as given.
+
+        ``reader`` is the optional language-model check (``bot.core.reader``): every match is put
+        to it before triage, and the matches it answers NOT RELEVANT alert nowhere."""
         self._store = store
         self._fetcher = fetcher
         self._untrusted_fetcher = untrusted_fetcher
@@ -113,6 +121,7 @@ class Engine:
         self._triage_lock = asyncio.Lock()
         self._build_matcher = build_matcher
         self._rules_lock = asyncio.Lock()
+        self._reader = reader
 
     async def refresh_rules(self) -> bool:
         """Adopt the store's current watchlists if they differ from the rules in use; True if so.
@@ -208,16 +217,20 @@ class Engine:
                 self._max_item_age,
             )
         plan: Plan | None = Plan(seen=tuple(stale)) if stale else None
+        withheld: Counter[str] = Counter()
         if items:
             try:
                 await self.refresh_rules()
             except StoreError as e:  # the rules in use are still valid; try again next round
                 log.warning("could not re-read the watchlists: %s", e)
             names = {f.spec.id: f.spec.name for f in await self._store.feeds()}
+            matcher = self.rules.matcher
+            if self._reader is not None:
+                matcher, withheld = await self._read(items, matcher, now)
             plan = triage(
                 items,
                 watchlists=self.rules.watchlists,
-                matcher=self.rules.matcher,
+                matcher=matcher,
                 extract=extract_casualties,
                 open_incidents=await self._store.open_incidents(
                     min(i.published for i in items) - self._policy.window
@@ -243,8 +256,52 @@ class Engine:
                 continue
             new = len(fresh.get(f.feed_id, ()))
             status = "new" if new else "nothing new"
-            results.append(PollResult(f.feed_id, status, len(f.items), new, alerts[f.feed_id]))
+            results.append(
+                PollResult(
+                    f.feed_id, status, len(f.items), new, alerts[f.feed_id], withheld=withheld[f.feed_id]
+                )
+            )
         return results
+
+    async def _read(
+        self, items: Sequence[FeedItem], matcher: TextMatcher, now: datetime
+    ) -> tuple[TextMatcher, Counter[str]]:
+        """Ask the reader about every match of ``items``; the matcher less what it withheld, and how
+        many matches it withheld per feed. Matches it cannot answer alert as without a reader."""
+        assert self._reader is not None
+        by_name = {w.name: w for w in self.rules.watchlists}
+        asked: dict[tuple[str, str], tuple[FeedItem, ReaderQuestion]] = {}
+        for item in items:
+            for m in matcher.match(item.title, item.summary, link=item.link):
+                watchlist = by_name.get(m.watchlist)
+                if watchlist is None or watchlist.is_muted(now):
+                    continue
+                asked[(m.watchlist, item_key(item.title, item.link))] = (
+                    item,
+                    question_for(watchlist, m, item.title, item.summary),
+                )
+        if not asked:
+            return matcher, Counter()
+        answers = await self._reader.ask_all([q for _, q in asked.values()])
+        withheld: set[tuple[str, str]] = set()
+        per_feed: Counter[str] = Counter()
+        unknown = 0
+        for (pair, (item, _)), answer in zip(asked.items(), answers, strict=True):
+            if answer.withholds:
+                withheld.add(pair)
+                per_feed[item.feed_id] += 1
+                log.info(
+                    "reader withheld a %s match: %r (%s): %s",
+                    pair[0],
+                    item.title[:120],
+                    item.link,
+                    answer.reason,
+                )
+            elif answer.verdict is Verdict.UNKNOWN:
+                unknown += 1
+        if unknown:
+            log.info("reader: no verdict on %d of %d matches; they alert unconfirmed", unknown, len(asked))
+        return WithheldMatcher(matcher, frozenset(withheld)), per_feed
 
     async def drain(self, limit: int = 50) -> DrainResult:
         """Send due outbox entries to Slack in order. Failures stay queued with a backoff."""

@@ -84,6 +84,7 @@ class WatchlistConfig(_Strict):
     muted: bool = False
     muted_until: AwareDatetime | None = None
     thresholds_any: bool = True
+    scope: Annotated[str, Field(min_length=1)] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> WatchlistConfig:
@@ -121,6 +122,7 @@ class WatchlistConfig(_Strict):
             muted=self.muted,
             muted_until=self.muted_until,
             thresholds_any=self.thresholds_any,
+            scope=self.scope,
         )
 
 
@@ -140,6 +142,26 @@ class FetchConfig(_Strict):
         return SsrfPolicy.parse(self.allow)
 
 
+class ReaderConfig(_Strict):
+    """``[reader]``: the optional language-model check of every match (``bot.core.reader``).
+
+    Any OpenAI-compatible chat endpoint; its key, if it needs one, comes from the environment
+    (``SITREP_READER_API_KEY``), never from this file."""
+
+    url: str
+    """The API base, like "http://127.0.0.1:8080/v1"; Sitrep posts to {url}/chat/completions."""
+    model: Annotated[str, Field(min_length=1, max_length=200)]
+    timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 20
+    max_concurrency: Annotated[int, Field(ge=1, le=32)] = 4
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, v: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", v, re.IGNORECASE):
+            raise ValueError(f"must be an http:// or https:// URL (got {v!r})")
+        return v
+
+
 class FileConfig(_Strict):
     feeds: list[FeedConfig] = []
     watchlists: list[WatchlistConfig] = []
@@ -151,6 +173,7 @@ class FileConfig(_Strict):
     max_item_age_hours: Annotated[int, Field(ge=1)] = 48
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     fetch: FetchConfig = FetchConfig()
+    reader: ReaderConfig | None = None
 
     @model_validator(mode="after")
     def _unique(self) -> FileConfig:
@@ -175,6 +198,7 @@ class Secrets:
     slack_bot_token: str | None
     slack_app_token: str | None
     slack_signing_secret: str | None
+    reader_api_key: str | None = None
 
     def __repr__(self) -> str:
         def shown(v: str | None) -> str:
@@ -182,7 +206,7 @@ class Secrets:
 
         return (
             f"Secrets(bot_token={shown(self.slack_bot_token)}, app_token={shown(self.slack_app_token)}, "
-            f"signing_secret={shown(self.slack_signing_secret)})"
+            f"signing_secret={shown(self.slack_signing_secret)}, reader_api_key={shown(self.reader_api_key)})"
         )
 
 
@@ -345,6 +369,7 @@ def load_settings(cli_path: str | None, environ: Mapping[str, str]) -> Settings:
             slack_bot_token=environ.get("SLACK_BOT_TOKEN") or None,
             slack_app_token=environ.get("SLACK_APP_TOKEN") or None,
             slack_signing_secret=environ.get("SLACK_SIGNING_SECRET") or None,
+            reader_api_key=environ.get("SITREP_READER_API_KEY") or None,
         ),
         database_url=database_url(environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL),
         slack_api_url=api_url,

@@ -15,7 +15,7 @@ settings.register_profile("ci", max_examples=300, deadline=None, suppress_health
 settings.register_profile("fuzz", max_examples=20_000, deadline=None, suppress_health_check=list(HealthCheck))
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-pytest_plugins = ["tests.fakes.feed_server", "tests.fakes.slack_api"]
+pytest_plugins = ["tests.fakes.feed_server", "tests.fakes.slack_api", "tests.fakes.reader_api"]
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 

@@ -177,11 +177,12 @@ def test_default_watchlists_are_the_evaluated_ones() -> None:
     shipped = {w.name: w for w in load_settings(None, {}).watchlists}
     for evaluated in load_watchlists(DEFAULT_CONFIG.parent.parent / "eval" / "matching" / "watchlists.toml"):
         mine = shipped[evaluated.name]
-        assert (mine.regions, mine.keywords, mine.exclude, mine.rule) == (
+        assert (mine.regions, mine.keywords, mine.exclude, mine.rule, mine.scope) == (
             evaluated.regions,
             evaluated.keywords,
             evaluated.exclude,
             evaluated.rule,
+            evaluated.scope,
         )
 
 
@@ -248,3 +249,50 @@ def test_a_timed_mute_and_threshold_mode_load_from_the_file(tmp_path: Path) -> N
     (w,) = load_settings(str(write(tmp_path, text)), {}).watchlists
     assert w.muted and w.muted_until == datetime(2023, 10, 7, 18, tzinfo=UTC) and not w.thresholds_any
     assert not w.is_muted(datetime(2023, 10, 7, 18, tzinfo=UTC))
+
+
+def test_the_reader_is_off_unless_configured(tmp_path: Path) -> None:
+    assert load_settings(str(write(tmp_path, EXAMPLE)), {}).file.reader is None
+
+
+def test_the_reader_table_and_its_key_from_the_environment(tmp_path: Path) -> None:
+    text = '[reader]\nurl = "http://127.0.0.1:8080/v1"\nmodel = "desk-model"\ntimeout_seconds = 5\n' + EXAMPLE
+    s = load_settings(str(write(tmp_path, text)), {"SITREP_READER_API_KEY": "sk-reader-0123456789"})
+    assert s.file.reader is not None
+    assert (s.file.reader.url, s.file.reader.model, s.file.reader.timeout_seconds) == (
+        "http://127.0.0.1:8080/v1",
+        "desk-model",
+        5,
+    )
+    assert s.file.reader.max_concurrency == 4
+    assert s.secrets.reader_api_key == "sk-reader-0123456789"
+    assert "sk-reader" not in repr(s.secrets) and "reader_api_key=set" in repr(s.secrets)
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        (
+            'url = "localhost:8080"\nmodel = "m"',
+            "reader.url: must be an http:// or https:// URL (got 'localhost:8080')",
+        ),
+        ('url = "http://h/v1"', "reader.model: required key is missing"),
+        ('url = "http://h/v1"\nmodel = "m"\ntimeout_seconds = 0', "reader.timeout_seconds:"),
+        ('url = "http://h/v1"\nmodel = "m"\napi_key = "sk-x"', "reader.api_key: unknown key"),
+    ],
+)
+def test_a_bad_reader_table_is_one_clear_line(tmp_path: Path, table: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(str(write(tmp_path, f"[reader]\n{table}\n" + EXAMPLE)), {})
+    assert "\n" not in str(err.value) and expected in str(err.value)
+
+
+def test_a_watchlist_scope_loads_and_an_overlong_one_is_refused(tmp_path: Path) -> None:
+    text = EXAMPLE.replace(
+        'name = "idlib"', 'name = "idlib"\nscope = "Idlib province, not the rest of Syria."'
+    )
+    (w,) = load_settings(str(write(tmp_path, text)), {}).watchlists
+    assert w.scope == "Idlib province, not the rest of Syria."
+    long = EXAMPLE.replace('name = "idlib"', f'name = "idlib"\nscope = "{"x" * 501}"')
+    with pytest.raises(ConfigError, match=r"\('idlib'\)\.scope: is 501 characters; keep it under 500"):
+        load_settings(str(write(tmp_path, long)), {})

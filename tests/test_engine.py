@@ -13,7 +13,9 @@ from datetime import datetime, timedelta
 import pytest
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
+from bot.adapters.feed_server import RssItem
 from bot.adapters.fetch import Fetcher
+from bot.adapters.reader import ReaderClient, ReaderSettings
 from bot.adapters.slack_sink import SlackSink, make_web_client
 from bot.adapters.ssrf import SsrfPolicy
 from bot.adapters.store import FeedSpec, Store
@@ -23,6 +25,7 @@ from bot.core.watchlists import Region, Watchlist
 from bot.engine import Engine, EngineRules
 from tests.e2e.feeds import IDLIB_FIRST, IDLIB_SECOND_OUTLET, IDLIB_TOLL_UPDATE, T0, UNRELATED, rss
 from tests.fakes.feed_server import FakeFeedServer
+from tests.fakes.reader_api import FakeReaderApi, relevant_unless
 from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
 
 IDLIB = Watchlist(
@@ -236,3 +239,72 @@ async def test_watchlist_changes_in_the_store_apply_at_the_next_poll(
         assert (await engine.poll(wire)).alerts == 1  # the new watchlist, without a restart
         assert [w.name for w in engine.rules.watchlists] == ["gaza", "idlib"]
     await store.close()
+
+
+# -- the reader (the language-model check of every match) -----------------------------------
+
+IDLIB_STATEMENT = RssItem(
+    guid="lw-2001",
+    title="Foreign minister calls for Idlib truce to hold",
+    description="Speaking in Vienna, the minister urged all sides to respect the truce in Idlib.",
+    link="https://levantwire.example/2026/11/24/minister-idlib-truce",
+    published=T0 + timedelta(minutes=30),
+)
+
+
+@pytest.fixture
+async def reader_rig(
+    database_url: str,
+    feed_server: FakeFeedServer,
+    slack_api: FakeSlackApi,
+    reader_api: FakeReaderApi,
+    gazetteer: Gazetteer,
+) -> AsyncIterator[Rig]:
+    store = await Store.open(database_url)
+    await store.sync_feeds([FeedSpec("wire", feed_server.url("wire.xml"), "Levant Wire", 300)])
+    client = make_web_client(DEFAULT_TOKEN, slack_api.url, backoff=FixedValueRetryIntervalCalculator(0.01))
+    clock = Clock()
+    async with (
+        Fetcher() as fetcher,
+        ReaderClient(ReaderSettings(url=reader_api.url, model="desk-reader", timeout=2)) as reader,
+    ):
+        engine = Engine(
+            store=store,
+            fetcher=fetcher,
+            sink=SlackSink(client),
+            rules=EngineRules((IDLIB,), Matcher((IDLIB,), gazetteer)),
+            clock=clock,
+            reader=reader,
+        )
+        yield Rig(engine, store, clock, feed_server, slack_api)
+    await store.close()
+
+
+async def test_the_reader_withholds_a_statement_abroad_and_the_event_still_alerts(
+    reader_rig: Rig, reader_api: FakeReaderApi
+) -> None:
+    reader_api.rule = relevant_unless("calls for")
+    reader_rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST, IDLIB_STATEMENT, UNRELATED))
+    result = await reader_rig.poll()
+    assert (result.new_items, result.alerts, result.withheld) == (3, 1, 1)
+    assert "1 match(es) withheld by the reader" in result.describe()
+    await reader_rig.engine.drain()
+    (alert,) = reader_rig.slack.messages_in("C0IDLIB0001")
+    assert "market" in alert["text"].lower()
+    asked = reader_api.user_messages()
+    assert len(asked) == 2  # the two matches; the unrelated item is never put to the reader
+    assert any("Headline: Foreign minister calls for Idlib truce to hold" in m for m in asked)
+    # The withheld item is recorded as seen like any other: the next poll asks only about the new one.
+    reader_rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST, IDLIB_STATEMENT, UNRELATED, IDLIB_SECOND_OUTLET))
+    again = await reader_rig.poll()
+    assert (again.new_items, again.withheld, len(reader_api.requests)) == (1, 0, 3)
+
+
+async def test_with_the_reader_down_every_match_alerts_as_without_it(
+    reader_rig: Rig, reader_api: FakeReaderApi
+) -> None:
+    reader_api.rule = relevant_unless("calls for")
+    reader_api.fail_next(10, status=502)
+    reader_rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST, IDLIB_STATEMENT))
+    result = await reader_rig.poll()
+    assert (result.alerts, result.withheld) == (2, 0)

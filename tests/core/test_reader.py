@@ -1,0 +1,106 @@
+"""The reader's pure side: the question for a match, the prompt, reading replies, withholding."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.core.gazetteer import Gazetteer
+from bot.core.matching import Matcher
+from bot.core.reader import (
+    MAX_TEXT_CHARS,
+    ReaderAnswer,
+    Verdict,
+    WithheldMatcher,
+    item_key,
+    messages,
+    parse_answer,
+    question_for,
+    withheld_pairs,
+)
+from bot.core.watchlists import Region, Watchlist
+
+GAZA = Watchlist(
+    name="gaza",
+    channels=("C0GAZA00001",),
+    regions=(Region("Gaza"),),
+    keywords=("airstrike", "ceasefire"),
+    scope="The Gaza Strip. Not the West Bank.",
+)
+AID = Watchlist(
+    name="aid", channels=("C0AID000001",), regions=(Region("Gaza"),), keywords=("convoy", "ceasefire")
+)
+
+
+def test_the_question_names_the_watch_its_scope_and_the_terms_that_matched(gazetteer: Gazetteer) -> None:
+    title, text = (
+        "Airstrike on Rafah kills 12",
+        "An airstrike on a house in Rafah, in southern Gaza, killed 12.",
+    )
+    (match,) = Matcher([GAZA], gazetteer).match(title, text)
+    q = question_for(GAZA, match, title, text)
+    system, user = messages(q)
+    assert system["role"] == "system" and "NOT RELEVANT" in system["content"]
+    assert user["role"] == "user"
+    lines = user["content"].splitlines()
+    assert "Watched region: Gaza" in lines
+    assert "What the desk watches there: The Gaza Strip. Not the West Bank." in lines
+    assert "Watch words: airstrike, ceasefire" in lines
+    assert any(line.startswith("Terms that matched: ") and "Rafah" in line for line in lines)
+    assert f"Headline: {title}" in lines and f"Text: {text}" in lines
+
+
+def test_a_long_description_is_cut_at_a_word(gazetteer: Gazetteer) -> None:
+    text = "Airstrike on Gaza. " + "word " * 1000
+    (match,) = Matcher([GAZA], gazetteer).match("Airstrike on Gaza", text)
+    q = question_for(GAZA, match, "Airstrike on Gaza", text)
+    assert len(q.text) <= MAX_TEXT_CHARS + 2 and q.text.endswith("word …")
+
+
+def test_without_scope_or_description_the_prompt_says_so(gazetteer: Gazetteer) -> None:
+    (match,) = Matcher([AID], gazetteer).match("Convoy reaches Gaza", "")
+    user = messages(question_for(AID, match, "Convoy reaches Gaza", ""))[1]["content"]
+    assert "What the desk watches there" not in user and "Text: (none)" in user
+
+
+def test_replies_are_read_in_the_shapes_models_write_them() -> None:
+    assert parse_answer("RELEVANT: strike in Rafah") == ReaderAnswer(Verdict.RELEVANT, "strike in Rafah")
+    assert parse_answer("NOT RELEVANT: a statement in Paris").verdict is Verdict.NOT_RELEVANT
+    assert parse_answer("**Not relevant** - protest in London") == ReaderAnswer(
+        Verdict.NOT_RELEVANT, "protest in London"
+    )
+    assert parse_answer("Let me think.\nRELEVANT: aid convoy enters Gaza").reason == "aid convoy enters Gaza"
+    assert parse_answer("Irrelevant: sport").verdict is Verdict.NOT_RELEVANT
+    assert parse_answer("not  relevant").verdict is Verdict.NOT_RELEVANT
+
+
+def test_anything_else_is_unknown_with_what_was_said() -> None:
+    answer = parse_answer("I cannot tell from this text.")
+    assert answer.verdict is Verdict.UNKNOWN and "I cannot tell" in answer.reason
+    assert parse_answer("").verdict is Verdict.UNKNOWN
+    assert parse_answer("Relevance unclear").verdict is Verdict.UNKNOWN  # "relevant" must be a whole word
+
+
+@given(st.text())
+def test_reading_any_reply_never_raises(reply: str) -> None:
+    answer = parse_answer(reply)
+    assert isinstance(answer.verdict, Verdict) and len(answer.reason) <= 200
+
+
+def test_the_withheld_matcher_drops_only_the_withheld_watchlist_for_that_item(gazetteer: Gazetteer) -> None:
+    inner = Matcher([GAZA, AID], gazetteer)
+    title, text, link = "Ceasefire talks on Gaza resume", "Talks resumed.", "https://wire.example/1"
+    answers = {
+        ("gaza", item_key(title, link)): ReaderAnswer(Verdict.NOT_RELEVANT, "talks abroad"),
+        ("aid", item_key(title, link)): ReaderAnswer(Verdict.UNKNOWN, "timeout"),
+    }
+    matcher = WithheldMatcher(inner, withheld_pairs(answers))
+    assert [m.watchlist for m in inner.match(title, text, link=link)] == ["gaza", "aid"]
+    assert [m.watchlist for m in matcher.match(title, text, link=link)] == ["aid"]
+    other = "https://wire.example/2"
+    assert [m.watchlist for m in matcher.match(title, text, link=other)] == ["gaza", "aid"]
+
+
+def test_an_item_without_a_link_is_known_by_its_title() -> None:
+    assert item_key("Strike on Gaza", None) == "title:Strike on Gaza"
+    assert item_key("Strike on Gaza", "https://x.example/1") == "https://x.example/1"
