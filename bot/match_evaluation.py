@@ -10,16 +10,20 @@ on a relevant one a false negative. Run ``python -m bot.match_evaluation`` to pr
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gzip
 import json
+import os
 import sys
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.adapters.reader import ReaderClient, ReaderSettings
 from bot.core.matching import Match, Matcher
+from bot.core.reader import ReaderAnswer, ReaderQuestion, Verdict, messages, parse_answer, question_for
 from bot.core.relevance import RelevanceModel
 from bot.core.text import html_to_text
 from bot.core.watchlists import Region, Rule, Watchlist
@@ -168,6 +172,7 @@ def _watchlist(entry: Mapping[str, Any]) -> Watchlist:
         keywords=tuple(entry.get("keywords", ())),
         exclude=tuple(entry.get("exclude", ())),
         rule=Rule(entry.get("rule", Rule.REGION_AND_KEYWORD.value)),
+        scope=entry.get("scope"),
     )
 
 
@@ -242,20 +247,39 @@ def build_matchers(
     return Matcher(list(watchlists), gazetteer, relevance=relevance), Matcher(probe, gazetteer)
 
 
+Pair = tuple[str, str]
+"""(watchlist, link)."""
+
+ReaderStep = Callable[[Mapping[Pair, ReaderQuestion]], Mapping[Pair, ReaderAnswer]]
+"""Answers the reader's question for each match; a pair left out is answered ``UNKNOWN``."""
+
+
 def evaluate_matching(
     corpus_path: Path,
     labels_dir: Path,
     config_path: Path,
     out: TextIO,
     relevance: RelevanceModel | None = None,
+    reader: ReaderStep | None = None,
+    score_only: Collection[Pair] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Score the matcher on every labelled watchlist; print the report to ``out``; return the metrics.
 
     ``relevance`` turns on the learned event-report gate (``bot.core.relevance``). The packaged weights
     were trained on the transfer labels only (other conflicts), so on the evaluation sets its scores
     are out of sample; on ``eval/matching/transfer`` itself they are in-sample and optimistic.
+
+    ``reader`` is the language-model check (``bot.core.reader``): it is asked about every match,
+    exactly as the engine asks it, and a NOT RELEVANT answer withholds that match.
+
+    ``score_only`` limits scoring to those (watchlist, link) labels: a reading of part of a set.
     """
     labels = load_labels(labels_dir)
+    if score_only is not None:
+        keep = set(score_only)
+        labels = [label for label in labels if (label.watchlist, label.link) in keep]
+        if not labels:
+            raise ConfigError(f"{labels_dir}: no label is among the pairs to score")
     watchlists = load_watchlists(config_path)
     names = [w.name for w in watchlists]
     unknown = sorted({label.watchlist for label in labels} - set(names))
@@ -263,15 +287,23 @@ def evaluate_matching(
         raise ConfigError(f"labels name watchlists missing from {config_path}: {', '.join(unknown)}")
     items = find_items(corpus_path, (label.link for label in labels))
     matcher, probe = build_matchers(watchlists, relevance)
+    by_name = {w.name: w for w in watchlists}
     matched: dict[str, frozenset[str]] = {}
     why: dict[tuple[str, str], str] = {}
+    questions: dict[Pair, ReaderQuestion] = {}
     for link, item in items.items():
         found, vetoed = matcher.screen(item.title, item.description, link=link)
         matched[link] = frozenset(m.watchlist for m in found)
+        for m in found:
+            questions[(m.watchlist, link)] = question_for(
+                by_name[m.watchlist], m, item.title, item.description
+            )
         for m in probe.match(item.title, item.description):
             why[(m.watchlist, link)] = _explain(m)
         for v in vetoed:
             why[(v.watchlist, link)] = f"{_explain(v.match)}; vetoed: {v.reason}"
+    if reader is not None:
+        _apply_reader(reader, questions, matched, why, out)
     missing = {label.link for label in labels} - items.keys()
     if missing:
         out.write(f"warning: {len(missing)} labelled links not found in {corpus_path}\n")
@@ -283,6 +315,32 @@ def evaluate_matching(
         results[name] = s.as_dict()
         _report(s, out)
     return results
+
+
+def _apply_reader(
+    reader: ReaderStep,
+    questions: Mapping[Pair, ReaderQuestion],
+    matched: dict[str, frozenset[str]],
+    why: dict[Pair, str],
+    out: TextIO,
+) -> None:
+    """Withhold the matches the reader answers NOT RELEVANT, noting its reason for the report."""
+    answers = reader(questions)
+    counts = dict.fromkeys(Verdict, 0)
+    for pair in questions:
+        answer = answers.get(pair, ReaderAnswer(Verdict.UNKNOWN, "not answered"))
+        counts[answer.verdict] += 1
+        name, link = pair
+        if answer.withholds:
+            matched[link] = matched[link] - {name}
+            why[pair] = f"{why.get(pair, '')}; withheld by the reader: {answer.reason}"
+        else:
+            why[pair] = f"{why.get(pair, '')}; reader: {answer.verdict.value}: {answer.reason}"
+    out.write(
+        f"reader: {len(questions)} matches asked — {counts[Verdict.RELEVANT]} relevant, "
+        f"{counts[Verdict.NOT_RELEVANT]} withheld, {counts[Verdict.UNKNOWN]} without a verdict "
+        "(those alert)\n"
+    )
 
 
 def _explain(m: Match) -> str:
@@ -306,6 +364,58 @@ def _report(s: Score, out: TextIO) -> None:
                 out.write(f"    - {miss.title[:100]}  [{miss.note}]\n      ({why}) {miss.link}\n")
 
 
+def write_reader_prompts(path: Path) -> ReaderStep:
+    """A reader step that answers nothing and writes each question's chat messages to ``path``.
+
+    The file holds corpus text, so it belongs outside the repository; it is how the prompts are
+    answered offline by a model reached some other way, into a file for ``--reader-answers``.
+    """
+
+    def step(questions: Mapping[Pair, ReaderQuestion]) -> Mapping[Pair, ReaderAnswer]:
+        with path.open("w", encoding="utf-8") as fh:
+            for (name, link), question in questions.items():
+                row = {"watchlist": name, "link": link, "messages": messages(question)}
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return {}
+
+    return step
+
+
+def read_reader_answers(path: Path) -> dict[Pair, ReaderAnswer]:
+    """``{"watchlist", "link", "reply"}`` lines: each reply read exactly as the engine reads one."""
+    answers: dict[Pair, ReaderAnswer] = {}
+    try:
+        with path.open(encoding="utf-8") as fh:
+            for line_no, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                    pair = (_str(obj, "watchlist"), _str(obj, "link"))
+                    reply = obj["reply"]
+                    if not isinstance(reply, str):
+                        raise ValueError("'reply' must be a string")
+                except (ValueError, TypeError, KeyError) as e:
+                    raise ConfigError(f"{path}:{line_no}: bad reader answer ({e})") from e
+                answers[pair] = parse_answer(reply)
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read reader answers ({e})") from e
+    return answers
+
+
+def ask_endpoint(settings: ReaderSettings) -> ReaderStep:
+    """A reader step that asks a live OpenAI-compatible endpoint, as the engine does."""
+
+    def step(questions: Mapping[Pair, ReaderQuestion]) -> Mapping[Pair, ReaderAnswer]:
+        async def ask() -> list[ReaderAnswer]:
+            async with ReaderClient(settings) as client:
+                return await client.ask_all(list(questions.values()))
+
+        return dict(zip(questions, asyncio.run(ask()), strict=True))
+
+    return step
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
@@ -318,9 +428,57 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="apply the learned event-report gate (trained on eval/matching/transfer only: "
         "out of sample on the evaluation sets, in-sample on the transfer set)",
     )
+    reader = parser.add_mutually_exclusive_group()
+    reader.add_argument(
+        "--reader-url",
+        metavar="URL",
+        help="ask this OpenAI-compatible endpoint (like http://127.0.0.1:11434/v1) about every match, "
+        "as the engine's [reader] does; the key comes from SITREP_READER_API_KEY",
+    )
+    reader.add_argument(
+        "--reader-answers",
+        type=Path,
+        metavar="FILE",
+        help='apply the reader replies in FILE ({"watchlist", "link", "reply"} per line)',
+    )
+    reader.add_argument(
+        "--reader-prompts",
+        type=Path,
+        metavar="FILE",
+        help="write the reader's chat messages for every match to FILE (corpus text: keep it out of "
+        "the repository), to be answered offline into a --reader-answers file",
+    )
+    parser.add_argument("--reader-model", default="", help="the model name sent with --reader-url")
+    parser.add_argument(
+        "--only-answered",
+        action="store_true",
+        help="with --reader-answers: score only the labels the file answers (a reading of part of a set "
+        "of matched items, like eval/matching/reader/replies-transfer.jsonl); recall then counts "
+        "only what the reader kept of the matcher's true alerts",
+    )
     args = parser.parse_args(argv)
     relevance = load_relevance_model() if args.relevance_gate else None
-    results = evaluate_matching(args.corpus, args.labels, args.config, sys.stdout, relevance)
+    step: ReaderStep | None = None
+    only: Collection[Pair] | None = None
+    if args.only_answered and not args.reader_answers:
+        parser.error("--only-answered needs --reader-answers")
+    if args.reader_url:
+        if not args.reader_model:
+            parser.error("--reader-url needs --reader-model")
+        step = ask_endpoint(
+            ReaderSettings(
+                url=args.reader_url,
+                model=args.reader_model,
+                api_key=os.environ.get("SITREP_READER_API_KEY") or None,
+            )
+        )
+    elif args.reader_answers:
+        answers = read_reader_answers(args.reader_answers)
+        step = lambda questions: answers  # noqa: E731 - the file is the reader
+        only = answers.keys() if args.only_answered else None
+    elif args.reader_prompts:
+        step = write_reader_prompts(args.reader_prompts)
+    results = evaluate_matching(args.corpus, args.labels, args.config, sys.stdout, relevance, step, only)
     if args.json:
         print(json.dumps(results, indent=2))
     return 0

@@ -7,6 +7,7 @@ shared corpus is absent). The evaluator runs against the real matcher on a small
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 from collections import Counter
@@ -15,20 +16,25 @@ from typing import Any
 
 import pytest
 
+from bot.adapters.reader import ReaderSettings
 from bot.errors import ConfigError
 from bot.match_evaluation import (
     DEFAULT_CONFIG,
     DEFAULT_LABELS,
     Label,
     LabelledText,
+    ask_endpoint,
     evaluate_matching,
     find_items,
     load_labels,
     load_watchlists,
     read_labels,
+    read_reader_answers,
     score,
 )
+from bot.match_evaluation import main as match_evaluation_main
 from tests.conftest import shared_path
+from tests.fakes.reader_api import FakeReaderApi, relevant_unless
 
 WATCHLISTS = ("idlib", "gaza", "sudan")
 LABEL_FILES = {w: DEFAULT_LABELS / f"labels-{w}.jsonl" for w in WATCHLISTS}
@@ -199,3 +205,63 @@ def test_evaluate_reports_misses_and_unknown_watchlists(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="gaza"):
         evaluate_matching(corpus, labels, config, io.StringIO())
+
+
+# -- the reader in the evaluation: the same question the engine asks, its answers applied --------
+
+
+def _answers(path: Path, rows: list[tuple[str, str, str]]) -> Path:
+    path.write_text("".join(json.dumps({"watchlist": w, "link": k, "reply": r}) + "\n" for w, k, r in rows))
+    return path
+
+
+def test_reader_answers_withhold_matches_and_the_report_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus, labels, config = _write_eval_fixture(tmp_path)
+    answers = _answers(tmp_path / "answers.jsonl", [("idlib", "http://t/1", "NOT RELEVANT: a market report")])
+    args = ["--corpus", str(corpus), "--labels", str(labels), "--config", str(config), "--json"]
+    assert match_evaluation_main([*args, "--reader-answers", str(answers)]) == 0
+    out = capsys.readouterr().out
+    assert "reader: 2 matches asked — 0 relevant, 1 withheld, 1 without a verdict (those alert)" in out
+    assert "withheld by the reader: a market report" in out
+    metrics = json.loads(out[out.index("{") :])
+    assert (metrics["idlib"]["tp"], metrics["idlib"]["fn"]) == (0, 1)
+    assert metrics["sudan"]["tp"] == 1  # no answer: it alerts as without a reader
+
+
+def test_reader_prompts_are_written_for_every_match(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus, labels, config = _write_eval_fixture(tmp_path)
+    prompts = tmp_path / "prompts.jsonl"
+    args = ["--corpus", str(corpus), "--labels", str(labels), "--config", str(config)]
+    assert match_evaluation_main([*args, "--reader-prompts", str(prompts)]) == 0
+    rows = [json.loads(line) for line in prompts.read_text().splitlines()]
+    assert sorted((r["watchlist"], r["link"]) for r in rows) == [
+        ("idlib", "http://t/1"),
+        ("sudan", "http://t/4"),
+    ]
+    idlib = next(r for r in rows if r["watchlist"] == "idlib")
+    assert [m["role"] for m in idlib["messages"]] == ["system", "user"]
+    assert "Headline: Airstrikes kill 4 in Idlib city" in idlib["messages"][1]["content"]
+
+
+def test_a_bad_reader_answers_file_names_the_line(tmp_path: Path) -> None:
+    bad = tmp_path / "answers.jsonl"
+    bad.write_text(
+        '{"watchlist": "idlib", "link": "http://t/1", "reply": "RELEVANT: ok"}\n{"watchlist": "idlib"}\n'
+    )
+    with pytest.raises(ConfigError, match=r"answers.jsonl:2: bad reader answer"):
+        read_reader_answers(bad)
+
+
+async def test_the_live_reader_step_asks_the_endpoint(tmp_path: Path, reader_api: FakeReaderApi) -> None:
+    corpus, labels, config = _write_eval_fixture(tmp_path)
+    reader_api.rule = relevant_unless("Idlib")
+    step = ask_endpoint(ReaderSettings(url=reader_api.url, model="desk-reader"))
+    out = io.StringIO()
+    # In a worker thread: the step runs its own event loop, as it does from the command line.
+    metrics = await asyncio.to_thread(evaluate_matching, corpus, labels, config, out, None, step)
+    assert len(reader_api.requests) == 2
+    assert (metrics["idlib"]["tp"], metrics["idlib"]["fn"], metrics["sudan"]["tp"]) == (0, 1, 1)
