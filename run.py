@@ -459,6 +459,8 @@ def cmd_watch(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
         if args.name not in wl:
             raise CommandError(f"no watchlist {args.name!r} (have: {', '.join(sorted(wl))})")
         print(describe_expansion(load_gazetteer(), wl[args.name]), file=out)
+        if wl[args.name].scope:
+            print(f"  scope (told to the reader): {wl[args.name].scope}", file=out)
     elif args.action == "list":
         for w in wl.values():
             regions = ", ".join(r.name for r in w.regions)

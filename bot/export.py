@@ -92,6 +92,8 @@ def watchlist_to_toml(watchlist: Watchlist) -> dict[str, Any]:
         out["muted"] = True
     if watchlist.muted_until is not None:
         out["muted_until"] = watchlist.muted_until
+    if watchlist.scope is not None:
+        out["scope"] = watchlist.scope
     return out
 
 

@@ -128,6 +128,8 @@ class WatchDesk:
         extra = [f"channels: {', '.join(w.channels)}"]
         if w.exclude:
             extra.append(f"exclude: {', '.join(w.exclude)}")
+        if w.scope:
+            extra.append(f"scope (told to the reader): {w.scope}")
         thresholds = [
             f"{key}={getattr(w, key)}"
             for key in ("min_killed", "min_wounded", "min_displaced", "min_missing")

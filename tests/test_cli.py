@@ -194,6 +194,20 @@ def test_watch_show_lists_the_expansion() -> None:
         assert place in out
 
 
+def test_watch_show_gives_the_scope_told_to_the_reader() -> None:
+    code, out = call("watch", "show", "gaza")
+    assert code == 0 and "scope (told to the reader): The Gaza Strip:" in out
+
+
+def test_check_says_whether_the_reader_is_on(tmp_path: Path) -> None:
+    code, out = call("check")
+    assert code == 0 and "reader: off (no [reader] in the config" in out
+    config = tmp_path / "reader.toml"
+    config.write_text('[reader]\nurl = "http://127.0.0.1:8080/v1"\nmodel = "desk-model"\n')
+    code, out = call("check", "--config", str(config))
+    assert code == 0 and "reader: desk-model at http://127.0.0.1:8080/v1 (SITREP_READER_API_KEY unset)" in out
+
+
 def test_check_warns_about_a_misspelt_region(tmp_path: Path) -> None:
     typo = tmp_path / "typo.toml"
     typo.write_text(

@@ -38,6 +38,10 @@ log_level = "WARNING"
 [fetch]
 allow = ["intranet.example", "10.20.0.0/16"]
 
+[reader]
+url = "http://127.0.0.1:8080/v1"
+model = "desk-model"
+
 [[feeds]]
 url = "https://wire.example/rss"
 name = "Levant Wire"
@@ -53,6 +57,7 @@ name = "idlib"
 channel = "C0123456789"
 regions = [{ name = "Idlib", aliases = ["Idleb"] }]
 keywords = ["airstrike", "truce"]
+scope = "Idlib governorate and the rebel-held north-west."
 
 [[watchlists]]
 name = "gaza"
@@ -349,15 +354,17 @@ def _distinct(terms: list[str]) -> bool:
     region=_term(),
     aliases=st.lists(_term(), max_size=3).filter(_distinct),
     name=_term(),
+    scope=st.one_of(st.none(), _term()),
 )
 def test_any_watchlist_and_feed_text_round_trips(
-    keywords: list[str], region: str, aliases: list[str], name: str
+    keywords: list[str], region: str, aliases: list[str], name: str, scope: str | None
 ) -> None:
     watchlist = Watchlist(
         name="w",
         channels=("C0123456789",),
         regions=(Region(region, tuple(aliases)),),
         keywords=tuple(keywords),
+        scope=scope,
     )
     feed = FeedSpec(id="f", url="https://f.example/rss", name=name, interval=300)
 

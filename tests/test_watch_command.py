@@ -62,12 +62,14 @@ def form(
     rule: str = "region_and_keyword",
     min_killed: str | None = None,
     thresholds: str = "any",
+    scope: str = "",
 ) -> dict[str, Any]:
     """``view.state.values`` as Slack sends it for the watchlist modal."""
     values: dict[str, Any] = {
         "regions": {"regions": {"type": "plain_text_input", "value": regions or None}},
         "keywords": {"keywords": {"type": "plain_text_input", "value": keywords or None}},
         "exclude": {"exclude": {"type": "plain_text_input", "value": exclude or None}},
+        "scope": {"scope": {"type": "plain_text_input", "value": scope or None}},
         "channels": {
             "channels": {"type": "multi_conversations_select", "selected_conversations": list(channels)}
         },
@@ -317,6 +319,22 @@ async def test_edit_prefills_the_form_and_history_shows_before_and_after(bot: Bo
     (message,) = await bot.slack.wait_messages(ADMIN_CHANNEL)
     note = message["text"]
     assert note.startswith(f"<@{ADMIN}> edited watchlist *idlib*: keywords: +shelling")
+
+
+async def test_a_scope_set_from_slack_is_shown_and_in_the_history(bot: Bot) -> None:
+    await bot.watch("edit idlib", user=ADMIN)
+    scope = "Idlib governorate and the rebel-held north-west; not the rest of Syria."
+    answer = await bot.submit(bot.last_view(), form(scope=scope))
+    assert answer["response_action"] == "update"
+    stored = await bot.store.watchlist("idlib")
+    assert stored is not None and stored.watchlist.scope == scope
+    shown = await bot.watch("show idlib")
+    assert shown is not None and f"scope (told to the reader): {scope}" in shown
+    history = await bot.watch("history idlib")
+    assert history is not None and f"scope: — → {scope}" in history
+    await bot.watch("edit idlib", user=ADMIN)
+    blocks = {b["block_id"]: b for b in bot.last_view()["blocks"] if "block_id" in b}
+    assert blocks["scope"]["element"]["initial_value"] == scope
 
 
 async def test_two_admins_editing_at_once_cannot_overwrite_each_other(bot: Bot) -> None:
