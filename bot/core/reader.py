@@ -32,6 +32,10 @@ long one only repeats the wire copy while costing tokens on every match."""
 
 MAX_REASON_CHARS = 200
 
+MAX_LISTED = 60
+"""Regions or watch words named in the prompt at most: a watchlist of 2,000 terms would otherwise send
+kilobytes of terms with every match, and the first few dozen already tell the model the themes."""
+
 SYSTEM_PROMPT = """\
 You screen news items for a conflict-monitoring desk before they are posted as alerts. A watchlist \
 matched the item because it names a watched place and one of the watch's words. Decide whether the \
@@ -118,12 +122,12 @@ def question_for(watchlist: Watchlist, match: Match, title: str, summary: str) -
         text = text[:MAX_TEXT_CHARS].rsplit(" ", 1)[0] + " …"
     return ReaderQuestion(
         watchlist=watchlist.name,
-        regions=tuple(r.name for r in watchlist.regions),
-        themes=watchlist.keywords,
+        regions=tuple(r.name for r in watchlist.regions)[:MAX_LISTED],
+        themes=watchlist.keywords[:MAX_LISTED],
         scope=watchlist.scope,
         title=" ".join(title.split()),
         text=text,
-        matched=match.terms,
+        matched=match.terms[:MAX_LISTED],
     )
 
 

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from bot.core.gazetteer import Gazetteer
 from bot.core.matching import Matcher
 from bot.core.reader import (
+    MAX_LISTED,
     MAX_TEXT_CHARS,
     ReaderAnswer,
     Verdict,
@@ -55,6 +56,19 @@ def test_a_long_description_is_cut_at_a_word(gazetteer: Gazetteer) -> None:
     (match,) = Matcher([GAZA], gazetteer).match("Airstrike on Gaza", text)
     q = question_for(GAZA, match, "Airstrike on Gaza", text)
     assert len(q.text) <= MAX_TEXT_CHARS + 2 and q.text.endswith("word …")
+
+
+def test_a_huge_watchlist_names_only_its_first_terms(gazetteer: Gazetteer) -> None:
+    big = Watchlist(
+        name="big",
+        channels=("C0BIG000001",),
+        regions=(Region("Gaza"),),
+        keywords=tuple(f"w{i}" for i in range(2000)),
+    )
+    (match,) = Matcher([big], gazetteer).match("w5 in Gaza", "")
+    q = question_for(big, match, "w5 in Gaza", "")
+    assert len(q.themes) == MAX_LISTED and q.themes[0] == "w0"
+    assert len(messages(q)[1]["content"]) < 2000
 
 
 def test_without_scope_or_description_the_prompt_says_so(gazetteer: Gazetteer) -> None:
