@@ -262,6 +262,7 @@ def evaluate_matching(
     relevance: RelevanceModel | None = None,
     reader: ReaderStep | None = None,
     score_only: Collection[Pair] | None = None,
+    rule: Rule | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Score the matcher on every labelled watchlist; print the report to ``out``; return the metrics.
 
@@ -273,6 +274,7 @@ def evaluate_matching(
     exactly as the engine asks it, and a NOT RELEVANT answer withholds that match.
 
     ``score_only`` limits scoring to those (watchlist, link) labels: a reading of part of a set.
+    ``rule`` replaces every watchlist's rule (with a reader, ``region`` lets the model judge the theme).
     """
     labels = load_labels(labels_dir)
     if score_only is not None:
@@ -281,6 +283,8 @@ def evaluate_matching(
         if not labels:
             raise ConfigError(f"{labels_dir}: no label is among the pairs to score")
     watchlists = load_watchlists(config_path)
+    if rule is not None:
+        watchlists = tuple(replace(w, rule=rule) for w in watchlists)
     names = [w.name for w in watchlists]
     unknown = sorted({label.watchlist for label in labels} - set(names))
     if unknown:
@@ -439,7 +443,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--reader-answers",
         type=Path,
         metavar="FILE",
-        help='apply the reader replies in FILE ({"watchlist", "link", "reply"} per line)',
+        action="append",
+        help='apply the reader replies in FILE ({"watchlist", "link", "reply"} per line); give it '
+        "again for more files, a later file's reply to the same match wins",
     )
     reader.add_argument(
         "--reader-prompts",
@@ -455,6 +461,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="with --reader-answers: score only the labels the file answers (a reading of part of a set "
         "of matched items, like eval/matching/reader/replies-transfer.jsonl); recall then counts "
         "only what the reader kept of the matcher's true alerts",
+    )
+    parser.add_argument(
+        "--rule",
+        choices=[r.value for r in Rule],
+        help="evaluate every watchlist with this rule instead of its own",
     )
     args = parser.parse_args(argv)
     relevance = load_relevance_model() if args.relevance_gate else None
@@ -473,12 +484,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         )
     elif args.reader_answers:
-        answers = read_reader_answers(args.reader_answers)
+        answers = {pair: a for path in args.reader_answers for pair, a in read_reader_answers(path).items()}
         step = lambda questions: answers  # noqa: E731 - the file is the reader
         only = answers.keys() if args.only_answered else None
     elif args.reader_prompts:
         step = write_reader_prompts(args.reader_prompts)
-    results = evaluate_matching(args.corpus, args.labels, args.config, sys.stdout, relevance, step, only)
+    rule = Rule(args.rule) if args.rule else None
+    results = evaluate_matching(
+        args.corpus, args.labels, args.config, sys.stdout, relevance, step, only, rule
+    )
     if args.json:
         print(json.dumps(results, indent=2))
     return 0
