@@ -74,9 +74,12 @@ def questions(n: int, salt: str) -> list[ReaderQuestion]:
     ]
 
 
-async def timed_round(server: ModelStandIn, n: int, concurrency: int, timeout: float, salt: str) -> float:
+async def timed_round(server: ModelStandIn, n: int, concurrency: int, per_request: float, salt: str) -> float:
     settings = ReaderSettings(
-        url=f"http://127.0.0.1:{server.port}/v1", model="bench", timeout=timeout, max_concurrency=concurrency
+        url=f"http://127.0.0.1:{server.port}/v1",
+        model="bench",
+        timeout=per_request,
+        max_concurrency=concurrency,
     )
     async with ReaderClient(settings) as client:
         started = time.perf_counter()
@@ -96,15 +99,17 @@ async def main(delay: float, sizes: list[int]) -> None:
         for n in sizes:
             for concurrency in (1, 4, 8):
                 server.delay = delay
-                seconds = await timed_round(server, n, concurrency, timeout=30, salt=f"{n}-{concurrency}")
+                seconds = await timed_round(server, n, concurrency, per_request=30, salt=f"{n}-{concurrency}")
                 print(f"{n:>21} {concurrency:>12} {seconds * 1000:>11.0f} {n / seconds:>10.1f}")
         server.delay = 0.0
         n = max(sizes)
-        seconds = await timed_round(server, n, 8, timeout=30, salt="instant")
+        seconds = await timed_round(server, n, 8, per_request=30, salt="instant")
         print(f"\nclient overhead, instant server: {seconds / n * 1000:.2f} ms per match ({n} matches)")
         server.delay = None
-        seconds = await timed_round(server, n, 4, timeout=2, salt="dead")
-        print(f"endpoint that never answers, timeout 2 s: the round of {n} matches took {seconds * 1000:.0f} ms")
+        seconds = await timed_round(server, n, 4, per_request=2, salt="dead")
+        print(
+            f"endpoint that never answers, timeout 2 s: a round of {n} matches took {seconds * 1000:.0f} ms"
+        )
         print("without a reader the round waits for nothing: 0 ms")
     finally:
         await server.close()

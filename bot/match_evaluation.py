@@ -19,7 +19,7 @@ import tomllib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from bot.adapters.reader import ReaderClient, ReaderSettings
 from bot.core.matching import Match, Matcher
@@ -29,6 +29,8 @@ from bot.core.text import html_to_text
 from bot.core.watchlists import Region, Rule, Watchlist
 from bot.errors import ConfigError
 from bot.geo import load_gazetteer, load_relevance_model
+
+T = TypeVar("T")
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "news2023.jsonl.gz"
@@ -104,23 +106,32 @@ class Score:
 
 def read_labels(path: Path) -> list[Label]:
     """The labels of one JSON Lines file; a malformed line is a ConfigError naming file and line."""
-    labels: list[Label] = []
-    with path.open(encoding="utf-8") as fh:
-        for line_no, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-                label = Label(
-                    link=_str(obj, "link"),
-                    watchlist=_str(obj, "watchlist"),
-                    relevant=_bool(obj, "relevant"),
-                    note=_str(obj, "note"),
-                )
-            except (ValueError, TypeError, KeyError) as e:
-                raise ConfigError(f"{path}:{line_no}: bad label ({e})") from e
-            labels.append(label)
-    return labels
+
+    def label(obj: Mapping[str, Any]) -> Label:
+        return Label(
+            link=_str(obj, "link"),
+            watchlist=_str(obj, "watchlist"),
+            relevant=_bool(obj, "relevant"),
+            note=_str(obj, "note"),
+        )
+
+    return list(_records(path, "label", label))
+
+
+def _records(path: Path, what: str, read: Callable[[Mapping[str, Any]], T]) -> Iterator[T]:
+    """Each non-blank line of a JSON Lines file through ``read``; a bad line or an unreadable file
+    is a ConfigError naming the file (and the line)."""
+    try:
+        with path.open(encoding="utf-8") as fh:
+            for line_no, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    yield read(json.loads(line))
+                except (ValueError, TypeError, KeyError) as e:
+                    raise ConfigError(f"{path}:{line_no}: bad {what} ({e})") from e
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read {what}s ({e.strerror or e})") from e
 
 
 def load_labels(labels_dir: Path) -> list[Label]:
@@ -387,24 +398,14 @@ def write_reader_prompts(path: Path) -> ReaderStep:
 
 def read_reader_answers(path: Path) -> dict[Pair, ReaderAnswer]:
     """``{"watchlist", "link", "reply"}`` lines: each reply read exactly as the engine reads one."""
-    answers: dict[Pair, ReaderAnswer] = {}
-    try:
-        with path.open(encoding="utf-8") as fh:
-            for line_no, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                    pair = (_str(obj, "watchlist"), _str(obj, "link"))
-                    reply = obj["reply"]
-                    if not isinstance(reply, str):
-                        raise ValueError("'reply' must be a string")
-                except (ValueError, TypeError, KeyError) as e:
-                    raise ConfigError(f"{path}:{line_no}: bad reader answer ({e})") from e
-                answers[pair] = parse_answer(reply)
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read reader answers ({e})") from e
-    return answers
+
+    def answer(obj: Mapping[str, Any]) -> tuple[Pair, ReaderAnswer]:
+        reply = obj["reply"]
+        if not isinstance(reply, str):
+            raise ValueError("'reply' must be a string")
+        return (_str(obj, "watchlist"), _str(obj, "link")), parse_answer(reply)
+
+    return dict(_records(path, "reader answer", answer))
 
 
 def ask_endpoint(settings: ReaderSettings) -> ReaderStep:

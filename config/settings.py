@@ -22,7 +22,6 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
-    field_validator,
     model_validator,
 )
 
@@ -46,18 +45,20 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
+def _http_url(v: str) -> str:
+    if not re.match(r"^https?://[^\s/]+", v, re.IGNORECASE):
+        raise ValueError(f"must be an http:// or https:// URL (got {v!r})")
+    return v
+
+
+HttpUrl = Annotated[str, Field(min_length=1), AfterValidator(_http_url)]
+
+
 class FeedConfig(_Strict):
-    url: Annotated[str, Field(min_length=1)]
+    url: HttpUrl
     name: Annotated[str, Field(min_length=1, max_length=200)]
     interval: Annotated[int, Field(ge=1)] = 300
     id: str | None = None
-
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, v: str) -> str:
-        if not re.match(r"^https?://[^\s/]+", v, re.IGNORECASE):
-            raise ValueError(f"must be an http:// or https:// URL (got {v!r})")
-        return v
 
     @property
     def feed_id(self) -> str:
@@ -148,18 +149,11 @@ class ReaderConfig(_Strict):
     Any OpenAI-compatible chat endpoint; its key, if it needs one, comes from the environment
     (``SITREP_READER_API_KEY``), never from this file."""
 
-    url: str
+    url: HttpUrl
     """The API base, like "http://127.0.0.1:8080/v1"; Sitrep posts to {url}/chat/completions."""
     model: Annotated[str, Field(min_length=1, max_length=200)]
     timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 20
     max_concurrency: Annotated[int, Field(ge=1, le=32)] = 4
-
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, v: str) -> str:
-        if not re.match(r"^https?://[^\s/]+", v, re.IGNORECASE):
-            raise ValueError(f"must be an http:// or https:// URL (got {v!r})")
-        return v
 
 
 class FileConfig(_Strict):

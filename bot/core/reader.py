@@ -23,7 +23,7 @@ from typing import Protocol
 from bot.core.matching import Match
 from bot.core.watchlists import Watchlist
 
-PROMPT_VERSION = "2"
+PROMPT_VERSION = "3"
 """Changes whenever the prompt's wording does, so measured figures name the prompt they are for."""
 
 MAX_TEXT_CHARS = 1200
@@ -38,14 +38,15 @@ kilobytes of terms with every match, and the first few dozen already tell the mo
 
 SYSTEM_PROMPT = """\
 You screen news items for a conflict-monitoring desk before they are posted as alerts. A watchlist \
-matched the item because it names a watched place and one of the watch's words. Decide whether the \
-desk should get an alert for it.
+matched the item on its words; the message says what matched. Decide whether the desk should get an \
+alert for it.
 
 The item is RELEVANT when both hold:
 1. Place: it reports on events in the watched region or a place inside it (the watched places the \
 matcher names count). The text itself must say where; do not rely on what you know. The region named \
 only in passing, as background, as a comparison or as one item in a list does not count; neither do \
-events in another part of the same country or on a neighbouring front.
+events in another part of the same country or on a neighbouring front. When the watchlist names no \
+region, only the theme test applies.
 2. Theme: the events are among the desk's themes: violence (attacks, strikes, shelling, fighting, \
 clashes, military operations under way), casualties (killed, wounded, missing, trapped), \
 displacement, refugees fleeing the region and evacuations from it, ceasefire, truce, pause and \
@@ -99,6 +100,8 @@ class ReaderQuestion:
     text: str
     matched: tuple[str, ...] = ()
     """The terms that hit, so the model knows which place and which word made the match."""
+    matched_on: str = "a watched place and a watch word"
+    """What kind of terms hit: with rule ``region`` a place alone is enough, with ``keyword`` a word."""
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -128,7 +131,16 @@ def question_for(watchlist: Watchlist, match: Match, title: str, summary: str) -
         title=" ".join(title.split()),
         text=text,
         matched=match.terms[:MAX_LISTED],
+        matched_on=_matched_on(match),
     )
+
+
+def _matched_on(match: Match) -> str:
+    if match.regions and match.keywords:
+        return "a watched place and a watch word"
+    if match.regions:
+        return "a watched place, no watch word"
+    return "a watch word, no watched place"
 
 
 def messages(question: ReaderQuestion) -> list[dict[str, str]]:
@@ -136,10 +148,13 @@ def messages(question: ReaderQuestion) -> list[dict[str, str]]:
     lines = [f"Watchlist: {question.watchlist}"]
     if question.regions:
         lines.append(f"Watched region: {', '.join(question.regions)}")
+    else:
+        lines.append("Watched region: none (the watchlist is on its words alone)")
     if question.scope:
         lines.append(f"What the desk watches there: {' '.join(question.scope.split())}")
     if question.themes:
         lines.append(f"Watch words: {', '.join(question.themes)}")
+    lines.append(f"Matched on: {question.matched_on}")
     if question.matched:
         lines.append(f"Terms that matched: {', '.join(question.matched)}")
     lines += ["", f"Headline: {question.title}", f"Text: {question.text or '(none)'}"]

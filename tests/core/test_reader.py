@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -19,7 +21,7 @@ from bot.core.reader import (
     question_for,
     withheld_pairs,
 )
-from bot.core.watchlists import Region, Watchlist
+from bot.core.watchlists import Region, Rule, Watchlist
 
 GAZA = Watchlist(
     name="gaza",
@@ -47,6 +49,7 @@ def test_the_question_names_the_watch_its_scope_and_the_terms_that_matched(gazet
     assert "Watched region: Gaza" in lines
     assert "What the desk watches there: The Gaza Strip. Not the West Bank." in lines
     assert "Watch words: airstrike, ceasefire" in lines
+    assert "Matched on: a watched place and a watch word" in lines
     assert any(line.startswith("Terms that matched: ") and "Rafah" in line for line in lines)
     assert f"Headline: {title}" in lines and f"Text: {text}" in lines
 
@@ -75,6 +78,20 @@ def test_without_scope_or_description_the_prompt_says_so(gazetteer: Gazetteer) -
     (match,) = Matcher([AID], gazetteer).match("Convoy reaches Gaza", "")
     user = messages(question_for(AID, match, "Convoy reaches Gaza", ""))[1]["content"]
     assert "What the desk watches there" not in user and "Text: (none)" in user
+
+
+def test_the_prompt_says_what_kind_of_terms_matched(gazetteer: Gazetteer) -> None:
+    by_place = replace(GAZA, rule=Rule.REGION)
+    (match,) = Matcher([by_place], gazetteer).match("Rafah residents count the cost", "")
+    assert (
+        "Matched on: a watched place, no watch word"
+        in messages(question_for(by_place, match, "x", ""))[1]["content"]
+    )
+    by_word = Watchlist(name="strikes", channels=("C0STRIKE001",), keywords=("airstrike",), rule=Rule.KEYWORD)
+    (match,) = Matcher([by_word], gazetteer).match("Airstrike reported", "")
+    user = messages(question_for(by_word, match, "Airstrike reported", ""))[1]["content"]
+    assert "Watched region: none (the watchlist is on its words alone)" in user
+    assert "Matched on: a watch word, no watched place" in user
 
 
 def test_replies_are_read_in_the_shapes_models_write_them() -> None:
