@@ -23,7 +23,8 @@ from bot.core.feed_parsing import parse_feed
 from bot.core.freshness import split_stale
 from bot.core.gazetteer import Gazetteer
 from bot.core.items import FeedItem
-from bot.core.reader import Reader, ReaderQuestion, Verdict, WithheldMatcher, item_key, question_for
+from bot.core.matching import Match
+from bot.core.reader import Reader, ReaderQuestion, ReadMatcher, TextKey, Verdict, question_for
 from bot.core.triage import Plan, TextMatcher, triage
 from bot.core.watchlists import Watchlist
 from bot.errors import DeliveryError, FeedError, FetchError, StoreError
@@ -266,33 +267,32 @@ class Engine:
     async def _read(
         self, items: Sequence[FeedItem], matcher: TextMatcher, now: datetime
     ) -> tuple[TextMatcher, Counter[str]]:
-        """Ask the reader about every match of ``items``; the matcher less what it withheld, and how
-        many matches it withheld per feed. Matches it cannot answer alert as without a reader."""
+        """Ask the reader about every match of ``items``; the matches it left for triage, and how
+        many it withheld per feed. Matches it cannot answer alert as without a reader."""
         assert self._reader is not None
         by_name = {w.name: w for w in self.rules.watchlists}
-        asked: dict[tuple[str, str], tuple[FeedItem, ReaderQuestion]] = {}
+        found: dict[TextKey, tuple[Match, ...]] = {}
+        asked: list[tuple[FeedItem, Match, ReaderQuestion]] = []
         for item in items:
-            for m in matcher.match(item.title, item.summary, link=item.link):
+            key = (item.title, item.summary, item.link)
+            if key in found:
+                continue  # the same story twice in one round: asked and counted once
+            found[key] = tuple(matcher.match(item.title, item.summary, link=item.link))
+            for m in found[key]:
                 watchlist = by_name.get(m.watchlist)
-                if watchlist is None or watchlist.is_muted(now):
-                    continue
-                asked[(m.watchlist, item_key(item.title, item.link))] = (
-                    item,
-                    question_for(watchlist, m, item.title, item.summary),
-                )
-        if not asked:
-            return matcher, Counter()
-        answers = await self._reader.ask_all([q for _, q in asked.values()])
-        withheld: set[tuple[str, str]] = set()
+                if watchlist is not None and not watchlist.is_muted(now):
+                    asked.append((item, m, question_for(watchlist, m, item.title, item.summary)))
+        answers = await self._reader.ask_all([q for _, _, q in asked]) if asked else []
+        withheld: set[tuple[TextKey, str]] = set()
         per_feed: Counter[str] = Counter()
         unknown = 0
-        for (pair, (item, _)), answer in zip(asked.items(), answers, strict=True):
+        for (item, m, _), answer in zip(asked, answers, strict=True):
             if answer.withholds:
-                withheld.add(pair)
+                withheld.add(((item.title, item.summary, item.link), m.watchlist))
                 per_feed[item.feed_id] += 1
                 log.info(
                     "reader withheld a %s match: %r (%s): %s",
-                    pair[0],
+                    m.watchlist,
                     item.title[:120],
                     item.link,
                     answer.reason,
@@ -301,7 +301,8 @@ class Engine:
                 unknown += 1
         if unknown:
             log.info("reader: no verdict on %d of %d matches; they alert unconfirmed", unknown, len(asked))
-        return WithheldMatcher(matcher, frozenset(withheld)), per_feed
+        left = {key: tuple(m for m in ms if (key, m.watchlist) not in withheld) for key, ms in found.items()}
+        return ReadMatcher(matcher, left), per_feed
 
     async def drain(self, limit: int = 50) -> DrainResult:
         """Send due outbox entries to Slack in order. Failures stay queued with a backoff."""

@@ -91,31 +91,39 @@ class ReaderClient:
         return answer
 
     async def ask_all(self, questions: Sequence[ReaderQuestion]) -> list[ReaderAnswer]:
-        """Answers in the order asked. Never raises for endpoint trouble (see the module docstring)."""
-        answers: list[ReaderAnswer | None] = [self._cache.get(q.key) for q in questions]
+        """Answers in the order asked, each distinct question asked once. Never raises for endpoint
+        trouble (see the module docstring)."""
+        found: dict[tuple[str, str, str], ReaderAnswer] = {}
+        todo: dict[tuple[str, str, str], ReaderQuestion] = {}
+        for q in questions:
+            cached = self._cache.get(q.key)
+            if cached is not None:
+                found[q.key] = cached
+            else:
+                todo.setdefault(q.key, q)
         failure: list[str] = []
 
-        async def one(i: int, question: ReaderQuestion) -> None:
+        async def one(question: ReaderQuestion) -> None:
             async with self._slots:
                 if failure:
-                    answers[i] = ReaderAnswer(Verdict.UNKNOWN, f"not asked: {failure[0]}")
+                    found[question.key] = ReaderAnswer(Verdict.UNKNOWN, f"not asked: {failure[0]}")
                     return
                 try:
                     answer = parse_answer(await self._complete(question))
                 except _Failed as e:
                     failure.append(e.reason)
-                    answers[i] = ReaderAnswer(Verdict.UNKNOWN, e.reason)
+                    found[question.key] = ReaderAnswer(Verdict.UNKNOWN, e.reason)
                     return
-                answers[i] = answer
+                found[question.key] = answer
                 if answer.verdict is not Verdict.UNKNOWN:
                     self._remember(question, answer)
 
-        await asyncio.gather(*(one(i, q) for i, q in enumerate(questions) if answers[i] is None))
+        await asyncio.gather(*(one(q) for q in todo.values()))
         if failure:
             log.warning(
                 "reader at %s: %s; those matches alert unconfirmed", self.settings.endpoint, failure[0]
             )
-        return [a if a is not None else ReaderAnswer(Verdict.UNKNOWN, "not asked") for a in answers]
+        return [found[q.key] for q in questions]
 
     def _remember(self, question: ReaderQuestion, answer: ReaderAnswer) -> None:
         self._cache[question.key] = answer

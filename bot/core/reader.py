@@ -6,8 +6,8 @@ a protest in London, an explainer on the group's history, the neighbouring front
 apart takes reading, which is what an instruction-following model does well and a word rule does
 not (``eval/matching/RESULTS.md``). The deployment provides the model behind an OpenAI-compatible
 chat endpoint (``[reader]`` in the config); this module holds everything about it that does no I/O:
-the question asked for one match, the prompt, reading the reply, and the matcher wrapper that
-leaves out what the reader withheld.
+the question asked for one match, the prompt, reading the reply, and the matcher that answers
+triage with what the reader left.
 
 Pure: no I/O, no clock. The HTTP client is ``bot.adapters.reader``.
 """
@@ -15,7 +15,7 @@ Pure: no I/O, no clock. The HTTP client is ``bot.adapters.reader``.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -191,27 +191,22 @@ class _Matcher(Protocol):
     def match(self, title: str, summary: str, *, link: str | None = None) -> list[Match]: ...
 
 
-def item_key(title: str, link: str | None) -> str:
-    """How a withheld match is recognised when triage matches the item again."""
-    return link or f"title:{title}"
+TextKey = tuple[str, str, str | None]
+"""(title, summary, link): what the matcher is asked about."""
 
 
 @dataclass(frozen=True, slots=True)
-class WithheldMatcher:
-    """``inner``, less the matches the reader withheld: ``withheld`` holds (watchlist, item key)."""
+class ReadMatcher:
+    """A round's matches as the reader left them, answered from memory.
+
+    The engine matches a round's items once to ask the reader about them; triage then asks for the
+    same items' matches. ``known`` holds them less the ones the reader withheld, so nothing is
+    matched twice; text not in ``known`` goes to ``inner``.
+    """
 
     inner: _Matcher
-    withheld: Collection[tuple[str, str]]
+    known: Mapping[TextKey, tuple[Match, ...]]
 
     def match(self, title: str, summary: str, *, link: str | None = None) -> list[Match]:
-        key = item_key(title, link)
-        return [
-            m for m in self.inner.match(title, summary, link=link) if (m.watchlist, key) not in self.withheld
-        ]
-
-
-def withheld_pairs(
-    asked: Mapping[tuple[str, str], ReaderAnswer],
-) -> frozenset[tuple[str, str]]:
-    """The (watchlist, item key) pairs whose answer withholds the alert."""
-    return frozenset(pair for pair, answer in asked.items() if answer.withholds)
+        found = self.known.get((title, summary, link))
+        return list(found) if found is not None else self.inner.match(title, summary, link=link)

@@ -55,6 +55,14 @@ async def test_a_definite_answer_is_remembered_so_a_retried_round_asks_nothing(
     assert first == again and len(reader_api.requests) == 1
 
 
+async def test_the_same_question_twice_in_a_round_is_asked_once(reader_api: FakeReaderApi) -> None:
+    async with ReaderClient(settings(reader_api)) as client:
+        answers = await client.ask_all(
+            [question("Strike on Gaza"), question("Other"), question("Strike on Gaza")]
+        )
+    assert answers[0] == answers[2] and len(reader_api.requests) == 2
+
+
 async def test_a_refused_key_is_unknown_with_the_reason_and_the_rest_are_not_asked(
     reader_api: FakeReaderApi,
 ) -> None:

@@ -13,13 +13,11 @@ from bot.core.reader import (
     MAX_LISTED,
     MAX_TEXT_CHARS,
     ReaderAnswer,
+    ReadMatcher,
     Verdict,
-    WithheldMatcher,
-    item_key,
     messages,
     parse_answer,
     question_for,
-    withheld_pairs,
 )
 from bot.core.watchlists import Region, Rule, Watchlist
 
@@ -118,20 +116,14 @@ def test_reading_any_reply_never_raises(reply: str) -> None:
     assert isinstance(answer.verdict, Verdict) and len(answer.reason) <= 200
 
 
-def test_the_withheld_matcher_drops_only_the_withheld_watchlist_for_that_item(gazetteer: Gazetteer) -> None:
+def test_the_read_matcher_answers_from_memory_and_asks_the_matcher_about_anything_else(
+    gazetteer: Gazetteer,
+) -> None:
     inner = Matcher([GAZA, AID], gazetteer)
     title, text, link = "Ceasefire talks on Gaza resume", "Talks resumed.", "https://wire.example/1"
-    answers = {
-        ("gaza", item_key(title, link)): ReaderAnswer(Verdict.NOT_RELEVANT, "talks abroad"),
-        ("aid", item_key(title, link)): ReaderAnswer(Verdict.UNKNOWN, "timeout"),
-    }
-    matcher = WithheldMatcher(inner, withheld_pairs(answers))
-    assert [m.watchlist for m in inner.match(title, text, link=link)] == ["gaza", "aid"]
-    assert [m.watchlist for m in matcher.match(title, text, link=link)] == ["aid"]
-    other = "https://wire.example/2"
-    assert [m.watchlist for m in matcher.match(title, text, link=other)] == ["gaza", "aid"]
-
-
-def test_an_item_without_a_link_is_known_by_its_title() -> None:
-    assert item_key("Strike on Gaza", None) == "title:Strike on Gaza"
-    assert item_key("Strike on Gaza", "https://x.example/1") == "https://x.example/1"
+    both = tuple(inner.match(title, text, link=link))
+    assert [m.watchlist for m in both] == ["gaza", "aid"]
+    left = ReadMatcher(inner, {(title, text, link): tuple(m for m in both if m.watchlist == "aid")})
+    assert [m.watchlist for m in left.match(title, text, link=link)] == ["aid"]
+    # Another link is another item: not in memory, so the matcher decides.
+    assert [m.watchlist for m in left.match(title, text, link="https://wire.example/2")] == ["gaza", "aid"]
