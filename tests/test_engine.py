@@ -5,6 +5,7 @@ Time is injected (a settable clock) so retry back-off is tested without sleeping
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
@@ -61,17 +62,18 @@ class Rig:
         return await self.engine.poll(feed)
 
 
-@pytest.fixture
-async def rig(
-    database_url: str, feed_server: FakeFeedServer, slack_api: FakeSlackApi, gazetteer: Gazetteer
+@contextlib.asynccontextmanager
+async def running_engine(
+    database_url: str,
+    feeds: list[FeedSpec],
+    feed_server: FakeFeedServer,
+    slack_api: FakeSlackApi,
+    gazetteer: Gazetteer,
+    reader: ReaderClient | None = None,
 ) -> AsyncIterator[Rig]:
+    """An engine on a fresh store, watching IDLIB, posting to the fake Slack, with an optional reader."""
     store = await Store.open(database_url)
-    await store.sync_feeds(
-        [
-            FeedSpec("wire", feed_server.url("wire.xml"), "Levant Wire", 300),
-            FeedSpec("broken", feed_server.url("_/status/500"), "Broken Wire", 300),
-        ]
-    )
+    await store.sync_feeds(feeds)
     client = make_web_client(DEFAULT_TOKEN, slack_api.url, backoff=FixedValueRetryIntervalCalculator(0.01))
     clock = Clock()
     async with Fetcher() as fetcher:
@@ -81,9 +83,22 @@ async def rig(
             sink=SlackSink(client),
             rules=EngineRules((IDLIB,), Matcher((IDLIB,), gazetteer)),
             clock=clock,
+            reader=reader,
         )
         yield Rig(engine, store, clock, feed_server, slack_api)
     await store.close()
+
+
+@pytest.fixture
+async def rig(
+    database_url: str, feed_server: FakeFeedServer, slack_api: FakeSlackApi, gazetteer: Gazetteer
+) -> AsyncIterator[Rig]:
+    feeds = [
+        FeedSpec("wire", feed_server.url("wire.xml"), "Levant Wire", 300),
+        FeedSpec("broken", feed_server.url("_/status/500"), "Broken Wire", 300),
+    ]
+    async with running_engine(database_url, feeds, feed_server, slack_api, gazetteer) as r:
+        yield r
 
 
 def use_watchlist(rig: Rig, watchlist: Watchlist, gazetteer: Gazetteer) -> None:
@@ -260,24 +275,13 @@ async def reader_rig(
     reader_api: FakeReaderApi,
     gazetteer: Gazetteer,
 ) -> AsyncIterator[Rig]:
-    store = await Store.open(database_url)
-    await store.sync_feeds([FeedSpec("wire", feed_server.url("wire.xml"), "Levant Wire", 300)])
-    client = make_web_client(DEFAULT_TOKEN, slack_api.url, backoff=FixedValueRetryIntervalCalculator(0.01))
-    clock = Clock()
+    feeds = [FeedSpec("wire", feed_server.url("wire.xml"), "Levant Wire", 300)]
+    settings = ReaderSettings(url=reader_api.url, model="desk-reader", timeout=2)
     async with (
-        Fetcher() as fetcher,
-        ReaderClient(ReaderSettings(url=reader_api.url, model="desk-reader", timeout=2)) as reader,
+        ReaderClient(settings) as reader,
+        running_engine(database_url, feeds, feed_server, slack_api, gazetteer, reader) as r,
     ):
-        engine = Engine(
-            store=store,
-            fetcher=fetcher,
-            sink=SlackSink(client),
-            rules=EngineRules((IDLIB,), Matcher((IDLIB,), gazetteer)),
-            clock=clock,
-            reader=reader,
-        )
-        yield Rig(engine, store, clock, feed_server, slack_api)
-    await store.close()
+        yield r
 
 
 async def test_the_reader_withholds_a_statement_abroad_and_the_event_still_alerts(

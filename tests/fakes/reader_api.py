@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest_asyncio
 from aiohttp import web
+
+from tests.fakes.local_http import serve
 
 Rule = Callable[[str], str]
 
@@ -38,6 +39,8 @@ class FakeReaderApi:
     rule: Rule = field(default=lambda user: "RELEVANT: reports an event in the region")
     requests: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
+    delay: float = 0.0
+    """Seconds each answer takes, like a model's latency (it paces the server; tests never wait on it)."""
     _failures: list[tuple[int, bytes]] = field(default_factory=list)
     _hold: bool = False
     _released: asyncio.Event = field(default_factory=asyncio.Event)
@@ -47,13 +50,7 @@ class FakeReaderApi:
     async def start(self) -> FakeReaderApi:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._complete)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self._port = sock.getsockname()[1]
-        await web.SockSite(self._runner, sock).start()
+        self._runner, self._port = await serve(app)
         return self
 
     async def close(self) -> None:
@@ -83,6 +80,8 @@ class FakeReaderApi:
         self.headers.append(dict(request.headers))
         if self._hold:
             await self._released.wait()
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self._failures:
             status, raw = self._failures.pop(0)
             return web.Response(status=status, body=raw, content_type="application/json")

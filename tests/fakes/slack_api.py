@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import itertools
 import json
-import socket
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -24,6 +23,8 @@ from typing import Any
 
 import pytest_asyncio
 from aiohttp import web
+
+from tests.fakes.local_http import serve
 
 DEFAULT_TOKEN = "xoxb-fake-test-token"
 DEFAULT_APP_TOKEN = "xapp-fake-test-token"
@@ -109,13 +110,7 @@ class FakeSlackApi:
         app.router.add_post("/response/{rid}", self._response)
         app.router.add_get("/socket", self._socket)
         app.router.add_get("/files/{fid}/{tail:.*}", self._download)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self._port = sock.getsockname()[1]
-        await web.SockSite(self._runner, sock).start()
+        self._runner, self._port = await serve(app)
         return self
 
     async def close(self) -> None:
