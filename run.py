@@ -39,6 +39,7 @@ from config.settings import SAMPLES_DIR, Settings, load_settings
 
 if TYPE_CHECKING:
     from bot.adapters.reader import ReaderClient
+    from bot.engine import OnDelivered
 
 log = logging.getLogger("sitrep")
 
@@ -114,6 +115,7 @@ async def runtime(
     database_url: str,
     clock: Callable[[], datetime] = utcnow,
     gazetteer: Gazetteer | None = None,
+    on_delivered: OnDelivered | None = None,
 ) -> AsyncIterator[Runtime]:
     """Store, engine and poller around ``settings``. ``gazetteer`` is built here unless given (it
     takes seconds and never changes, so a process that starts several runtimes may build it once)."""
@@ -152,6 +154,7 @@ async def runtime(
                 max_item_age=timedelta(hours=settings.file.max_item_age_hours),
                 build_matcher=lambda chosen: Matcher(chosen, gazetteer),
                 reader=reader,
+                on_delivered=on_delivered,
             )
             yield Runtime(settings, store, engine, Poller(engine, store))
     finally:
@@ -197,8 +200,12 @@ async def cmd_demo(
     from bot.adapters.terminal_sink import TerminalSink
     from bot.corpus import CorpusStats
     from bot.demo import Replay, ReplayClock, describe_feeds, load_corpus, load_samples
+    from bot.replay_log import JsonMessageLog, SilentSink
     from bot.scheduler import Poller
 
+    # With --json, stdout carries the message log and nothing else; people read stderr.
+    log_out, out = (out, sys.stderr) if args.json else (None, out)
+    sink: AlertSink = SilentSink() if args.json else TerminalSink(out)
     tmp = None
     database_url = environ.get("DATABASE_URL")
     if not database_url:
@@ -230,7 +237,12 @@ async def cmd_demo(
             )
             clock = ReplayClock()
             async with runtime(
-                settings, sink=TerminalSink(out), feeds=replay.specs, database_url=database_url, clock=clock
+                settings,
+                sink=sink,
+                feeds=replay.specs,
+                database_url=database_url,
+                clock=clock,
+                on_delivered=JsonMessageLog(log_out) if log_out is not None else None,
             ) as rt:
                 poller = rt.poller
                 assert isinstance(poller, Poller)
@@ -622,6 +634,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     d.add_argument("--step-hours", type=float, default=3.0, help="replay clock step in hours (default 3)")
     d.add_argument("--pause", type=float, default=0.5, help="seconds between replay steps without --once")
+    d.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object per Slack message sent, and nothing else, on stdout (progress: stderr)",
+    )
     pl = command("poll", help="poll the configured feeds")
     pl.add_argument("--once", action="store_true", required=True, help="one poll of every feed, then exit")
     command("check", help="validate configuration and environment, then exit")

@@ -70,6 +70,18 @@ class _Fetched:
 
 
 @dataclass(frozen=True, slots=True)
+class Delivered:
+    """One message that reached its sink: the outbox row, its Slack ts, and when it was sent."""
+
+    row: OutboxRow
+    ts: str | None
+    at: datetime
+
+
+OnDelivered = Callable[[Delivered], None]
+
+
+@dataclass(frozen=True, slots=True)
 class DrainResult:
     sent: int = 0
     retrying: int = 0
@@ -103,12 +115,15 @@ class Engine:
         max_item_age: timedelta = timedelta(hours=48),
         build_matcher: Callable[[Sequence[Watchlist]], TextMatcher] | None = None,
         reader: Reader | None = None,
+        on_delivered: OnDelivered | None = None,
     ) -> None:
         """``build_matcher`` makes a matcher for a new set of watchlists; with it the engine follows
         watchlist changes in the store (``refresh_rules``), without it the rules stay as given.
 
         ``reader`` is the optional language-model check (``bot.core.reader``): every match is put
-        to it before triage, and the matches it answers NOT RELEVANT alert nowhere."""
+        to it before triage, and the matches it answers NOT RELEVANT alert nowhere.
+
+        ``on_delivered`` hears of every message once it is sent and recorded (the replay's JSON log)."""
         self._store = store
         self._fetcher = fetcher
         self._untrusted_fetcher = untrusted_fetcher
@@ -123,6 +138,7 @@ class Engine:
         self._build_matcher = build_matcher
         self._rules_lock = asyncio.Lock()
         self._reader = reader
+        self._on_delivered = on_delivered
 
     async def refresh_rules(self) -> bool:
         """Adopt the store's current watchlists if they differ from the rules in use; True if so.
@@ -347,5 +363,8 @@ class Engine:
                 row.id, error=e.reason, next_attempt_at=now + timedelta(seconds=delay)
             )
             return "retry"
-        await self._store.mark_sent(row.id, ts=ts, now=self._clock())
+        sent_at = self._clock()
+        await self._store.mark_sent(row.id, ts=ts, now=sent_at)
+        if self._on_delivered is not None:
+            self._on_delivered(Delivered(row, ts, sent_at))
         return "sent"

@@ -126,6 +126,7 @@ outbox = Table(
     Column("next_attempt_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
     Column("ts", String(40)),
+    Column("facts", JSON),  # bot.core.triage.MessageFacts: watchlist, figures shown, links reported
     Index("ix_outbox_status_next", "status", "next_attempt_at"),
     Index("ix_outbox_incident_channel", "incident_key", "channel"),
 )

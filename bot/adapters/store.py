@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -33,7 +33,7 @@ from bot.core.figures import Casualties, Category, Headline
 from bot.core.incident_query import matches_text
 from bot.core.incidents import Incident, Source
 from bot.core.items import FeedItem
-from bot.core.triage import OutboxEntry, Plan
+from bot.core.triage import MessageFacts, OutboxEntry, Plan
 from bot.core.watchlist_validation import (
     definition_version,
     parse_watchlist,
@@ -114,6 +114,7 @@ class OutboxRow:
     message: SlackMessage
     attempts: int
     created_at: datetime
+    facts: MessageFacts = field(default_factory=MessageFacts)
 
 
 def _sqlite_file(url: str) -> Path | None:
@@ -755,7 +756,7 @@ async def _enqueue(conn: AsyncConnection, entry: OutboxEntry, now: datetime) -> 
     if entry.kind in ("edit", "reply"):
         pending_post = (
             await conn.execute(
-                select(t.outbox.c.id).where(
+                select(t.outbox.c.id, t.outbox.c.facts).where(
                     t.outbox.c.incident_key == entry.incident_key,
                     t.outbox.c.channel == entry.channel,
                     t.outbox.c.kind == "post",
@@ -764,25 +765,29 @@ async def _enqueue(conn: AsyncConnection, entry: OutboxEntry, now: datetime) -> 
             )
         ).first()
         if pending_post is not None:
+            # The post, when it goes out, reports what the dropped reply or edit would have.
+            values: dict[str, Any] = {"facts": _facts_json(_facts(pending_post.facts).merged(entry.facts))}
             if entry.kind == "edit":
-                await conn.execute(
-                    update(t.outbox).where(t.outbox.c.id == pending_post.id).values(message=body)
-                )
+                values["message"] = body
+            await conn.execute(update(t.outbox).where(t.outbox.c.id == pending_post.id).values(**values))
             return
     if entry.kind == "edit":
-        done = await conn.execute(
-            update(t.outbox)
-            .where(
-                and_(
+        pending_edit = (
+            await conn.execute(
+                select(t.outbox.c.id, t.outbox.c.facts).where(
                     t.outbox.c.incident_key == entry.incident_key,
                     t.outbox.c.channel == entry.channel,
                     t.outbox.c.kind == "edit",
                     t.outbox.c.status == "pending",
                 )
             )
-            .values(message=body)
-        )
-        if done.rowcount:
+        ).first()
+        if pending_edit is not None:
+            await conn.execute(
+                update(t.outbox)
+                .where(t.outbox.c.id == pending_edit.id)
+                .values(message=body, facts=_facts_json(_facts(pending_edit.facts).merged(entry.facts)))
+            )
             return
     await conn.execute(
         insert(t.outbox).values(
@@ -794,7 +799,28 @@ async def _enqueue(conn: AsyncConnection, entry: OutboxEntry, now: datetime) -> 
             attempts=0,
             created_at=now,
             next_attempt_at=now,
+            facts=_facts_json(entry.facts),
         )
+    )
+
+
+def _facts_json(facts: MessageFacts) -> dict[str, Any]:
+    return {
+        "watchlist": facts.watchlist,
+        "figures": None if facts.figures is None else dict(facts.figures),
+        "links": list(facts.links),
+    }
+
+
+def _facts(raw: Any) -> MessageFacts:
+    """Read back ``_facts_json``; rows queued before migration 0007 have none."""
+    if not isinstance(raw, dict):
+        return MessageFacts()
+    figures = raw.get("figures")
+    return MessageFacts(
+        watchlist=str(raw.get("watchlist") or ""),
+        figures=None if not isinstance(figures, dict) else tuple(figures.items()),
+        links=tuple(str(link) for link in raw.get("links") or ()),
     )
 
 
@@ -888,4 +914,5 @@ def _outbox_row(m: Any) -> OutboxRow:
         message=message_from_json(m["message"]),
         attempts=m["attempts"],
         created_at=m["created_at"],
+        facts=_facts(m["facts"]),
     )

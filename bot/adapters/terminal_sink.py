@@ -11,17 +11,24 @@ _TS_START = 1_700_000_000_000_100  # microseconds; renders as "1700000000.000100
 _TS_STEP = 100
 
 
+class InventedTs:
+    """Slack-like message timestamps, increasing, for sinks that deliver nowhere real."""
+
+    def __init__(self) -> None:
+        self._next = _TS_START
+
+    def __call__(self) -> str:
+        micros, self._next = self._next, self._next + _TS_STEP
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+
 class TerminalSink:
     """An ``AlertSink`` that writes ``render_terminal`` output to ``out`` and invents Slack-like ts."""
 
     def __init__(self, out: TextIO, *, width: int = 100) -> None:
         self._out = out
         self._width = width
-        self._next = _TS_START
-
-    def _ts(self) -> str:
-        micros, self._next = self._next, self._next + _TS_STEP
-        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+        self._ts = InventedTs()
 
     def _write(self, text: str) -> None:
         self._out.write(text + "\n")

@@ -34,6 +34,34 @@ Extractor = Callable[[str, str], Casualties]
 
 
 @dataclass(frozen=True, slots=True)
+class MessageFacts:
+    """What a queued message reports, kept beside it: the watchlist it is for, the incident's figures
+    as shown once it is delivered (None: no figure shown), and the links of the feed items it
+    reports (for a post the lead item first; for a reply or an edit the items that caused it).
+
+    The replay's JSON log (``run.py demo --json``) and any audit of what was posted read this."""
+
+    watchlist: str = ""
+    figures: tuple[tuple[str, int | None], ...] | None = None
+    links: tuple[str, ...] = ()
+
+    def merged(self, newer: MessageFacts) -> MessageFacts:
+        """The facts of a message that a newer one replaces before it is sent (coalescing)."""
+        return MessageFacts(
+            watchlist=newer.watchlist or self.watchlist,
+            figures=newer.figures,
+            links=tuple(dict.fromkeys((*self.links, *newer.links))),
+        )
+
+
+def shown_figures(casualties: Casualties) -> tuple[tuple[str, int | None], ...] | None:
+    """The figures an alert shows, per category, or None when it shows none."""
+    if not casualties.headlines:
+        return None
+    return tuple((c.value, casualties.value(c)) for c in Category)
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxEntry:
     incident_key: str
     kind: OutboxKind
@@ -41,6 +69,7 @@ class OutboxEntry:
     message: SlackMessage
     trigger: tuple[str, str] = ("", "")
     """(feed id, item id) of the report that caused this message."""
+    facts: MessageFacts = field(default_factory=MessageFacts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,13 +242,16 @@ def _route(
     new_source = len(updated.sources) > len(existing.sources)
     if grew or new_source:
         content = alert_content(updated)
+        facts = MessageFacts(
+            watchlist.name, shown_figures(updated.casualties), (item.link,) if item.link else ()
+        )
         for channel in watchlist.channels:
             if grew:
                 reply = compose_update(existing.casualties, content, content.sources[-1], now=now)
                 if reply is not None:
-                    batch.outbox.append(OutboxEntry(updated.key, "reply", channel, reply, source.key))
+                    batch.outbox.append(OutboxEntry(updated.key, "reply", channel, reply, source.key, facts))
             edit = compose_alert(content, now=now)
-            batch.outbox.append(OutboxEntry(updated.key, "edit", channel, edit, source.key))
+            batch.outbox.append(OutboxEntry(updated.key, "edit", channel, edit, source.key, facts))
     batch.put(updated)
 
 
@@ -230,6 +262,8 @@ def _maybe_post(
     if watchlist.is_muted(now) or not passes_thresholds(watchlist, incident.casualties):
         return incident
     message = compose_alert(alert_content(incident), now=now)
+    links = tuple(dict.fromkeys(s.link for s in incident.sources if s.link))
+    facts = MessageFacts(watchlist.name, shown_figures(incident.casualties), links)
     for channel in watchlist.channels:
-        batch.outbox.append(OutboxEntry(incident.key, "post", channel, message, trigger))
+        batch.outbox.append(OutboxEntry(incident.key, "post", channel, message, trigger, facts))
     return replace(incident, alerted=True)

@@ -14,7 +14,7 @@ from bot.core.alerts import SlackMessage
 from bot.core.figures import Casualties, Category, Headline
 from bot.core.incidents import Incident, Source
 from bot.core.items import FeedItem
-from bot.core.triage import OutboxEntry, Plan
+from bot.core.triage import MessageFacts, OutboxEntry, Plan
 from bot.core.watchlists import Region, Rule, Watchlist
 from bot.errors import StoreError
 
@@ -129,6 +129,33 @@ async def test_edits_coalesce_into_a_pending_post(store: Store) -> None:
     )
     rows = await store.due_outbox(NOW)
     assert [(r.kind, r.message.text) for r in rows] == [("post", "v2")]
+
+
+async def test_coalesced_messages_keep_every_item_they_report(store: Store) -> None:
+    def facts(*links: str, killed: int | None = None) -> MessageFacts:
+        figures = None if killed is None else (("killed", killed), ("wounded", None))
+        return MessageFacts("idlib", figures, links)
+
+    post = OutboxEntry("inc1", "post", "C0123456789", msg("v1"), facts=facts("https://a.example/1", killed=9))
+    await store.record_poll("wire", now=NOW, plan=Plan(incidents=(incident(),), outbox=(post,)))
+    later = (
+        OutboxEntry(
+            "inc1", "reply", "C0123456789", msg("toll"), facts=facts("https://b.example/2", killed=12)
+        ),
+        OutboxEntry("inc1", "edit", "C0123456789", msg("v2"), facts=facts("https://b.example/2", killed=12)),
+    )
+    await store.record_poll("wire", now=NOW, plan=Plan(outbox=later))
+    (row,) = await store.due_outbox(NOW)
+    assert row.facts.links == ("https://a.example/1", "https://b.example/2")
+    assert row.facts.figures == (("killed", 12), ("wounded", None)) and row.facts.watchlist == "idlib"
+    await store.mark_sent(row.id, ts="1700000000.000100", now=NOW)
+    edits = tuple(
+        OutboxEntry("inc1", "edit", "C0123456789", msg(f"v{n}"), facts=facts(f"https://c.example/{n}"))
+        for n in (3, 4)
+    )
+    await store.record_poll("wire", now=NOW, plan=Plan(outbox=edits))
+    (edit,) = await store.due_outbox(NOW)
+    assert edit.facts.links == ("https://c.example/3", "https://c.example/4")
 
 
 async def test_outbox_lifecycle(store: Store) -> None:

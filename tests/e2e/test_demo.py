@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -47,3 +48,32 @@ def test_demo_one_incident_per_strike() -> None:
     firsts = [h for h in re.findall(r"^#\S+  ts=\S+\n┌─+┐\n│ (.*?)\s*│$", out, re.MULTILINE)]
     market = [h for h in firsts if re.search(r"Idlib — .*9 civilians killed", h)]
     assert len(market) == 1, firsts
+
+
+FIXTURES = ROOT / "tests" / "fixtures"
+REPLAY_FIELDS = {"kind", "channel", "watchlist", "incident", "at", "text", "figures", "links"}
+
+
+def test_demo_json_prints_one_object_per_slack_message_and_nothing_else() -> None:
+    result = run_demo(
+        "--json", "--corpus", str(FIXTURES / "mini-corpus.jsonl"), "--since", "2023-03-01", "--until",
+        "2023-03-01", "--step-hours", "0.25", "--per-feed", "1000",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines, result.stderr
+    rows = [json.loads(line) for line in lines]  # every line of stdout is a JSON object
+    assert all(set(r) == REPLAY_FIELDS for r in rows)
+    assert "Replay:" in result.stderr  # progress and the summary go to stderr
+    posts = [r for r in rows if r["kind"] == "post"]
+    market = next(r for r in posts if r["links"][0] == "https://levant-wire.example/idlib-market-strike")
+    assert market["watchlist"] == "idlib" and market["figures"]["killed"] == 9
+    assert market["at"] <= "2023-03-01T08:15:00+00:00"  # within one replay step of publication
+    later = [r for r in rows if r["incident"] == market["incident"] and r["kind"] != "post"]
+    assert {r["kind"] for r in later} == {"reply", "edit"}
+    assert all(r["links"] == ["https://frontline-daily.example/idlib-toll-12"] for r in later)
+    assert later[-1]["figures"]["killed"] == 12 and later[-1]["figures"]["wounded"] == 25
+    # The school shelling is another event: its own post, never part of the market strike.
+    school = [r for r in posts if r["links"][0] == "https://levant-wire.example/sarmada-school"]
+    assert len(school) == 1 and school[0]["incident"] != market["incident"]
+    assert not any("damascus-fair" in link for r in rows for link in r["links"])
