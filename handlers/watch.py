@@ -28,6 +28,7 @@ from bot.core.changes import describe_change
 from bot.core.command_args import parse_args
 from bot.core.gazetteer import describe_expansion
 from bot.core.incident_query import parse_duration
+from bot.core.incidents.places import PlaceHints
 from bot.core.matching import Matcher
 from bot.core.rehearsal import describe_rehearsal, rehearse
 from bot.core.slack_text import escape
@@ -166,8 +167,16 @@ class WatchDesk:
             # A fresh matcher for this one watchlist; in a thread, as matching thousands of items
             # would otherwise hold up every other request.
             matcher = Matcher((w,), gazetteer)
+            places = PlaceHints.from_gazetteer(gazetteer, (w,))
             result = rehearse(
-                items, w, matcher, since=since, now=now, source_names=names, truncated=truncated
+                items,
+                w,
+                matcher,
+                since=since,
+                now=now,
+                source_names=names,
+                truncated=truncated,
+                places=places,
             )
             return describe_rehearsal(result, now=now)
 

@@ -77,7 +77,9 @@ items = Table(
     Column("published", UTCDateTime, nullable=False),
     Column("published_estimated", Boolean, nullable=False, default=False),
     Column("first_seen", UTCDateTime, nullable=False),
+    Column("story", String(24)),  # bot.core.incidents.stories.story_key: a re-issued item is no news
     Index("ix_items_published", "published"),
+    Index("ix_items_story", "story"),
 )
 
 incidents = Table(
@@ -99,8 +101,14 @@ incidents = Table(
     Column("first_seen", UTCDateTime, nullable=False),
     Column("updated", UTCDateTime, nullable=False),
     Column("alerted", Boolean, nullable=False, default=False),
+    Column("event", JSON),  # the lead report's EventSignature
+    Column("claims", JSON),  # each report's own figures and who gave them
+    Column("why", JSON),  # why the first alert pinged
+    Column("severity", Integer, nullable=False, default=0),
+    Column("held", String(200)),  # why it was not posted (digest instead), or NULL
     Index("ix_incidents_updated", "updated"),
     Index("ix_incidents_watchlist_updated", "watchlist", "updated"),
+    Index("ix_incidents_watchlist_first_seen", "watchlist", "first_seen"),
 )
 
 incident_items = Table(
@@ -115,7 +123,7 @@ outbox = Table(
     "outbox",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("incident_key", String(40), ForeignKey("incidents.key"), nullable=False),
+    Column("incident_key", String(40), ForeignKey("incidents.key")),  # NULL for a digest
     Column("kind", String(10), nullable=False),
     Column("channel", String(40), nullable=False),
     Column("message", Text, nullable=False),
@@ -127,6 +135,8 @@ outbox = Table(
     Column("sent_at", UTCDateTime),
     Column("ts", String(40)),
     Column("facts", JSON),  # bot.core.triage.MessageFacts: watchlist, figures shown, links reported
+    Column("digest_id", Integer),  # a digest's messages: its id, and the part (0: the top-level post)
+    Column("part", Integer, nullable=False, default=0),
     Index("ix_outbox_status_next", "status", "next_attempt_at"),
     Index("ix_outbox_incident_channel", "incident_key", "channel"),
 )
@@ -163,4 +173,46 @@ feedback = Table(
     Column("channel", String(40), nullable=False),  # where the alert was marked
     Column("at", UTCDateTime, nullable=False),
     Index("ix_feedback_at", "at"),
+)
+
+item_tiers = Table(
+    "item_tiers",
+    metadata,
+    Column("feed_id", String(100), primary_key=True),
+    Column("item_id", String(512), primary_key=True),
+    Column("watchlist", String(80), primary_key=True),
+    Column("tier", String(10), nullable=False),  # push, digest, drop
+    Column("reasons", Text, nullable=False),
+    Column("incident_key", String(40)),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_item_tiers_watchlist_at", "watchlist", "at"),
+)
+
+digests = Table(
+    "digests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("watchlist", String(80), nullable=False),
+    Column("period_start", UTCDateTime, nullable=False),
+    Column("period_end", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("messages", Integer, nullable=False),  # 0: the period had nothing (quiet)
+    Index("ix_digests_watchlist_end", "watchlist", "period_end"),
+)
+
+digest_items = Table(
+    "digest_items",
+    metadata,
+    Column("watchlist", String(80), primary_key=True),
+    Column("feed_id", String(100), primary_key=True),
+    Column("item_id", String(512), primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("link", Text),
+    Column("outlet", String(200), nullable=False),
+    Column("published", UTCDateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("story", String(300), nullable=False),
+    Column("added_at", UTCDateTime, nullable=False),
+    Column("digest_id", Integer, ForeignKey("digests.id")),  # NULL until a digest delivered it
+    Index("ix_digest_items_pending", "watchlist", "digest_id", "published"),
 )

@@ -26,12 +26,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.adapters import schema as t
+from bot.adapters.digest_store import DigestStore
 from bot.adapters.feedback import Feedback
 from bot.adapters.fetch import Validators
+from bot.adapters.incident_rows import incident_from_row, incident_values
 from bot.core.alerts import SlackMessage, message_from_json, message_json
-from bot.core.figures import Casualties, Category, Headline
 from bot.core.incident_query import matches_text
-from bot.core.incidents import Incident, Source
+from bot.core.incidents import Incident
 from bot.core.items import FeedItem
 from bot.core.triage import MessageFacts, OutboxEntry, Plan
 from bot.core.watchlist_validation import (
@@ -108,13 +109,17 @@ class StoredWatchlist:
 @dataclass(frozen=True, slots=True)
 class OutboxRow:
     id: int
-    incident_key: str
+    incident_key: str | None
+    """None for a digest's messages."""
     kind: str
     channel: str
     message: SlackMessage
     attempts: int
     created_at: datetime
     facts: MessageFacts = field(default_factory=MessageFacts)
+    digest_id: int | None = None
+    part: int = 0
+    """A digest's part: 0 is the top-level post, later parts continue in its thread."""
 
 
 def _sqlite_file(url: str) -> Path | None:
@@ -136,6 +141,8 @@ class Store:
         self._engine = engine
         self.feedback = Feedback(engine)
         """Desk marks on alerts ("not relevant"), kept apart from the poll's tables."""
+        self.digests = DigestStore(engine)
+        """Items waiting for their watchlist's digest, and the digests delivered."""
 
     @classmethod
     async def open(cls, url: str) -> Store:
@@ -549,9 +556,60 @@ class Store:
     # -- incidents ---------------------------------------------------------------------------
 
     async def open_incidents(self, since: datetime) -> list[Incident]:
+        """Incidents a report published after ``since`` could still join: first seen since then."""
         async with self._engine.connect() as conn:
-            rows = await conn.execute(select(t.incidents).where(t.incidents.c.updated >= since))
-            return [_incident(r._mapping) for r in rows]
+            rows = await conn.execute(select(t.incidents).where(t.incidents.c.first_seen >= since))
+            return [incident_from_row(r._mapping) for r in rows]
+
+    async def incidents_in_period(self, watchlist: str, start: datetime, end: datetime) -> list[Incident]:
+        """The watchlist's incidents first reported in (start, end], oldest first (for its digest)."""
+        c = t.incidents.c
+        query = (
+            select(t.incidents)
+            .where(c.watchlist == watchlist, c.first_seen > start, c.first_seen <= end)
+            .order_by(c.first_seen, c.key)
+        )
+        try:
+            async with self._engine.connect() as conn:
+                return [incident_from_row(r._mapping) for r in await conn.execute(query)]
+        except SQLAlchemyError as e:
+            raise StoreError(f"could not read the incidents of {watchlist}: {e.__class__.__name__}") from e
+
+    async def known_stories(self, keys: Sequence[str]) -> frozenset[str]:
+        """The story keys among ``keys`` of articles already seen (``bot.core.incidents.stories``)."""
+        wanted = sorted(set(keys))
+        found: set[str] = set()
+        async with self._engine.connect() as conn:
+            for i in range(0, len(wanted), 500):
+                part = wanted[i : i + 500]
+                rows = await conn.execute(select(t.items.c.story).where(t.items.c.story.in_(part)).distinct())
+                found.update(r.story for r in rows)
+        return frozenset(found)
+
+    async def recent_posts(self, since: datetime) -> dict[str, list[datetime]]:
+        """Per channel, when the top-level alerts queued since ``since`` were queued (the hourly limit)."""
+        c = t.outbox.c
+        query = select(c.channel, c.created_at).where(c.kind == "post", c.created_at > since)
+        async with self._engine.connect() as conn:
+            out: dict[str, list[datetime]] = {}
+            for r in await conn.execute(query):
+                out.setdefault(r.channel, []).append(r.created_at)
+            return out
+
+    async def tier_counts(self, since: datetime, watchlist: str | None = None) -> dict[str, dict[str, int]]:
+        """Per watchlist, how many items got each tier since ``since``."""
+        c = t.item_tiers.c
+        query = select(c.watchlist, c.tier, func.count()).where(c.at >= since).group_by(c.watchlist, c.tier)
+        if watchlist is not None:
+            query = query.where(c.watchlist == watchlist)
+        try:
+            async with self._engine.connect() as conn:
+                out: dict[str, dict[str, int]] = {}
+                for name, tier, n in await conn.execute(query):
+                    out.setdefault(name, {})[tier] = int(n)
+                return out
+        except SQLAlchemyError as e:
+            raise StoreError(f"could not count tiers: {e.__class__.__name__}") from e
 
     async def last_alerts(self) -> dict[str, datetime]:
         """Per watchlist, when its most recently updated alerted incident changed."""
@@ -568,7 +626,7 @@ class Store:
         if watchlist is not None:
             query = query.where(t.incidents.c.watchlist == watchlist)
         async with self._engine.connect() as conn:
-            return [_incident(r._mapping) for r in await conn.execute(query)]
+            return [incident_from_row(r._mapping) for r in await conn.execute(query)]
 
     async def search_incidents(
         self,
@@ -606,7 +664,7 @@ class Store:
                     await conn.execute(select(func.count()).select_from(t.incidents).where(*conds))
                 ).scalar_one()
                 query = select(t.incidents).where(*conds).order_by(*order).limit(limit).offset(offset)
-                return [_incident(r._mapping) for r in await conn.execute(query)], int(total)
+                return [incident_from_row(r._mapping) for r in await conn.execute(query)], int(total)
             candidates = await conn.execute(
                 select(c.key, c.place, c.title, c.terms).where(*conds).order_by(*order)
             )
@@ -619,7 +677,7 @@ class Store:
             if not wanted:
                 return [], len(keys)
             rows = await conn.execute(select(t.incidents).where(c.key.in_(wanted)))
-            by_key = {r.key: _incident(r._mapping) for r in rows}
+            by_key = {r.key: incident_from_row(r._mapping) for r in rows}
         return [by_key[k] for k in wanted if k in by_key], len(keys)
 
     # -- outbox ------------------------------------------------------------------------------
@@ -708,6 +766,7 @@ def _spec_json(spec: FeedSpec) -> dict[str, Any]:
 
 async def _apply_plan(conn: AsyncConnection, plan: Plan, now: datetime) -> None:
     if plan.seen:
+        stories = {(f, i): story for f, i, story in plan.stories}
         await conn.execute(
             insert(t.items),
             [
@@ -720,8 +779,42 @@ async def _apply_plan(conn: AsyncConnection, plan: Plan, now: datetime) -> None:
                     "published": i.published,
                     "published_estimated": i.published_estimated,
                     "first_seen": now,
+                    "story": stories.get((i.feed_id, i.id)),
                 }
                 for i in plan.seen
+            ],
+        )
+    if plan.tiers:
+        rows = {
+            (x.feed_id, x.item_id, x.watchlist): {
+                "feed_id": x.feed_id,
+                "item_id": x.item_id,
+                "watchlist": x.watchlist,
+                "tier": x.tier.value,
+                "reasons": "; ".join(x.reasons)[:2000],
+                "incident_key": x.incident_key,
+                "at": now,
+            }
+            for x in plan.tiers
+        }
+        await conn.execute(insert(t.item_tiers), list(rows.values()))
+    if plan.digest:
+        await conn.execute(
+            insert(t.digest_items),
+            [
+                {
+                    "watchlist": d.watchlist,
+                    "feed_id": d.feed_id,
+                    "item_id": d.item_id,
+                    "title": d.title,
+                    "link": d.link,
+                    "outlet": d.outlet[:200],
+                    "published": d.published,
+                    "reason": d.reason[:2000],
+                    "story": d.story[:300],
+                    "added_at": now,
+                }
+                for d in {(d.watchlist, d.feed_id, d.item_id): d for d in plan.digest}.values()
             ],
         )
     keys = [i.key for i in plan.incidents]
@@ -731,7 +824,7 @@ async def _apply_plan(conn: AsyncConnection, plan: Plan, now: datetime) -> None:
             r.key for r in await conn.execute(select(t.incidents.c.key).where(t.incidents.c.key.in_(keys)))
         }
     for inc in plan.incidents:
-        values = _incident_values(inc)
+        values = incident_values(inc)
         if inc.key in existing:
             await conn.execute(update(t.incidents).where(t.incidents.c.key == inc.key).values(**values))
         else:
@@ -824,74 +917,6 @@ def _facts(raw: Any) -> MessageFacts:
     )
 
 
-def _incident_values(inc: Incident) -> dict[str, Any]:
-    c = inc.casualties
-    return {
-        "watchlist": inc.watchlist,
-        "place": inc.place,
-        "title": inc.title,
-        "summary": inc.summary,
-        "killed": c.value(Category.KILLED),
-        "wounded": c.value(Category.WOUNDED),
-        "displaced": c.value(Category.DISPLACED),
-        "missing": c.value(Category.MISSING),
-        "headlines": [
-            {"category": h.category.value, "value": h.value, "qualifier": h.qualifier, "group": h.group}
-            for h in c.headlines
-        ],
-        "terms": list(inc.terms),
-        "sources": [
-            {
-                "feed_id": s.feed_id,
-                "item_id": s.item_id,
-                "name": s.name,
-                "link": s.link,
-                "published": s.published.isoformat(),
-            }
-            for s in inc.sources
-        ],
-        "tokens": sorted(inc.tokens),
-        "first_seen": inc.first_seen,
-        "updated": inc.updated,
-        "alerted": inc.alerted,
-    }
-
-
-def _incident(m: Any) -> Incident:
-    heads = {
-        h["category"]: Headline(Category(h["category"]), int(h["value"]), h.get("qualifier"), h.get("group"))
-        for h in m["headlines"]
-    }
-    return Incident(
-        key=m["key"],
-        watchlist=m["watchlist"],
-        place=m["place"],
-        title=m["title"],
-        summary=m["summary"],
-        casualties=Casualties(
-            killed=heads.get("killed"),
-            wounded=heads.get("wounded"),
-            displaced=heads.get("displaced"),
-            missing=heads.get("missing"),
-        ),
-        terms=tuple(m["terms"]),
-        sources=tuple(
-            Source(
-                feed_id=s["feed_id"],
-                item_id=s["item_id"],
-                name=s["name"],
-                link=s["link"],
-                published=datetime.fromisoformat(s["published"]),
-            )
-            for s in m["sources"]
-        ),
-        tokens=frozenset(m["tokens"]),
-        first_seen=m["first_seen"],
-        updated=m["updated"],
-        alerted=bool(m["alerted"]),
-    )
-
-
 def _feed_state(m: Any) -> FeedState:
     return FeedState(
         spec=FeedSpec(id=m["id"], url=m["url"], name=m["name"], interval=m["interval"], origin=m["origin"]),
@@ -915,4 +940,6 @@ def _outbox_row(m: Any) -> OutboxRow:
         attempts=m["attempts"],
         created_at=m["created_at"],
         facts=_facts(m["facts"]),
+        digest_id=m["digest_id"],
+        part=m["part"],
     )

@@ -58,6 +58,10 @@ class AlertContent:
     muted_reason: str | None = None
     key: str | None = None
     """The incident's key: the "Not relevant" button carries it. None: no button (previews)."""
+    why: tuple[str, ...] = ()
+    """Why the alert pinged: "new event", "toll of 10 or more", "first report from Rafah"."""
+    toll_note: str | None = None
+    """When sources give different tolls or a party disputes one, the line that says so."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +172,8 @@ def compose_alert(content: AlertContent, *, now: datetime) -> SlackMessage:
     fields = _fields(content.casualties)
     if fields:
         blocks.append({"type": "section", "fields": fields})
+    if content.toll_note:
+        blocks.append(_context(escape(clean(content.toll_note))))
     terms = list(dict.fromkeys(escape(t) for t in content.terms if clean(t)))
     if terms:
         shown = ", ".join(terms[:TERMS_SHOWN])
@@ -176,6 +182,8 @@ def compose_alert(content: AlertContent, *, now: datetime) -> SlackMessage:
     sources = _source_line(content, now)
     if sources:
         blocks.append(_context(sources))
+    if content.why:
+        blocks.append(_context("Why it pinged: " + escape(" · ".join(content.why))))
     if content.muted_reason:
         blocks.append(_context(f"Muted: {escape(content.muted_reason)}"))
     blocks = blocks[: BLOCKS_MAX - 1]

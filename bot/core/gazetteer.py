@@ -168,7 +168,8 @@ class Gazetteer:
     common_words: frozenset[str] = frozenset()
     not_places: frozenset[str] = frozenset()
     """Phrases whose words are never a place hit: India's "Lok Sabha" is not Sabha in Libya."""
-    """English words that are never taken for a place (normalised); fuzzy matching skips them."""
+    capitals: Mapping[str, str] = field(default_factory=dict)
+    """Country key -> the name of its capital ("SD" -> "Khartoum"): "Sudan's capital" is a place."""
 
     @classmethod
     def build(

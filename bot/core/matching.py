@@ -138,6 +138,25 @@ class Veto:
 
 
 @dataclass(frozen=True, slots=True)
+class Survey:
+    """How one item stands with one watchlist, whatever its rule says: the hits (regions and watch
+    words), whether the rule holds, and what an exclusion, the item's form or the relevance model
+    hold against it. The tier decision (``bot.core.tiers``) reads this; nothing is vetoed here."""
+
+    match: Match
+    rule_met: bool
+    excluded: str | None = None
+    """The exclusion term that hit (the admin's "never alert on this"), or None."""
+    genre: str | None = None
+    doubt: str | None = None
+    """Why the relevance model (when configured) doubts the item reports an event here."""
+
+    @property
+    def watchlist(self) -> str:
+        return self.match.watchlist
+
+
+@dataclass(frozen=True, slots=True)
 class _Term:
     """What one indexed token sequence stands for in one watchlist."""
 
@@ -363,11 +382,43 @@ class Matcher:
                 vetoed.append(Veto(m, why))
         return kept, vetoed
 
+    def survey(self, title: str, summary: str, *, link: str | None = None) -> list[Survey]:
+        """Every watchlist whose region (or, for watchlists without regions, a watch word) the item
+        names, with what a tier decision needs to know. Unlike ``match``, nothing is left out for
+        its rule, its form or the relevance model: those become the survey's fields."""
+        text = f"{title}\n{summary}"
+        hits = self._hits(title, summary)
+        if hits is None:
+            return []
+        genre = genre_veto(title, link)
+        out: list[Survey] = []
+        for wi, match, rule_met, excluded in self._collect(text, hits, title_end=len(title)):
+            if not match.regions and (self._watchlists[wi].regions or not match.keywords):
+                continue
+            doubt = None
+            if self._relevance is not None and rule_met:
+                doubt = relevance_veto(
+                    self._relevance,
+                    title,
+                    summary,
+                    [(h.start, h.end) for h in match.regions],
+                    [(h.start, h.end) for h in match.keywords],
+                    link=link,
+                )
+            out.append(Survey(match, rule_met, excluded, genre, doubt))
+        return out
+
     def _match_text(self, title: str, summary: str) -> list[Match]:
+        hits = self._hits(title, summary)
+        if hits is None:
+            return []
+        return self._decide(f"{title}\n{summary}", hits, title_end=len(title))
+
+    def _hits(self, title: str, summary: str) -> dict[int, list[_Raw]] | None:
         text = f"{title}\n{summary}"
         tokens = tokenize(text)
         if not tokens:
-            return []
+            return None
         hits: dict[int, list[_Raw]] = defaultdict(list)
         covered = self._exact(text, tokens, hits)
         descriptive = any(r[0].needs_context for found in hits.values() for r in found)
@@ -386,7 +437,7 @@ class Matcher:
                         hits[wi] = [r for r in found if not r[0].needs_context]
             if corroborated and self._fuzzy_exact:
                 self._fuzzy(tokens, text, covered, hits, corroborated)
-        return self._decide(text, hits, title_end=len(title))
+        return hits
 
     def _exact(self, text: str, tokens: list[Token], hits: dict[int, list[_Raw]]) -> dict[int, set[int]]:
         """Exact hits into ``hits``; returns, per watchlist, the token positions its names cover."""
@@ -537,11 +588,31 @@ class Matcher:
                 wl.rule, HitKind.REGION in kinds, HitKind.KEYWORD in kinds
             ):
                 continue
-            found = _outermost([Hit(t.kind, t.term, text[a:b], a, b, fz, t.place) for t, a, b, fz in raw])
-            regions = tuple(h for h in found if h.kind is HitKind.REGION)
-            keywords = tuple(h for h in found if h.kind is HitKind.KEYWORD)
-            out.append(Match(wl.name, regions, keywords, title_end=title_end))
+            out.append(_build_match(wl.name, text, raw, title_end))
         return out
+
+    def _collect(
+        self, text: str, hits: dict[int, list[_Raw]], *, title_end: int
+    ) -> list[tuple[int, Match, bool, str | None]]:
+        """Per watchlist with any hit: its match, whether its rule holds, the exclusion that hit."""
+        out = []
+        for wi in sorted(hits):
+            raw = [r for r in hits[wi] if not _non_event_sense(text, r)]
+            if not raw:
+                continue
+            kinds = {r[0].kind for r in raw}
+            wl = self._watchlists[wi]
+            excluded = next((r[0].term for r in raw if r[0].kind is HitKind.EXCLUDE), None)
+            met = excluded is None and _satisfies(wl.rule, HitKind.REGION in kinds, HitKind.KEYWORD in kinds)
+            out.append((wi, _build_match(wl.name, text, raw, title_end), met, excluded))
+        return out
+
+
+def _build_match(name: str, text: str, raw: list[_Raw], title_end: int) -> Match:
+    found = _outermost([Hit(t.kind, t.term, text[a:b], a, b, fz, t.place) for t, a, b, fz in raw])
+    regions = tuple(h for h in found if h.kind is HitKind.REGION)
+    keywords = tuple(h for h in found if h.kind is HitKind.KEYWORD)
+    return Match(name, regions, keywords, title_end=title_end)
 
 
 def _split_index(

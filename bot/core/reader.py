@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Protocol
 
-from bot.core.matching import Match
+from bot.core.matching import Match, Survey
 from bot.core.watchlists import Watchlist
 
 PROMPT_VERSION = "3"
@@ -190,6 +190,8 @@ class Reader(Protocol):
 class _Matcher(Protocol):
     def match(self, title: str, summary: str, *, link: str | None = None) -> list[Match]: ...
 
+    def survey(self, title: str, summary: str, *, link: str | None = None) -> list[Survey]: ...
+
 
 TextKey = tuple[str, str, str | None]
 """(title, summary, link): what the matcher is asked about."""
@@ -206,7 +208,19 @@ class ReadMatcher:
 
     inner: _Matcher
     known: Mapping[TextKey, tuple[Match, ...]]
+    doubts: Mapping[tuple[TextKey, str], str] = field(default_factory=dict)
+    """(text, watchlist) → the reader's reason, for the matches it answered NOT RELEVANT."""
 
     def match(self, title: str, summary: str, *, link: str | None = None) -> list[Match]:
         found = self.known.get((title, summary, link))
         return list(found) if found is not None else self.inner.match(title, summary, link=link)
+
+    def survey(self, title: str, summary: str, *, link: str | None = None) -> list[Survey]:
+        """The inner survey, with the reader's NOT RELEVANT as a doubt: the item goes to the digest
+        instead of pinging (``bot.core.tiers``), never silently nowhere."""
+        key = (title, summary, link)
+        out = []
+        for s in self.inner.survey(title, summary, link=link):
+            why = self.doubts.get((key, s.watchlist))
+            out.append(replace(s, doubt=f"the reader: {why}") if why is not None else s)
+        return out

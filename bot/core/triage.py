@@ -1,33 +1,55 @@
-"""Triage: from a batch of new feed items to incidents and the Slack messages they call for.
+"""Triage: from a round's new feed items to tiers, incidents and the Slack messages they call for.
 
 Pure: given the new items, the watchlists, a matcher, the open incidents and ``now``, it returns a
-``Plan`` — the items to record as seen, the incidents created or changed, and the outbox entries
-(post, threaded reply, edit). The storage adapter applies a plan in one transaction, which is what
-makes "an item is marked seen only once its alert is in the outbox" hold.
+``Plan`` — the items to record as seen, the tier of every item for every watchlist that it names,
+the incidents created or changed, the items held for the digest, and the outbox entries (post,
+threaded reply, edit). The storage adapter applies a plan in one transaction, which is what makes
+"an item is marked seen only once its alert (or its digest entry) is stored" hold.
+
+Per item, in publication order (so the earliest report of an event leads it):
+
+1. The same article seen before — a re-issued GUID, a tracking parameter — is not a new report.
+2. Each watchlist whose region it names gives it a tier (``bot.core.tiers``): push, digest or drop.
+3. A push item is a report of an open incident's event (``bot.core.incidents.same_event``) or of a
+   new one. A new event posts — unless the thresholds, the quiet hours, the hourly limit or a mute
+   hold it for the digest. A report of a tracked event joins it: an edit, and a threaded toll
+   update when its own figures raise the toll. An earlier report arriving late takes the lead.
+4. A digest item waits in the store for the watchlist's next digest; so does a reaction to an
+   event already tracked.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 from bot.core.alerts import AlertContent, AlertSource, SlackMessage, compose_alert, compose_update
-from bot.core.clustering import DEFAULT_POLICY, ClusterPolicy, content_tokens, find_incident
+from bot.core.digests.schedule import is_quiet
 from bot.core.figures import Casualties, Category
-from bot.core.incidents import Incident, Source, absorb, incident_key, raised
+from bot.core.headline import HeadlineReading, read_headline
+from bot.core.incidents.model import Claim, Incident, Source, incident_key
+from bot.core.incidents.places import PlaceHints
+from bot.core.incidents.same_event import DEFAULT_POLICY, EventPolicy, find_event, generic_words
+from bot.core.incidents.signature import EventSignature, build_signature
+from bot.core.incidents.stories import story_key
+from bot.core.incidents.tolls import disagreement, disputed_by, merge, own_casualties, raised, said_by
 from bot.core.items import FeedItem
-from bot.core.matching import HitKind, Match
+from bot.core.matching import HitKind, Match, Survey
 from bot.core.normalize import normalize
 from bot.core.summary import summarise
+from bot.core.tiers import Placement, Tier, TierDecision, decide_tier
+from bot.core.tiers.severity import severity
 from bot.core.watchlists import Watchlist
 
-OutboxKind = Literal["post", "reply", "edit"]
+OutboxKind = Literal["post", "reply", "edit", "digest"]
 
 
 class TextMatcher(Protocol):
     def match(self, title: str, summary: str, *, link: str | None = None) -> list[Match]: ...
+
+    def survey(self, title: str, summary: str, *, link: str | None = None) -> list[Survey]: ...
 
 
 Extractor = Callable[[str, str], Casualties]
@@ -73,16 +95,56 @@ class OutboxEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class ItemTier:
+    """What became of one item for one watchlist: its tier, why, and the incident it joined."""
+
+    feed_id: str
+    item_id: str
+    watchlist: str
+    tier: Tier
+    reasons: tuple[str, ...]
+    title: str = ""
+    link: str | None = None
+    incident_key: str | None = None
+
+    @property
+    def why(self) -> str:
+        return "; ".join(self.reasons)
+
+
+@dataclass(frozen=True, slots=True)
+class DigestEntry:
+    """An item waiting for its watchlist's next digest, with why it did not ping."""
+
+    watchlist: str
+    feed_id: str
+    item_id: str
+    title: str
+    link: str | None
+    outlet: str
+    published: datetime
+    reason: str
+    story: str
+    """Items of one story share this (their event's place, kind and anchors)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     seen: tuple[FeedItem, ...] = ()
     incidents: tuple[Incident, ...] = ()
     links: tuple[tuple[str, str, str], ...] = ()
     """(incident key, feed id, item id) for every report that joined an incident."""
     outbox: tuple[OutboxEntry, ...] = ()
+    tiers: tuple[ItemTier, ...] = ()
+    digest: tuple[DigestEntry, ...] = ()
+    repeats: int = 0
+    """Items that were articles already seen (re-issued GUIDs, new tracking parameters)."""
+    stories: tuple[tuple[str, str, str], ...] = ()
+    """(feed id, item id, story key) of every item seen, so the article is known next time."""
 
     @property
     def is_empty(self) -> bool:
-        return not (self.seen or self.incidents or self.outbox)
+        return not (self.seen or self.incidents or self.outbox or self.digest)
 
 
 def passes_thresholds(watchlist: Watchlist, casualties: Casualties) -> bool:
@@ -135,7 +197,31 @@ def alert_content(incident: Incident) -> AlertContent:
         first_seen=incident.first_seen,
         updated=incident.updated if len(incident.sources) > 1 else None,
         key=incident.key,
+        why=incident.why,
+        toll_note=disagreement(incident.claims),
     )
+
+
+def story_of(signature: EventSignature, story: str) -> str:
+    """A digest's grouping key for items of one story: where and its sites and names (the hospital,
+    al-Ahli); an item with no site or name of its own stands alone (its article's ``story``)."""
+    if not signature.anchors:
+        return f"item:{story}"
+    return f"{signature.place_key}|{','.join(sorted(signature.anchors)[:3])}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Report:
+    """One item as a report of an event for one watchlist."""
+
+    item: FeedItem
+    source: Source
+    survey: Survey
+    reading: HeadlineReading
+    decision: TierDecision
+    signature: EventSignature
+    casualties: Casualties
+    claim: Claim
 
 
 @dataclass
@@ -143,13 +229,23 @@ class _Batch:
     """Mutable working state while one plan is built; never escapes ``triage``."""
 
     open: dict[str, Incident]
+    now: datetime
+    policy: EventPolicy
+    posts: dict[str, list[datetime]]
     changed: dict[str, Incident] = field(default_factory=dict)
     links: list[tuple[str, str, str]] = field(default_factory=list)
     outbox: list[OutboxEntry] = field(default_factory=list)
+    tiers: list[ItemTier] = field(default_factory=list)
+    digest: list[DigestEntry] = field(default_factory=list)
+    seen: dict[str, list[EventSignature]] = field(default_factory=dict)
+    """Per watchlist, the signatures of the round's reports so far (their words say what is generic)."""
 
     def put(self, incident: Incident) -> None:
         self.open[incident.key] = incident
         self.changed[incident.key] = incident
+
+    def of(self, watchlist: str) -> list[Incident]:
+        return [i for i in self.open.values() if i.watchlist == watchlist]
 
 
 def triage(
@@ -161,109 +257,281 @@ def triage(
     open_incidents: Iterable[Incident],
     source_names: Mapping[str, str],
     now: datetime,
-    policy: ClusterPolicy = DEFAULT_POLICY,
+    policy: EventPolicy = DEFAULT_POLICY,
+    known_stories: frozenset[str] = frozenset(),
+    recent_posts: Mapping[str, Sequence[datetime]] | None = None,
+    places: PlaceHints | None = None,
 ) -> Plan:
+    """``known_stories``: story keys of articles already seen (``stories.story_key``);
+    ``recent_posts``: per channel, when its top-level alerts of the last hour went out;
+    ``places``: what the gazetteer knows of place names and capitals (``PlaceHints``)."""
+    hints = places or PlaceHints()
     by_name = {w.name: w for w in watchlists}
-    batch = _Batch(open={i.key: i for i in open_incidents})
+    batch = _Batch(
+        open={i.key: i for i in open_incidents},
+        now=now,
+        policy=policy,
+        posts={ch: list(times) for ch, times in (recent_posts or {}).items()},
+    )
     ordered = sorted(items, key=lambda i: (i.published, i.feed_id, i.id))
+    stories = set(known_stories)
+    story_rows: list[tuple[str, str, str]] = []
+    repeats = 0
     for item in ordered:
-        matches = [
-            m for m in matcher.match(item.title, item.summary, link=item.link) if m.watchlist in by_name
-        ]
-        if not matches:
+        outlet = source_names.get(item.feed_id, item.feed_id)
+        story = story_key(item.link, item.title, outlet)
+        story_rows.append((item.feed_id, item.id, story))
+        if story in stories:
+            repeats += 1  # the same article again: not a new report, no edit
             continue
-        casualties = extract(item.title, item.summary)
-        tokens = content_tokens(item.title, item.summary)
-        source = Source(
-            feed_id=item.feed_id,
-            item_id=item.id,
-            name=source_names.get(item.feed_id, item.feed_id),
-            link=item.link,
-            published=item.published,
-        )
-        for match in matches:
-            # Every report for a watchlist names its region: those words cannot tell incidents apart.
-            region_words = content_tokens(
-                *(h.surface for h in match.regions), *(h.term for h in match.regions)
-            )
-            distinctive = tokens - region_words
-            _route(batch, by_name[match.watchlist], match, item, source, casualties, distinctive, now, policy)
+        stories.add(story)
+        surveys = [
+            s for s in matcher.survey(item.title, item.summary, link=item.link) if s.watchlist in by_name
+        ]
+        if not surveys:
+            continue
+        reading = read_headline(item.title)
+        casualties: Casualties | None = None
+        for survey in surveys:
+            watchlist = by_name[survey.watchlist]
+            decision = _decide(watchlist, survey, reading, item, now)
+            if decision.tier is Tier.DROP:
+                batch.tiers.append(_tier(item, watchlist, decision.tier, decision.reasons))
+                continue
+            if casualties is None:
+                casualties = extract(item.title, item.summary)
+            report = _report(item, outlet, story, survey, reading, decision, casualties, hints)
+            _route(batch, watchlist, report)
     return Plan(
         seen=tuple(ordered),
         incidents=tuple(batch.changed.values()),
         links=tuple(batch.links),
         outbox=tuple(batch.outbox),
+        tiers=tuple(batch.tiers),
+        digest=tuple(batch.digest),
+        repeats=repeats,
+        stories=tuple(story_rows),
     )
 
 
-def _route(
-    batch: _Batch,
-    watchlist: Watchlist,
-    match: Match,
+def _decide(
+    watchlist: Watchlist, survey: Survey, reading: HeadlineReading, item: FeedItem, now: datetime
+) -> TierDecision:
+    if survey.excluded is not None:
+        return TierDecision(Tier.DROP, (f"excluded by {survey.excluded!r}",), Placement.PASSING)
+    doubts = (survey.doubt,) if survey.doubt else ()
+    return decide_tier(
+        reading,
+        match=survey.match,
+        summary=item.summary,
+        rule_met=survey.rule_met,
+        genre=survey.genre,
+        doubts=doubts,
+    )
+
+
+def _report(
     item: FeedItem,
-    source: Source,
+    outlet: str,
+    story: str,
+    survey: Survey,
+    reading: HeadlineReading,
+    decision: TierDecision,
     casualties: Casualties,
-    tokens: frozenset[str],
-    now: datetime,
-    policy: ClusterPolicy,
-) -> None:
-    existing = find_incident(
-        batch.open.values(),
-        watchlist=watchlist.name,
+    hints: PlaceHints,
+) -> _Report:
+    own = own_casualties(casualties, item.title)
+    source = Source(item.feed_id, item.id, outlet, item.link, item.published, story)
+    claim = Claim(
+        outlet=outlet,
         published=item.published,
-        tokens=tokens,
-        casualties=casualties,
-        title=item.title,
-        policy=policy,
+        casualties=replace(own, figures=()),
+        said_by=said_by(item.title, item.summary, reading.speaker),
+        disputed_by=disputed_by(item.title, item.summary),
+        link=item.link,
     )
-    if existing is None:
-        incident = Incident(
-            key=incident_key(watchlist.name, item.feed_id, item.id),
+    signature = build_signature(item.title, item.summary, survey.match, reading, hints)
+    return _Report(item, source, survey, reading, decision, signature, own, claim)
+
+
+def _tier(
+    item: FeedItem, watchlist: Watchlist, tier: Tier, reasons: tuple[str, ...], key: str | None = None
+) -> ItemTier:
+    return ItemTier(item.feed_id, item.id, watchlist.name, tier, reasons, item.title, item.link, key)
+
+
+def _to_digest(batch: _Batch, watchlist: Watchlist, report: _Report, reasons: tuple[str, ...]) -> None:
+    item = report.item
+    batch.tiers.append(_tier(item, watchlist, Tier.DIGEST, reasons))
+    batch.digest.append(
+        DigestEntry(
             watchlist=watchlist.name,
-            place=match.where,
+            feed_id=item.feed_id,
+            item_id=item.id,
             title=item.title,
-            summary=summarise(item.title, item.summary),
-            casualties=replace(casualties, figures=()),
-            terms=display_terms(match),
-            sources=(source,),
-            tokens=tokens,
-            first_seen=item.published,
-            updated=item.published,
+            link=item.link,
+            outlet=report.source.name,
+            published=item.published,
+            reason="; ".join(reasons),
+            story=story_of(report.signature, report.source.story),
         )
-        batch.links.append((incident.key, item.feed_id, item.id))
-        batch.put(_maybe_post(batch, watchlist, incident, now, source.key))
+    )
+
+
+def _route(batch: _Batch, watchlist: Watchlist, report: _Report) -> None:
+    candidates = batch.of(watchlist.name)
+    others = batch.seen.setdefault(watchlist.name, [])
+    others.append(report.signature)
+    generic = generic_words(candidates, others, batch.policy)
+    found = find_event(
+        report.signature,
+        report.item.published,
+        report.casualties,
+        candidates,
+        generic=generic,
+        policy=batch.policy,
+    )
+    decision = report.decision
+    if decision.tier is Tier.DIGEST:
+        if decision.background_report and found is None:
+            # A reaction that is also the first report of what it reacts to: the event is new.
+            decision = replace(decision, tier=Tier.PUSH, reasons=("first report of the event it reacts to",))
+        else:
+            reasons = decision.reasons
+            if found is not None:
+                reasons = (*reasons, f"about an event already reported ({found[0].place or watchlist.name})")
+            _to_digest(batch, watchlist, report, reasons)
+            return
+    if found is None:
+        _new_incident(batch, watchlist, report, decision)
         return
-    updated = absorb(existing, source, casualties, display_terms(match))
-    batch.links.append((existing.key, item.feed_id, item.id))
-    if not existing.alerted:
-        batch.put(_maybe_post(batch, watchlist, updated, now, source.key))
+    incident, judgement = found
+    _join(batch, watchlist, incident, report, judgement.reasons)
+
+
+def _facts(watchlist: Watchlist, incident: Incident, links: Iterable[str | None]) -> MessageFacts:
+    return MessageFacts(
+        watchlist.name, shown_figures(incident.casualties), tuple(dict.fromkeys(x for x in links if x))
+    )
+
+
+def _new_incident(batch: _Batch, watchlist: Watchlist, report: _Report, decision: TierDecision) -> None:
+    item, sig = report.item, report.signature
+    places = {i.event.place_key for i in batch.of(watchlist.name) if i.event is not None}
+    grave = severity(
+        sig.kind,
+        report.casualties,
+        place=sig.place,
+        first_from_place=sig.specific and sig.place_key not in places,
+    )
+    incident = Incident(
+        key=incident_key(watchlist.name, item.feed_id, item.id),
+        watchlist=watchlist.name,
+        place=sig.place or report.survey.match.where,
+        title=item.title,
+        summary=summarise(item.title, item.summary),
+        casualties=replace(report.casualties, figures=()),
+        terms=display_terms(report.survey.match),
+        sources=(report.source,),
+        tokens=sig.tokens,
+        first_seen=item.published,
+        updated=item.published,
+        event=sig,
+        claims=(report.claim,),
+        why=grave.reasons,
+        severity=grave.score,
+    )
+    batch.links.append((incident.key, item.feed_id, item.id))
+    held = _held(batch, watchlist, incident, grave.severe)
+    if held is not None:
+        incident = replace(incident, held=held)
+        batch.tiers.append(_tier(item, watchlist, Tier.DIGEST, (*decision.reasons, held), incident.key))
+        batch.put(incident)
         return
-    grew = raised(existing.casualties, updated.casualties)
-    new_source = len(updated.sources) > len(existing.sources)
-    if grew or new_source:
-        content = alert_content(updated)
-        facts = MessageFacts(
-            watchlist.name, shown_figures(updated.casualties), (item.link,) if item.link else ()
-        )
+    batch.tiers.append(_tier(item, watchlist, Tier.PUSH, decision.reasons, incident.key))
+    batch.put(_post(batch, watchlist, incident, report.source.key))
+
+
+_MUTED = "the watchlist is muted: held for the digest"
+_BELOW = "below the watchlist's thresholds"
+
+
+def _held(batch: _Batch, watchlist: Watchlist, incident: Incident, severe: bool) -> str | None:
+    """Why a new event does not ping now, or None when it does."""
+    now = batch.now
+    if watchlist.is_muted(now):
+        return _MUTED
+    if not passes_thresholds(watchlist, incident.casualties):
+        return _BELOW
+    if is_quiet(watchlist, now) and not severe:
+        return f"quiet hours ({watchlist.quiet_hours}): held for the digest"
+    limit = watchlist.max_posts_per_hour
+    if limit is not None:
+        hour_ago = now - timedelta(hours=1)
         for channel in watchlist.channels:
-            if grew:
-                reply = compose_update(existing.casualties, content, content.sources[-1], now=now)
-                if reply is not None:
-                    batch.outbox.append(OutboxEntry(updated.key, "reply", channel, reply, source.key, facts))
-            edit = compose_alert(content, now=now)
-            batch.outbox.append(OutboxEntry(updated.key, "edit", channel, edit, source.key, facts))
-    batch.put(updated)
+            recent = [t for t in batch.posts.get(channel, ()) if t > hour_ago]
+            if len(recent) >= limit:
+                return f"over the limit of {limit} alerts an hour: held for the digest"
+    return None
 
 
-def _maybe_post(
-    batch: _Batch, watchlist: Watchlist, incident: Incident, now: datetime, trigger: tuple[str, str]
-) -> Incident:
-    """Queue the first alert when the watchlist is live and its thresholds are met."""
-    if watchlist.is_muted(now) or not passes_thresholds(watchlist, incident.casualties):
-        return incident
-    message = compose_alert(alert_content(incident), now=now)
-    links = tuple(dict.fromkeys(s.link for s in incident.sources if s.link))
-    facts = MessageFacts(watchlist.name, shown_figures(incident.casualties), links)
+def _post(batch: _Batch, watchlist: Watchlist, incident: Incident, trigger: tuple[str, str]) -> Incident:
+    """Queue the first alert in every channel of the watchlist."""
+    posted = replace(incident, alerted=True, held=None)
+    message = compose_alert(alert_content(posted), now=batch.now)
+    facts = _facts(watchlist, posted, (s.link for s in posted.sources))
     for channel in watchlist.channels:
-        batch.outbox.append(OutboxEntry(incident.key, "post", channel, message, trigger, facts))
-    return replace(incident, alerted=True)
+        batch.outbox.append(OutboxEntry(posted.key, "post", channel, message, trigger, facts))
+        batch.posts.setdefault(channel, []).append(batch.now)
+    return posted
+
+
+def _join(
+    batch: _Batch, watchlist: Watchlist, incident: Incident, report: _Report, why: tuple[str, ...]
+) -> None:
+    item, source = report.item, report.source
+    batch.links.append((incident.key, item.feed_id, item.id))
+    batch.tiers.append(
+        _tier(
+            item, watchlist, Tier.PUSH, (*report.decision.reasons, "joins: " + "; ".join(why)), incident.key
+        )
+    )
+    known = {s.key for s in incident.sources} | {s.story for s in incident.sources if s.story}
+    if source.key in known or (source.story and source.story in known):
+        return
+    earlier = source.published < incident.lead.published
+    # The earliest report leads: a report a late-polled feed brings takes the lead by an edit.
+    sources = (source, *incident.sources) if earlier else (*incident.sources, source)
+    casualties = merge(incident.casualties, report.casualties)
+    updated = replace(
+        incident,
+        sources=sources,
+        claims=(*incident.claims, report.claim),
+        casualties=casualties,
+        terms=tuple(dict.fromkeys((*incident.terms, *display_terms(report.survey.match)))),
+        updated=max(incident.updated, source.published),
+        first_seen=min(incident.first_seen, source.published),
+        title=item.title if earlier else incident.title,
+        summary=summarise(item.title, item.summary) if earlier else incident.summary,
+    )
+    if not incident.alerted:
+        # Held by a mute that has ended, or by thresholds the new toll reaches: the event pings now.
+        # Held by quiet hours or the hourly limit: the digest covers it.
+        lifted = (incident.held == _MUTED and not watchlist.is_muted(batch.now)) or (
+            incident.held == _BELOW and passes_thresholds(watchlist, casualties)
+        )
+        batch.put(_post(batch, watchlist, updated, source.key) if lifted else updated)
+        return
+    # A rise told by a report older than the alert is not an update: the edit shows it.
+    grew = raised(incident.casualties, casualties) if not earlier else ()
+    content = alert_content(updated)
+    facts = _facts(watchlist, updated, (item.link,))
+    for channel in watchlist.channels:
+        if grew:
+            new_source = AlertSource(source.name, source.link, source.published)
+            reply = compose_update(incident.casualties, content, new_source, now=batch.now)
+            if reply is not None:
+                batch.outbox.append(OutboxEntry(updated.key, "reply", channel, reply, source.key, facts))
+        edit = compose_alert(content, now=batch.now)
+        batch.outbox.append(OutboxEntry(updated.key, "edit", channel, edit, source.key, facts))
+    batch.put(updated)

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from bot.core.digests.schedule import parse_clock, parse_quiet_hours, zone
 from bot.core.gazetteer import Gazetteer
 from bot.core.normalize import normalize
 from bot.core.watchlists import Region, Rule, Watchlist
@@ -38,6 +39,10 @@ _KNOWN = frozenset(
         "thresholds_any",
         "muted_until",
         "scope",
+        "digest",
+        "timezone",
+        "quiet_hours",
+        "max_posts_per_hour",
         *_THRESHOLDS,
     }
 )
@@ -93,6 +98,31 @@ def validate_watchlist(watchlist: Watchlist, gazetteer: Gazetteer | None = None)
         value = getattr(watchlist, name)
         if value is not None and value < 0:
             errors.append((name, f"must be 0 or more, not {value}"))
+    errors.extend(_schedule_errors(watchlist))
+    return errors
+
+
+def _schedule_errors(watchlist: Watchlist) -> list[FieldError]:
+    """The digest times, time zone, quiet hours and hourly limit, as an admin would write them."""
+    errors: list[FieldError] = []
+    for i, value in enumerate(watchlist.digest):
+        try:
+            parse_clock(value)
+        except ConfigError as e:
+            errors.append((f"digest[{i}]", str(e)))
+    if len(set(watchlist.digest)) != len(watchlist.digest):
+        errors.append(("digest", "lists a time twice"))
+    try:
+        zone(watchlist.timezone)
+    except ConfigError as e:
+        errors.append(("timezone", str(e)))
+    if watchlist.quiet_hours is not None:
+        try:
+            parse_quiet_hours(watchlist.quiet_hours)
+        except ConfigError as e:
+            errors.append(("quiet_hours", str(e)))
+    if watchlist.max_posts_per_hour is not None and watchlist.max_posts_per_hour < 1:
+        errors.append(("max_posts_per_hour", f"must be 1 or more, not {watchlist.max_posts_per_hour}"))
     return errors
 
 
@@ -168,6 +198,18 @@ def parse_watchlist(
     if scope is not None and not isinstance(scope, str):
         errors.append(("scope", f"must be a string, not {scope!r}"))
         scope = None
+    timezone = raw.get("timezone", "UTC")
+    if not isinstance(timezone, str):
+        errors.append(("timezone", f"must be a string like Europe/London, not {timezone!r}"))
+        timezone = "UTC"
+    quiet = raw.get("quiet_hours")
+    if quiet is not None and not isinstance(quiet, str):
+        errors.append(("quiet_hours", f"must be a string like 22:00-07:00, not {quiet!r}"))
+        quiet = None
+    limit = raw.get("max_posts_per_hour")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
+        errors.append(("max_posts_per_hour", f"must be a whole number, not {limit!r}"))
+        limit = None
     watchlist = Watchlist(
         name=name,
         channels=channels,
@@ -183,6 +225,10 @@ def parse_watchlist(
         thresholds_any=flags["thresholds_any"],
         muted_until=muted_until,
         scope=(scope.strip() or None) if scope else None,
+        digest=_strings(raw, "digest", errors),
+        timezone=timezone.strip() or "UTC",
+        quiet_hours=(quiet.strip() or None) if quiet else None,
+        max_posts_per_hour=limit,
     )
     if name:
         errors.extend(validate_watchlist(watchlist, gazetteer))
@@ -250,6 +296,15 @@ def watchlist_to_dict(watchlist: Watchlist) -> dict[str, Any]:
         out["muted_until"] = watchlist.muted_until.isoformat()
     if watchlist.scope is not None:
         out["scope"] = watchlist.scope
+    # Written only when set, so watchlists stored before digests keep their version fingerprint.
+    if watchlist.digest:
+        out["digest"] = list(watchlist.digest)
+    if watchlist.timezone != "UTC":
+        out["timezone"] = watchlist.timezone
+    if watchlist.quiet_hours is not None:
+        out["quiet_hours"] = watchlist.quiet_hours
+    if watchlist.max_posts_per_hour is not None:
+        out["max_posts_per_hour"] = watchlist.max_posts_per_hour
     return out
 
 

@@ -44,6 +44,14 @@ class Watchlist:
     scope: str | None = None
     """What the desk watches in the region, in a sentence ("the Gaza Strip, not the West Bank"); the
     reader (``bot.core.reader``) is told it. Matching does not use it."""
+    digest: tuple[str, ...] = ()
+    """Local times ("07:00", "19:00") of the scheduled digest; empty: no scheduled digest."""
+    timezone: str = "UTC"
+    """The IANA zone the digest times and quiet hours are in ("Europe/London")."""
+    quiet_hours: str | None = None
+    """"22:00-07:00": during these local hours only severe events ping; the rest waits for the digest."""
+    max_posts_per_hour: int | None = None
+    """At most this many top-level alerts an hour per channel; the overflow goes to the digest."""
 
     def is_muted(self, now: datetime) -> bool:
         return self.muted and (self.muted_until is None or now < self.muted_until)

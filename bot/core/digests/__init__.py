@@ -1,0 +1,1 @@
+"""Digests: when a watchlist's digest is due and what it says (``schedule``, ``compose``)."""

@@ -1,0 +1,168 @@
+"""Is this report of an event we already track? A judgement on event signatures, with its reasons.
+
+The rule is built for the stream a desk reads in a war, where every report shares the war's words:
+
+* **Never across kinds or sites.** A strike and a ceasefire step, a hospital and a school, two towns
+  of the region are different events, whatever words they share.
+* **A place with no distinct site is one ongoing event.** "Gunfire in Khartoum", "clashes spread in
+  Khartoum": reports that name the same place and no site or name of their own tell one story (the
+  war as a whole, when the place is the region itself).
+* **Otherwise it takes evidence**: a site both name (the hospital), a name of the story both use
+  (al-Ahli, Kakhovka), the same toll, or the same wording. A name most open incidents share ("Hamas",
+  "Israeli" in a Gaza channel) is the war's, not the story's, and counts for nothing.
+* **In time**: within the window of the incident's first report, or a little before it (a feed polled
+  late can bring an earlier report of a posted event).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.core.figures import Casualties, Category
+from bot.core.incidents.model import Incident
+from bot.core.incidents.signature import EventSignature
+
+# Event kinds that can be one event: a strike reported as a blast, fighting with its toll, a dam
+# breach with its floods and evacuations.
+_GROUPS = (
+    frozenset({"strike", "blast", "attack", "fighting", "capture", "toll", "casualties"}),
+    frozenset({"disaster", "displacement", "blast", "toll", "casualties"}),
+    frozenset({"aid"}),
+    frozenset({"ceasefire", "hostages"}),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EventPolicy:
+    window: timedelta = timedelta(hours=36)
+    """How long after an incident's first report a report can still join it."""
+    earlier: timedelta = timedelta(hours=6)
+    """How long before it: a feed polled late can bring an earlier report of a posted event."""
+    join_score: float = 2.0
+    generic_share: float = 0.2
+    """A name shared by this share of the open incidents (and at least ``generic_min``) is generic."""
+    generic_min: int = 3
+
+
+DEFAULT_POLICY = EventPolicy()
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    score: float
+    reasons: tuple[str, ...]
+
+    def joins(self, policy: EventPolicy = DEFAULT_POLICY) -> bool:
+        return self.score >= policy.join_score
+
+
+def compatible_kinds(a: str | None, b: str | None) -> bool:
+    if a is None or b is None or a == b:
+        return True
+    return any(a in g and b in g for g in _GROUPS)
+
+
+def generic_words(
+    incidents: Iterable[Incident],
+    others: Iterable[EventSignature] = (),
+    policy: EventPolicy = DEFAULT_POLICY,
+) -> frozenset[str]:
+    """Names and words that many recent reports of a watchlist share — its open incidents and the
+    round's other reports, digest ones included: the war's words, not a story's."""
+    counts: Counter[str] = Counter()
+    n = 0
+    for sig in (*(i.event for i in incidents if i.event is not None), *others):
+        n += 1
+        counts.update(sig.names | sig.tokens)
+    floor = max(policy.generic_min, policy.generic_share * n)
+    return frozenset(w for w, c in counts.items() if c >= floor)
+
+
+def _figures_agree(a: Casualties, b: Casualties) -> bool:
+    return any(
+        (x := a.value(c)) is not None and x >= 3 and x == b.value(c)
+        for c in (Category.KILLED, Category.WOUNDED)
+    )
+
+
+def judge(
+    report: EventSignature,
+    published: datetime,
+    casualties: Casualties,
+    incident: Incident,
+    *,
+    generic: frozenset[str] = frozenset(),
+    policy: EventPolicy = DEFAULT_POLICY,
+) -> Judgement | None:
+    """How strongly ``report`` is a report of ``incident``'s event; None when it cannot be."""
+    if published > incident.first_seen + policy.window or published < incident.first_seen - policy.earlier:
+        return None
+    event = incident.event
+    if event is None:
+        return None
+    if not compatible_kinds(report.kind, event.kind):
+        return None
+    names_a, names_b = report.names - generic, event.names - generic
+    shared_names = names_a & names_b
+    shared_sites = report.facilities & event.facilities
+    if report.facilities and event.facilities and not shared_sites and not shared_names:
+        return None  # a hospital and a school
+    same_place = report.place_key == event.place_key
+    if report.specific and event.specific and not same_place and not shared_names:
+        return None  # two towns
+    score = 0.0
+    reasons: list[str] = []
+    if shared_names:
+        score += 2 * min(len(shared_names), 2)
+        reasons.append(f"both name {', '.join(sorted(shared_names)[:3])}")
+    if shared_sites:
+        score += 2
+        reasons.append(f"the same site ({', '.join(sorted(shared_sites))})")
+    if _figures_agree(casualties, incident.casualties):
+        score += 2
+        reasons.append("the same toll")
+    words_a, words_b = report.tokens - generic, event.tokens - generic
+    if words_a and words_b:
+        overlap = len(words_a & words_b) / min(len(words_a), len(words_b))
+        if overlap >= 0.6:
+            score += 2
+            reasons.append("the same wording")
+        elif overlap >= 0.4:
+            score += 1
+            reasons.append("similar wording")
+    bare = not report.facilities and not event.facilities
+    if same_place and bare:
+        score += 2
+        reasons.append(f"ongoing in {event.place or report.place} with no distinct site")
+    elif same_place and report.specific:
+        score += 1
+        reasons.append(f"the same place ({event.place})")
+    elif not same_place and not (shared_names or shared_sites):
+        score -= 1  # the region as a whole and one of its towns are different stories
+    if report.kind == "toll" and same_place and score > 0:
+        score += 1  # "the toll rises to 12": an update of an event, not a new one
+        reasons.append("a toll update")
+    return Judgement(score, tuple(reasons))
+
+
+def find_event(
+    report: EventSignature,
+    published: datetime,
+    casualties: Casualties,
+    candidates: Sequence[Incident],
+    *,
+    generic: frozenset[str] = frozenset(),
+    policy: EventPolicy = DEFAULT_POLICY,
+) -> tuple[Incident, Judgement] | None:
+    """The open incident ``report`` is a report of, with the judgement, or None for a new event."""
+    best: tuple[Incident, Judgement] | None = None
+    for incident in candidates:
+        verdict = judge(report, published, casualties, incident, generic=generic, policy=policy)
+        if verdict is None or not verdict.joins(policy):
+            continue
+        if best is None or verdict.score > best[1].score:
+            best = (incident, verdict)
+    return best
