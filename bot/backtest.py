@@ -1,10 +1,11 @@
-"""Backtest: replay a corpus of past feed items through the matcher and say what would have alerted.
+"""Backtest: replay a corpus of past feed items through the matcher and say what each would become.
 
 ``run_backtest`` reads JSON Lines (optionally gzipped) in the shared corpus shape, keeps the items in
-the date range, matches them against the watchlists and, for each match, extracts the casualty
-figures. It prints a table (or JSON Lines with ``as_json``) and a summary, and returns the summary.
-Thresholds and muting are not applied: the point is to see every item a watchlist's terms catch.
-Malformed lines are counted and skipped.
+the date range, and for every item that names a watchlist's region gives its tier (push, digest or
+drop, with the reason: ``bot.core.tiers``) and its casualty figures. It prints a table (or JSON Lines
+with ``as_json``, each with a ``tier`` and a ``why`` field) and a summary, and returns the summary.
+Thresholds, muting, quiet hours and incidents are not applied: the point is to see every item a
+watchlist's terms catch and what its tier would be. Malformed lines are counted and skipped.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from typing import TextIO
 from bot.core.casualties import extract_casualties
 from bot.core.figures import Casualties
 from bot.core.gazetteer import Gazetteer
+from bot.core.headline import read_headline
 from bot.core.matching import Match, Matcher
+from bot.core.tiers import Tier, TierDecision, tier_of
 from bot.core.watchlists import Watchlist
 from bot.corpus import CorpusItem, CorpusStats, iter_corpus
 from bot.errors import CommandError
@@ -39,6 +42,9 @@ class BacktestSummary:
     matched: int
     """Items that matched at least one watchlist."""
     per_watchlist: Mapping[str, int] = field(default_factory=dict)
+    """Items per watchlist whose tier is push or digest (a drop is named but not matched)."""
+    per_tier: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    """Per watchlist, items per tier."""
     per_day: Mapping[date, int] = field(default_factory=dict)
     seconds: float = 0.0
     errors: tuple[str, ...] = ()
@@ -66,26 +72,40 @@ def run_backtest(
     stats = CorpusStats()
     status = err if err is not None else sys.stderr
     per_watchlist: Counter[str] = Counter()
+    per_tier: dict[str, Counter[str]] = {}
     per_day: Counter[date] = Counter()
     in_range = matched = reported = 0
     started = time.monotonic()
     if not as_json:
-        out.write(f"{'date':<10}  {'watchlist':<12}  {'title':<{_TITLE_WIDTH}}  {'terms':<30}  figures\n")
+        header = (
+            f"{'date':<10}  {'watchlist':<12}  {'tier':<6}  {'title':<{_TITLE_WIDTH}}  {'terms':<30}  figures"
+        )
+        out.write(header + "\n")
     for item in iter_corpus(corpus_path, stats, since=since, until=until):
         in_range += 1
         if progress and stats.lines - reported >= _PROGRESS_EVERY:
             reported = stats.lines
             _progress(status, stats.lines, started)
-        matches = matcher.match(item.title, item.description, link=item.link or None)
-        if not matches:
+        surveys = matcher.survey(item.title, item.description, link=item.link or None)
+        if not surveys:
             continue
-        matched += 1
-        day = item.published.date()
-        per_day[day] += 1
+        reading = read_headline(item.title)
+        decisions = [(sv, tier_of(sv, reading, item.description)) for sv in surveys]
+        for sv, d in decisions:
+            per_tier.setdefault(sv.watchlist, Counter())[d.tier.value] += 1
+        kept = [(sv, d) for sv, d in decisions if d.tier is not Tier.DROP]
+        if kept:
+            matched += 1
+            per_day[item.published.date()] += 1
+            per_watchlist.update(sv.watchlist for sv, _ in kept)
+        # The JSON lists drops too, each with its reason; the table shows what a desk would see.
+        shown = decisions if as_json else kept
+        if not shown:
+            continue
         casualties = extract_casualties(item.title, item.description)
-        for m in matches:
-            per_watchlist[m.watchlist] += 1
-            out.write(_json_line(item, m, casualties) if as_json else _table_row(item, m, casualties))
+        for sv, d in shown:
+            write = _json_line if as_json else _table_row
+            out.write(write(item, sv.match, casualties, d))
     if progress:
         _progress(status, stats.lines, started)
         status.write("\n")
@@ -95,6 +115,7 @@ def run_backtest(
         in_range=in_range,
         matched=matched,
         per_watchlist=dict(per_watchlist),
+        per_tier={name: dict(c) for name, c in per_tier.items()},
         per_day=dict(sorted(per_day.items())),
         seconds=time.monotonic() - started,
         errors=tuple(stats.errors),
@@ -123,14 +144,15 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _table_row(item: CorpusItem, m: Match, c: Casualties) -> str:
+def _table_row(item: CorpusItem, m: Match, c: Casualties, d: TierDecision) -> str:
     terms = _clip(", ".join(m.terms), 30)
     title = _clip(item.title, _TITLE_WIDTH)
     day = item.published.date().isoformat()
-    return f"{day:<10}  {m.watchlist:<12}  {title:<{_TITLE_WIDTH}}  {terms:<30}  {_figures(c)}\n"
+    row = f"{day:<10}  {m.watchlist:<12}  {d.tier.value:<6}  {title:<{_TITLE_WIDTH}}  {terms:<30}"
+    return f"{row}  {_figures(c)}\n{'':<32}why: {_clip(d.why, 120)}\n"
 
 
-def _json_line(item: CorpusItem, m: Match, c: Casualties) -> str:
+def _json_line(item: CorpusItem, m: Match, c: Casualties, d: TierDecision) -> str:
     record: dict[str, object] = {
         "link": item.link,
         "title": item.title,
@@ -141,6 +163,8 @@ def _json_line(item: CorpusItem, m: Match, c: Casualties) -> str:
         "place": m.place,
         "places": sorted({h.place for h in m.regions if h.place}),
         "fuzzy": [h.surface for h in (*m.regions, *m.keywords) if h.fuzzy],
+        "tier": d.tier.value,
+        "why": d.why,
         **c.as_dict(),
     }
     return json.dumps(record, ensure_ascii=False) + "\n"
@@ -163,8 +187,12 @@ def format_summary(s: BacktestSummary) -> str:
     lines.extend(f"  skipped {e}" for e in s.errors[:5])
     if len(s.errors) > 5:
         lines.append(f"  … and {len(s.errors) - 5} more skipped lines")
-    for name, count in sorted(s.per_watchlist.items()):
-        lines.append(f"  {name}: {count:,} matches")
+    for name in sorted(set(s.per_watchlist) | set(s.per_tier)):
+        tiers = s.per_tier.get(name, {})
+        lines.append(
+            f"  {name}: {s.per_watchlist.get(name, 0):,} matches — {tiers.get('push', 0):,} push, "
+            f"{tiers.get('digest', 0):,} digest, {tiers.get('drop', 0):,} drop"
+        )
     if s.per_day:
         lines.append("per day:")
         lines.extend(

@@ -147,6 +147,10 @@ class Engine:
         self._reader = reader
         self._on_delivered = on_delivered
 
+    def now(self) -> datetime:
+        """The engine's clock (the replay's moment in a replay)."""
+        return self._clock()
+
     async def refresh_rules(self) -> bool:
         """Adopt the store's current watchlists if they differ from the rules in use; True if so.
 

@@ -1,8 +1,12 @@
-"""Scheduling adapter: APScheduler 3 (AsyncIOScheduler) runs one job per feed and the outbox drain.
+"""Scheduling adapter: APScheduler 3 (AsyncIOScheduler) runs poll rounds, digests and the outbox drain.
 
-Each feed polls at its own interval (first poll right away, a little jitter so feeds on one host
-don't fire together); a feed job never overlaps itself and missed runs coalesce into one. After
-every poll that queued Slack messages the drain runs at once instead of waiting for its tick.
+A poll round is one job for all feeds: every ``round_every`` seconds it reads the feeds' state once,
+picks the feeds whose interval has passed since their last poll, and polls them together
+(``Engine.poll_round``): their new items are triaged as one batch, so the earliest report of an
+event leads it in live mode as in the replay, whichever feed answered first. A round never overlaps
+the previous one; missed rounds coalesce. The digest job asks the engine every minute whether a
+watchlist's digest time has come. After any round or digest that queued Slack messages the drain
+runs at once instead of waiting for its tick.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -21,68 +25,93 @@ from bot.engine import Engine, PollResult
 log = logging.getLogger(__name__)
 
 
+def due_feeds(feeds: Sequence[FeedState], now: datetime) -> list[FeedState]:
+    """The feeds whose interval has passed since their last poll (never polled: due)."""
+    return [
+        f for f in feeds if f.last_polled is None or f.last_polled + timedelta(seconds=f.spec.interval) <= now
+    ]
+
+
 class Poller:
-    def __init__(self, engine: Engine, store: Store, *, drain_every: float = 5.0) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        store: Store,
+        *,
+        drain_every: float = 5.0,
+        round_every: float = 15.0,
+        digests_every: float = 60.0,
+    ) -> None:
         self._engine = engine
         self._store = store
         self._drain_every = drain_every
+        self._round_every = round_every
+        self._digests_every = digests_every
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._drain_lock = asyncio.Lock()
+        self._round_lock = asyncio.Lock()
 
     async def start(self) -> None:
-        for feed in await self._store.feeds():
-            self.schedule(feed)
-        self._scheduler.add_job(
-            self.drain,
-            IntervalTrigger(seconds=self._drain_every),
-            id="outbox-drain",
-            max_instances=1,
-            coalesce=True,
-            next_run_time=datetime.now(UTC),
+        now = datetime.now(UTC)
+        jobs = (
+            (self.poll_due, self._round_every, "poll-round"),
+            (self.run_digests, self._digests_every, "digests"),
+            (self.drain, self._drain_every, "outbox-drain"),
         )
+        for job, every, name in jobs:
+            self._scheduler.add_job(
+                job,
+                IntervalTrigger(seconds=every),
+                id=name,
+                max_instances=1,
+                coalesce=True,
+                next_run_time=now,
+            )
         self._scheduler.start()
 
     def schedule(self, feed: FeedState) -> None:
+        """Poll a feed just added from Slack now, rather than at the next round."""
         self._scheduler.add_job(
-            self.poll_one,
-            IntervalTrigger(seconds=feed.spec.interval, jitter=min(30, max(1, feed.spec.interval // 10))),
-            args=[feed.spec.id],
-            id=f"feed:{feed.spec.id}",
-            replace_existing=True,
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=feed.spec.interval,
-            next_run_time=datetime.now(UTC),
+            self.poll_all, args=[[feed]], id=f"new-feed:{feed.spec.id}", replace_existing=True
         )
 
-    async def poll_one(self, feed_id: str) -> PollResult | None:
-        feed = await self._store.feed(feed_id)
-        if feed is None:
-            return None
+    async def poll_due(self) -> list[PollResult]:
+        """One scheduled round: every feed whose interval has passed, triaged together."""
         try:
-            result = await self._engine.poll(feed)
-        except Exception:  # a bug in one feed's processing must not stop the scheduler
-            log.exception("feed %s: unexpected error while polling", feed_id)
-            return None
-        log.info("%s", result.describe())
-        if result.alerts:
-            await self.drain()
-        return result
+            feeds = await self._store.feeds()
+        except Exception:  # a database hiccup must not stop the scheduler; the next round retries
+            log.exception("could not read the feeds for a poll round")
+            return []
+        due = due_feeds(feeds, self._engine_clock())
+        return await self.poll_all(due) if due else []
+
+    def _engine_clock(self) -> datetime:
+        return self._engine.now()
 
     async def poll_all(self, feeds: Sequence[FeedState] | None = None) -> list[PollResult]:
-        """One round over every feed: fetched concurrently (per-host caps live in the fetcher),
-        triaged together in publication order."""
-        feeds = feeds if feeds is not None else await self._store.feeds()
-        try:
-            results = await self._engine.poll_round(feeds)
-        except Exception:  # a bug in one round must not stop the process
-            log.exception("unexpected error while polling %d feeds", len(feeds))
-            return []
+        """One round over ``feeds`` (default: every feed): fetched concurrently (per-host caps live in
+        the fetcher), triaged together in publication order."""
+        async with self._round_lock:
+            feeds = feeds if feeds is not None else await self._store.feeds()
+            try:
+                results = await self._engine.poll_round(feeds)
+            except Exception:  # a bug in one round must not stop the process
+                log.exception("unexpected error while polling %d feeds", len(feeds))
+                return []
         for r in results:
             log.info("%s", r.describe())
         if any(r.alerts for r in results):
             await self.drain()
         return results
+
+    async def run_digests(self) -> None:
+        try:
+            queued = await self._engine.run_digests()
+        except Exception:
+            log.exception("digests failed; will retry on the next tick")
+            return
+        if queued:
+            await self.drain()
 
     async def drain(self) -> None:
         async with self._drain_lock:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.feedback import Tally
 from bot.adapters.store import FeedState, StoredWatchlist
 from bot.core.slack_text import escape
+from bot.core.tiers.counts import schedule_summary, tier_summary
 from bot.errors import StoreError
 from handlers.admins import AdminCheck
 from handlers.context import Services
@@ -69,7 +70,13 @@ def _chunks(lines: Sequence[str]) -> list[str]:
     return out
 
 
-def _watchlist_line(s: StoredWatchlist, last: datetime | None, now: datetime, tally: Tally | None) -> str:
+def _watchlist_line(
+    s: StoredWatchlist,
+    last: datetime | None,
+    now: datetime,
+    tally: Tally | None,
+    tiers: Mapping[str, int] | None = None,
+) -> str:
     w = s.watchlist
     channels = ", ".join(f"<#{c}>" for c in w.channels)
     regions = escape(", ".join(r.name for r in w.regions) or "—")
@@ -83,7 +90,9 @@ def _watchlist_line(s: StoredWatchlist, last: datetime | None, now: datetime, ta
     )
     return (
         f"*{escape(w.name)}* → {channels}\n{state} · rule `{w.rule.value}` · {regions} · "
-        f"{len(w.keywords)} keywords · {last_text}{rated}"
+        f"{len(w.keywords)} keywords · {last_text}{rated}\n"
+        f"{tier_summary(tiers or {}, 'Last 24 h')} · "
+        f"{schedule_summary(w.digest, w.timezone, w.quiet_hours, w.max_posts_per_hour)}"
     )
 
 
@@ -95,8 +104,10 @@ def home_view(
     now: datetime,
     admin: bool,
     feedback: Mapping[str, Tally] | None = None,
+    tiers: Mapping[str, Mapping[str, int]] | None = None,
 ) -> dict[str, Any]:
-    """The Home tab. ``feedback``: per watchlist, its recent alerts and how many the desk marked."""
+    """The Home tab. ``feedback``: per watchlist, its recent alerts and how many the desk marked;
+    ``tiers``: per watchlist, how many items of the last 24 hours got each tier."""
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Sitrep"}},
         _section(f"*Watchlists* ({len(watchlists)})"),
@@ -110,7 +121,8 @@ def home_view(
     for s in watchlists[:MAX_WATCHLISTS]:
         name = s.watchlist.name
         tally = (feedback or {}).get(name)
-        blocks.append(_section(_watchlist_line(s, last_alerts.get(name), now, tally)))
+        line = _watchlist_line(s, last_alerts.get(name), now, tally, (tiers or {}).get(name))
+        blocks.append(_section(line))
         buttons = [_button("Test 7d", TEST_ACTION, name)]
         if admin:
             muted = s.watchlist.is_muted(now)
@@ -158,6 +170,7 @@ class Home:
                 now=now,
                 admin=await self._admins.is_admin(user, client),
                 feedback=await store.feedback.tallies(since=now - FEEDBACK_WINDOW),
+                tiers=await store.tier_counts(now - timedelta(hours=24)),
             )
         except StoreError as e:
             log.error("App Home for %s: %s", user, e)

@@ -28,6 +28,7 @@ from bot.core.incident_query import (
     parse_query,
 )
 from bot.core.slack_text import escape
+from bot.core.tiers.counts import tier_summary, tier_totals
 from bot.errors import CommandError, StoreError
 from handlers.context import Services
 
@@ -44,7 +45,16 @@ async def _results(services: Services, query: IncidentQuery, offset: int, now: d
         limit=PAGE_SIZE,
         offset=offset,
     )
-    return format_results(incidents, query, Page(offset=offset, total=total), now=now)
+    message = format_results(incidents, query, Page(offset=offset, total=total), now=now)
+    # What the period's items became: the incidents above are the pinged and held ones; the rest
+    # waited for the digest or was dropped.
+    counts = tier_totals(await services.store.tier_counts(query.since, watchlist=query.watchlist))
+    which = f"*{escape(query.watchlist)}*" if query.watchlist else "all watchlists"
+    line = f"Items of the period for {which}, by tier — " + tier_summary(
+        counts, "since " + f"{query.since:%Y-%m-%d %H:%M} UTC"
+    )
+    context = {"type": "context", "elements": [{"type": "mrkdwn", "text": line}]}
+    return SlackMessage(message.text, (*message.blocks, context))
 
 
 def _store_trouble(error: StoreError) -> str:

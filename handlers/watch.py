@@ -32,6 +32,7 @@ from bot.core.incidents.places import PlaceHints
 from bot.core.matching import Matcher
 from bot.core.rehearsal import describe_rehearsal, rehearse
 from bot.core.slack_text import escape
+from bot.core.tiers.counts import schedule_summary, tier_summary
 from bot.core.watchlist_validation import parse_watchlist, watchlist_to_dict
 from bot.core.watchlists import Watchlist
 from bot.errors import CommandError, StoreError
@@ -40,6 +41,8 @@ from handlers.context import Services
 from handlers.watch_form import CALLBACK_ID, FormMeta, field_errors, message_view, read_form, watch_modal
 
 log = logging.getLogger(__name__)
+TIER_WINDOW = timedelta(hours=24)
+"""How far back `/watch show` counts each tier."""
 
 USAGE = (
     "Usage: `/watch list` · `/watch show NAME` · `/watch test NAME [7d]` · `/watch history NAME`\n"
@@ -142,6 +145,9 @@ class WatchDesk:
         state = mute_state(w, now)
         if state:
             extra.append(state)
+        extra.append(schedule_summary(w.digest, w.timezone, w.quiet_hours, w.max_posts_per_hour))
+        counts = await self.services.store.tier_counts(now - TIER_WINDOW, watchlist=w.name)
+        extra.append("tiers, " + tier_summary(counts.get(w.name, {}), "last 24 h"))
         since = now - FEEDBACK_WINDOW
         tallies = await self.services.store.feedback.tallies(since=since)
         extra.append(feedback_line(tallies.get(w.name, Tally(0, 0)), FEEDBACK_WINDOW))

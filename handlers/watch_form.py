@@ -211,6 +211,41 @@ def watch_modal(watchlist: Watchlist | None, meta: FormMeta, *, channel: str | N
             },
         }
     )
+    blocks += [
+        _text_input(
+            "digest",
+            "Digest times",
+            initial=", ".join(w.digest) if w else "07:00, 19:00",
+            multiline=False,
+            hint="Local times of the digest: the period's incidents by place, then the stories that did "
+            "not ping. Empty: no scheduled digest (/sitrep digest still works).",
+            optional=True,
+            placeholder="07:00, 19:00",
+        ),
+        _text_input(
+            "timezone",
+            "Time zone",
+            initial=w.timezone if w else "UTC",
+            multiline=False,
+            hint="The zone of the digest times and quiet hours, like Europe/London.",
+            optional=True,
+            placeholder="Europe/London",
+        ),
+        _text_input(
+            "quiet_hours",
+            "Quiet hours",
+            initial=(w.quiet_hours or "") if w else "",
+            multiline=False,
+            hint="Only severe events ping in these hours; the rest waits for the next digest.",
+            optional=True,
+            placeholder="22:00-07:00",
+        ),
+    ]
+    limit = _number_input(
+        "max_posts_per_hour", "At most N alerts an hour", w.max_posts_per_hour if w else None
+    )
+    limit["hint"] = _plain("More new events in an hour go to the digest, with a line saying so.")
+    blocks.append(limit)
     title = "New watchlist" if meta.mode == "add" else f"Edit {meta.name}"
     return {
         "type": "modal",
@@ -327,6 +362,18 @@ def read_form(
     scope = _text(values, "scope", errors).strip()
     if scope:
         raw["scope"] = scope
+    digest = [t.strip() for t in re.split(r"[,;\s]+", _text(values, "digest", errors)) if t.strip()]
+    if digest:
+        raw["digest"] = digest
+    timezone = _text(values, "timezone", errors).strip()
+    if timezone:
+        raw["timezone"] = timezone
+    quiet = _text(values, "quiet_hours", errors).strip()
+    if quiet:
+        raw["quiet_hours"] = quiet
+    limit = _threshold(values, "max_posts_per_hour", errors)
+    if limit is not None:
+        raw["max_posts_per_hour"] = limit
     for key in THRESHOLDS:
         number = _threshold(values, key, errors)
         if number is not None:
@@ -348,6 +395,10 @@ _BLOCK_OF = {
     "rule": "rule",
     "thresholds_any": "thresholds_any",
     "scope": "scope",
+    "digest": "digest",
+    "timezone": "timezone",
+    "quiet_hours": "quiet_hours",
+    "max_posts_per_hour": "max_posts_per_hour",
     **{k: k for k in THRESHOLDS},
 }
 

@@ -75,13 +75,17 @@ def test_table_and_summary(corpus: Path, world: Gazetteer) -> None:
         progress=True,
         err=err,
     )
-    assert (s.scanned, s.malformed, s.in_range, s.matched) == (7, 2, 3, 2)
-    assert s.per_watchlist == {"idlib": 1, "gaza": 1}
-    assert s.per_day == {date(2023, 3, 1): 1, date(2023, 3, 2): 1}
+    # Markets reopening names Idlib without a watch word: no ping, but the digest lists it.
+    assert (s.scanned, s.malformed, s.in_range, s.matched) == (7, 2, 3, 3)
+    assert s.per_watchlist == {"idlib": 2, "gaza": 1}
+    assert s.per_tier == {"idlib": {"push": 1, "digest": 1}, "gaza": {"push": 1}}
+    assert s.per_day == {date(2023, 3, 1): 2, date(2023, 3, 2): 1}
     text = out.getvalue()
-    assert "Airstrike kills 4 in Idlib" in text and "Markets reopen" not in text
+    assert "Airstrike kills 4 in Idlib" in text and "Markets reopen" in text
+    assert "why: about Idlib, but none of the watch words" in text
     assert "4 civilians killed" in text or "killed" in text
-    assert "items scanned: 7" in text and "in date range: 3" in text and "matched: 2" in text
+    assert "items scanned: 7" in text and "in date range: 3" in text and "matched: 3" in text
+    assert "idlib: 2 matches — 1 push, 1 digest, 0 drop" in text
     assert "items read" in err.getvalue()
 
 
@@ -89,13 +93,14 @@ def test_json_lines(corpus: Path, world: Gazetteer) -> None:
     out = io.StringIO()
     s = run_backtest(corpus, WATCHLISTS, world, watchlist_name="idlib", out=out, as_json=True)
     records = [json.loads(line) for line in out.getvalue().splitlines()]
-    assert [r["link"] for r in records] == ["u1", "u4"]
+    assert [(r["link"], r["tier"]) for r in records] == [("u1", "push"), ("u2", "digest"), ("u4", "push")]
+    assert records[1]["why"] == "about Idlib, but none of the watch words"
     first = records[0]
     assert first["watchlist"] == "idlib" and first["date"].startswith("2023-03-01")
     assert "Saraqib" in first["terms"] and "Airstrike" in first["terms"]
     assert {"killed", "wounded", "displaced", "missing"} <= set(first)
     assert first["killed"] == 4 and first["wounded"] == 7
-    assert s.matched == 2
+    assert s.matched == 3
 
 
 def test_unknown_watchlist_and_bad_range(corpus: Path, world: Gazetteer) -> None:

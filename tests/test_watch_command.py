@@ -19,10 +19,12 @@ from aiohttp.test_utils import TestServer
 from bot.adapters.fetch import Fetcher
 from bot.adapters.slack_sink import SlackSink, make_web_client
 from bot.adapters.store import FeedSpec, Store
+from bot.core.casualties import extract_casualties
 from bot.core.gazetteer import Gazetteer
+from bot.core.incidents.places import PlaceHints
 from bot.core.items import FeedItem
 from bot.core.matching import Matcher
-from bot.core.triage import Plan
+from bot.core.triage import Plan, triage
 from bot.core.watchlists import Region, Watchlist
 from bot.engine import Engine, EngineRules
 from handlers.context import Services
@@ -63,6 +65,10 @@ def form(
     min_killed: str | None = None,
     thresholds: str = "any",
     scope: str = "",
+    digest: str = "",
+    timezone: str = "",
+    quiet_hours: str = "",
+    max_posts: str | None = None,
 ) -> dict[str, Any]:
     """``view.state.values`` as Slack sends it for the watchlist modal."""
     values: dict[str, Any] = {
@@ -81,6 +87,10 @@ def form(
         "thresholds_any": {
             "thresholds_any": {"type": "radio_buttons", "selected_option": {"value": thresholds}}
         },
+        "digest": {"digest": {"type": "plain_text_input", "value": digest or None}},
+        "timezone": {"timezone": {"type": "plain_text_input", "value": timezone or None}},
+        "quiet_hours": {"quiet_hours": {"type": "plain_text_input", "value": quiet_hours or None}},
+        "max_posts_per_hour": {"max_posts_per_hour": {"type": "number_input", "value": max_posts}},
     }
     if name is not None:
         values["name"] = {"name": {"type": "plain_text_input", "value": name}}
@@ -121,6 +131,16 @@ class Bot:
     async def _interact(self, payload: dict[str, Any]) -> aiohttp.ClientResponse:
         body = urlencode({"payload": json.dumps(payload)}).encode()
         return await post_events(self.server, body, sign(SECRET, body, int(time.time())))
+
+    async def command(self, name: str, text: str, user: str = MEMBER) -> list[dict[str, Any]]:
+        """``/name text`` as ``user``; every response_url reply it got."""
+        self.rids += 1
+        rid = f"r{self.rids}"
+        status, acked_in = await post_signed(
+            self.server, slash_body(name, text, self.slack.response_url(rid), user=user), SECRET
+        )
+        assert status == 200 and acked_in < REPLY_WITHIN
+        return await self.slack.wait_responses(rid)
 
     async def submit(self, view: dict[str, Any], values: dict[str, Any], user: str = ADMIN) -> dict[str, Any]:
         """Submit ``view`` (as opened) with ``values``; returns the app's ack body ({} when empty)."""
@@ -505,3 +525,86 @@ async def test_forged_interactions_are_rejected(bot: Bot) -> None:
     assert forged.status == 401
     stale = await post_events(bot.server, body, sign(SECRET, body, int(time.time()) - 600))
     assert stale.status == 401
+
+
+# -- tiers and digests in Slack ----------------------------------------------------------------------
+
+ITEMS = (
+    FeedItem("levant-wire", "1", "Air raids kill 9 civilians in Idlib market", "Jets hit Idlib city.",
+             "https://levantwire.example/1", NOW - timedelta(hours=3)),
+    FeedItem("levant-wire", "2", "Foreign minister urges calm over the Idlib truce", "Speaking in Vienna.",
+             "https://levantwire.example/2", NOW - timedelta(hours=2)),
+    FeedItem("levant-wire", "3", "Why the Idlib truce keeps failing", "An explainer on the front lines.",
+             "https://levantwire.example/3", NOW - timedelta(hours=1)),
+)  # fmt: skip
+
+
+async def stored_round(bot: Bot, gazetteer: Gazetteer) -> Plan:
+    plan = triage(
+        ITEMS,
+        watchlists=[IDLIB],
+        matcher=Matcher([IDLIB], gazetteer),
+        extract=extract_casualties,
+        open_incidents=(),
+        source_names={"levant-wire": "Levant Wire"},
+        now=NOW - timedelta(minutes=30),
+        places=PlaceHints.from_gazetteer(gazetteer, [IDLIB]),
+    )
+    await bot.store.record_round([], plan, now=NOW - timedelta(minutes=30))
+    return plan
+
+
+async def test_the_form_sets_digest_times_time_zone_quiet_hours_and_the_hourly_limit(bot: Bot) -> None:
+    await bot.watch("edit idlib", user=ADMIN)
+    view = bot.last_view()
+    blocks = {b["block_id"]: b for b in view["blocks"] if "block_id" in b}
+    assert {"digest", "timezone", "quiet_hours", "max_posts_per_hour"} <= set(blocks)
+    bad = await bot.submit(
+        view, form(digest="7am", timezone="Mars/Olympus", quiet_hours="night", max_posts="0")
+    )
+    assert bad["response_action"] == "errors"
+    errors = bad["errors"]
+    assert "time of day" in errors["digest"] and "time zone" in errors["timezone"]
+    assert "range of hours" in errors["quiet_hours"] and "1 or more" in errors["max_posts_per_hour"]
+    good = await bot.submit(
+        view, form(digest="07:00, 19:00", timezone="Europe/London", quiet_hours="22:00-07:00", max_posts="6")
+    )
+    assert good["response_action"] == "update"
+    stored = await bot.store.watchlist("idlib")
+    assert stored is not None
+    w = stored.watchlist
+    assert (w.digest, w.timezone, w.quiet_hours, w.max_posts_per_hour) == (
+        ("07:00", "19:00"),
+        "Europe/London",
+        "22:00-07:00",
+        6,
+    )
+
+
+async def test_watch_show_home_and_incidents_show_the_tier_counts(bot: Bot, gazetteer: Gazetteer) -> None:
+    await stored_round(bot, gazetteer)
+    shown = await bot.watch("show idlib")
+    assert shown is not None
+    assert "tiers, last 24 h: 1 pinged · 2 for the digest · 0 dropped" in shown
+    assert "no scheduled digest" in shown
+    home = json.dumps((await bot.open_home(ADMIN))["blocks"], ensure_ascii=False)
+    assert "Last 24 h: 1 pinged · 2 for the digest · 0 dropped" in home
+    (answer,) = await bot.command("/incidents", "watch: idlib")
+    shown_blocks = json.dumps(answer["blocks"], ensure_ascii=False)
+    assert "by tier" in shown_blocks and "1 pinged · 2 for the digest" in shown_blocks
+
+
+async def test_sitrep_digest_shows_the_period_to_the_asker_only(bot: Bot, gazetteer: Gazetteer) -> None:
+    await stored_round(bot, gazetteer)
+    (answer,) = await bot.command("/sitrep", "digest idlib since: 12h")
+    assert answer["response_type"] == "ephemeral"
+    text = json.dumps(answer["blocks"], ensure_ascii=False)
+    assert "idlib digest" in text and "Air raids kill 9 civilians" in text
+    assert "Foreign minister urges calm" in text and "Why the Idlib truce keeps failing" in text
+    assert await bot.store.digests.pending("idlib", until=NOW) != []  # nothing was marked delivered
+    (empty,) = await bot.command("/sitrep", "digest idlib since: 10m")
+    assert "Nothing for *idlib*" in empty["text"]
+    (unknown,) = await bot.command("/sitrep", "digest gaza")
+    assert "No watchlist `gaza`" in unknown["text"]
+    (bad,) = await bot.command("/sitrep", "digest idlib since: forever")
+    assert "since:" in bad["text"]

@@ -39,7 +39,7 @@ from bot.core.items import FeedItem
 from bot.core.matching import HitKind, Match, Survey
 from bot.core.normalize import normalize
 from bot.core.summary import summarise
-from bot.core.tiers import Placement, Tier, TierDecision, decide_tier
+from bot.core.tiers import Tier, TierDecision, tier_of
 from bot.core.tiers.severity import severity
 from bot.core.watchlists import Watchlist
 
@@ -294,7 +294,7 @@ def triage(
         casualties: Casualties | None = None
         for survey in surveys:
             watchlist = by_name[survey.watchlist]
-            decision = _decide(watchlist, survey, reading, item, now)
+            decision = tier_of(survey, reading, item.summary)
             if decision.tier is Tier.DROP:
                 batch.tiers.append(_tier(item, watchlist, decision.tier, decision.reasons))
                 continue
@@ -311,22 +311,6 @@ def triage(
         digest=tuple(batch.digest),
         repeats=repeats,
         stories=tuple(story_rows),
-    )
-
-
-def _decide(
-    watchlist: Watchlist, survey: Survey, reading: HeadlineReading, item: FeedItem, now: datetime
-) -> TierDecision:
-    if survey.excluded is not None:
-        return TierDecision(Tier.DROP, (f"excluded by {survey.excluded!r}",), Placement.PASSING)
-    doubts = (survey.doubt,) if survey.doubt else ()
-    return decide_tier(
-        reading,
-        match=survey.match,
-        summary=item.summary,
-        rule_met=survey.rule_met,
-        genre=survey.genre,
-        doubts=doubts,
     )
 
 

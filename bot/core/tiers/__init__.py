@@ -4,6 +4,6 @@
 ``severity.py`` scores how grave a pushed event is (quiet hours, and the alert's "why it pinged").
 """
 
-from bot.core.tiers.decide import Placement, Tier, TierDecision, decide_tier, placement
+from bot.core.tiers.decide import Placement, Tier, TierDecision, decide_tier, placement, tier_of
 
-__all__ = ["Placement", "Tier", "TierDecision", "decide_tier", "placement"]
+__all__ = ["Placement", "Tier", "TierDecision", "decide_tier", "placement", "tier_of"]

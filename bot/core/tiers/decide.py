@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.core.headline import Form, HeadlineReading
-from bot.core.matching import Match
+from bot.core.matching import Match, Survey
 
 LEAD_CHARS = 240
 """How far into the description the first sentence is taken to reach."""
@@ -135,4 +135,19 @@ def decide_tier(
     return TierDecision(Tier.PUSH, (f"reports {what} ({region} {placed})",), where)
 
 
-__all__ = ["LEAD_CHARS", "Placement", "Tier", "TierDecision", "decide_tier", "placement"]
+def tier_of(survey: Survey, reading: HeadlineReading, summary: str) -> TierDecision:
+    """The tier of an item for the watchlist ``survey`` is about: the admin's exclusions first, then
+    ``decide_tier`` with the survey's genre cue and the relevance model's or reader's doubt."""
+    if survey.excluded is not None:
+        return TierDecision(Tier.DROP, (f"excluded by {survey.excluded!r}",), Placement.PASSING)
+    return decide_tier(
+        reading,
+        match=survey.match,
+        summary=summary,
+        rule_met=survey.rule_met,
+        genre=survey.genre,
+        doubts=(survey.doubt,) if survey.doubt else (),
+    )
+
+
+__all__ = ["LEAD_CHARS", "Placement", "Tier", "TierDecision", "decide_tier", "placement", "tier_of"]

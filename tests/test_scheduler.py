@@ -1,0 +1,67 @@
+"""Poll rounds: which feeds are due, and a round triages all due feeds together."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.adapters.feed_server import RssItem
+from bot.adapters.fetch import Validators
+from bot.adapters.store import FeedSpec, FeedState
+from bot.core.gazetteer import Gazetteer
+from bot.scheduler import Poller, due_feeds
+from tests.e2e.feeds import rss
+from tests.fakes.feed_server import FakeFeedServer
+from tests.fakes.slack_api import FakeSlackApi
+from tests.test_digests import CHANNEL, DAY, desk
+
+NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+
+
+def state(feed_id: str, interval: int, last: datetime | None) -> FeedState:
+    return FeedState(
+        FeedSpec(feed_id, f"https://{feed_id}.example/rss", feed_id, interval),
+        Validators(),
+        last,
+        last,
+        None,
+        None,
+        0,
+        0,
+    )
+
+
+def test_a_feed_is_due_when_its_interval_has_passed_or_it_was_never_polled() -> None:
+    feeds = [
+        state("never", 300, None),
+        state("due", 300, NOW - timedelta(seconds=300)),
+        state("fresh", 300, NOW - timedelta(seconds=299)),
+        state("slow", 3600, NOW - timedelta(minutes=30)),
+    ]
+    assert [f.spec.id for f in due_feeds(feeds, NOW)] == ["never", "due"]
+
+
+async def test_a_round_polls_due_feeds_together_and_the_earliest_report_leads(
+    database_url: str, feed_server: FakeFeedServer, slack_api: FakeSlackApi, gazetteer: Gazetteer
+) -> None:
+    early = RssItem("a1", "Air strikes on Idlib market kill 9 civilians", "Jets hit a market in Idlib city.",
+                    "https://wire-a.example/1", DAY + timedelta(hours=5))  # fmt: skip
+    late = RssItem("b1", "Nine killed as jets strike Idlib market", "Jets struck a market in Idlib city.",
+                   "https://wire-b.example/1", DAY + timedelta(hours=5, minutes=20))  # fmt: skip
+    feed_server.set_feed("a.xml", rss(early))
+    feed_server.set_feed("b.xml", rss(late))
+    async with desk(
+        database_url, feed_server, slack_api, gazetteer, at=DAY + timedelta(hours=5, minutes=30)
+    ) as d:
+        await d.store.sync_feeds(
+            [
+                FeedSpec("b", feed_server.url("b.xml"), "Wire B", 300),
+                FeedSpec("a", feed_server.url("a.xml"), "Wire A", 300),
+            ]
+        )
+        poller = Poller(d.engine, d.store)
+        results = await poller.poll_due()
+        assert {r.feed_id for r in results} >= {"a", "b"}
+        (alert,) = slack_api.messages_in(CHANNEL)
+        assert "wire-a.example/1" in alert["text"]  # the earlier report leads, whichever feed came first
+        assert "2 sources" in str(alert["blocks"])
+        assert await poller.poll_due() == []  # nothing is due again before its interval
