@@ -94,6 +94,9 @@ def watchlist_to_toml(watchlist: Watchlist) -> dict[str, Any]:
         out["muted_until"] = watchlist.muted_until
     if watchlist.scope is not None:
         out["scope"] = watchlist.scope
+    for key in ("digest", "timezone", "quiet_hours", "max_posts_per_hour"):
+        if key in plain:  # watchlist_to_dict writes these only when set
+            out[key] = plain[key]
     return out
 
 

@@ -58,6 +58,10 @@ channel = "C0123456789"
 regions = [{ name = "Idlib", aliases = ["Idleb"] }]
 keywords = ["airstrike", "truce"]
 scope = "Idlib governorate and the rebel-held north-west."
+digest = ["07:00", "19:00"]
+timezone = "Europe/London"
+quiet_hours = "22:00-07:00"
+max_posts_per_hour = 6
 
 [[watchlists]]
 name = "gaza"
@@ -355,9 +359,19 @@ def _distinct(terms: list[str]) -> bool:
     aliases=st.lists(_term(), max_size=3).filter(_distinct),
     name=_term(),
     scope=st.one_of(st.none(), _term()),
+    digest=st.lists(st.sampled_from(["06:00", "07:30", "19:00", "23:59"]), max_size=3, unique=True),
+    quiet=st.one_of(st.none(), st.sampled_from(["22:00-07:00", "01:00-05:30"])),
+    limit=st.one_of(st.none(), st.integers(1, 50)),
 )
 def test_any_watchlist_and_feed_text_round_trips(
-    keywords: list[str], region: str, aliases: list[str], name: str, scope: str | None
+    keywords: list[str],
+    region: str,
+    aliases: list[str],
+    name: str,
+    scope: str | None,
+    digest: list[str],
+    quiet: str | None,
+    limit: int | None,
 ) -> None:
     watchlist = Watchlist(
         name="w",
@@ -365,6 +379,10 @@ def test_any_watchlist_and_feed_text_round_trips(
         regions=(Region(region, tuple(aliases)),),
         keywords=tuple(keywords),
         scope=scope,
+        digest=tuple(digest),
+        timezone="Europe/London" if digest else "UTC",
+        quiet_hours=quiet,
+        max_posts_per_hour=limit,
     )
     feed = FeedSpec(id="f", url="https://f.example/rss", name=name, interval=300)
 
