@@ -24,10 +24,10 @@ XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 
 EXPECTED_ITEMS = {
     "wire-east.xml": 10,
-    "global-desk.xml": 9,
+    "global-desk.xml": 10,
     "frontline-atom.xml": 8,
     "daily-world.xml": 9,
-    "africa-watch.xml": 9,
+    "africa-watch.xml": 10,
 }
 WINDOW_START = datetime(2026, 11, 20, tzinfo=UTC)
 WINDOW_END = datetime(2026, 11, 25, tzinfo=UTC)

@@ -46,6 +46,7 @@ def _event_json(e: EventSignature | None) -> dict[str, Any] | None:
         "facilities": sorted(e.facilities),
         "names": sorted(e.names),
         "tokens": sorted(e.tokens),
+        "ordinal": e.ordinal,
     }
 
 
@@ -60,6 +61,7 @@ def _event(raw: Any) -> EventSignature | None:
         facilities=frozenset(raw.get("facilities") or ()),
         names=frozenset(raw.get("names") or ()),
         tokens=frozenset(raw.get("tokens") or ()),
+        ordinal=raw.get("ordinal"),
     )
 
 

@@ -232,6 +232,7 @@ class _Batch:
     now: datetime
     policy: EventPolicy
     posts: dict[str, list[datetime]]
+    places: PlaceHints
     changed: dict[str, Incident] = field(default_factory=dict)
     links: list[tuple[str, str, str]] = field(default_factory=list)
     outbox: list[OutboxEntry] = field(default_factory=list)
@@ -265,14 +266,15 @@ def triage(
     """``known_stories``: story keys of articles already seen (``stories.story_key``);
     ``recent_posts``: per channel, when its top-level alerts of the last hour went out;
     ``places``: what the gazetteer knows of place names and capitals (``PlaceHints``)."""
-    hints = places or PlaceHints()
     by_name = {w.name: w for w in watchlists}
     batch = _Batch(
         open={i.key: i for i in open_incidents},
         now=now,
         policy=policy,
         posts={ch: list(times) for ch, times in (recent_posts or {}).items()},
+        places=places or PlaceHints(),
     )
+    hints = batch.places
     ordered = sorted(items, key=lambda i: (i.published, i.feed_id, i.id))
     stories = set(known_stories)
     story_rows: list[tuple[str, str, str]] = []
@@ -374,6 +376,7 @@ def _route(batch: _Batch, watchlist: Watchlist, report: _Report) -> None:
         candidates,
         generic=generic,
         policy=batch.policy,
+        places=batch.places,
     )
     decision = report.decision
     if decision.tier is Tier.DIGEST:

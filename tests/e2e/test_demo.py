@@ -40,7 +40,7 @@ def test_demo_shows_the_idlib_alert_its_update_and_nothing_for_damascus() -> Non
     # Background totals never become the incident's figures.
     assert not any("1,000" in h or "380,000" in h for h in headers)
     assert "Damascus" not in "\n".join(h for h in headers if h.startswith("Idlib"))
-    assert re.search(r"Replay: 5 feeds, 45 items, \d+ Slack messages, 0 feed errors", out)
+    assert re.search(r"Replay: 5 feeds, 47 items, \d+ Slack messages, 0 feed errors", out)
 
 
 def test_demo_one_incident_per_strike() -> None:

@@ -27,7 +27,7 @@ from bot.core.watchlists import Watchlist
 SECTION_CHARS = 2800
 BLOCKS_PER_MESSAGE = 10
 """A digest message of more blocks than this continues in its thread: a channel shows a readable post."""
-_LOWER_BOUND = frozenset({"at least", "more than", "over", "nearly", "about", "up to"})
+_LOWER_BOUND = frozenset({"at least", "more than", "over"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,9 +144,13 @@ def compose_digest(
     head = f"{name} digest · {_when(start, watchlist)} – {_when(end, watchlist)} ({watchlist.timezone})"
     pinged = sum(1 for i in incidents if i.alerted)
     held = sum(1 for i in incidents if not i.alerted)
-    summary = f"{len(incidents)} incident{'s' if len(incidents) != 1 else ''} ({pinged} pinged"
-    summary += f", {held} held for this digest)" if held else ")"
-    summary += f" · {len(entries)} more stor{'ies' if len(entries) != 1 else 'y'} without a ping"
+    if incidents:
+        summary = f"{len(incidents)} incident{'s' if len(incidents) != 1 else ''} ({pinged} pinged"
+        summary += f", {held} held for this digest)" if held else ")"
+    else:
+        summary = "No incident"
+    if entries:
+        summary += f" · {len(entries)} more stor{'ies' if len(entries) != 1 else 'y'} without a ping"
     blocks: list[tuple[dict[str, Any], tuple[str, ...]]] = [
         ({"type": "header", "text": {"type": "plain_text", "text": clip(head, 150)}}, ()),
         ({"type": "context", "elements": [{"type": "mrkdwn", "text": summary}]}, ()),

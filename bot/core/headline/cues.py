@@ -78,7 +78,8 @@ EVENT_CUES: dict[EventKind, re.Pattern[str]] = {
     ),
     EventKind.DISPLACEMENT: _words(
         r"displaced|displacement|flee(?:s|ing)?|fled|exodus|evacuat(?:e|es|ed|ing|ions?)|"
-        r"(?:ordered|told) to (?:leave|move|go)|forced (?:from|out of) (?:their )?homes|homeless|refugees (?:arrive|cross|pour)\w*"
+        r"(?:ordered|told) to (?:leave|move|go)|forced (?:from|out of) (?:their )?homes|homeless|"
+        r"refugees\b[^.;:]{0,30}\b(?:arrive|arrived|arriving|cross|crossed|crossing|pour|poured|pouring|flood into)"
     ),
     EventKind.AID: _words(
         r"(?:aid|relief|humanitarian) (?:convoys?|trucks?|lorries|flights?|shipments?|corridor)|convoys?|"
@@ -86,7 +87,9 @@ EVENT_CUES: dict[EventKind, re.Pattern[str]] = {
         r"blocked|halted|stopped|suspended|delivered|allowed)|"
         r"crossing (?:opens?|opened|reopens?|reopened|closed|closes|shut)|(?:opens?|reopens?|closes?|shuts?) (?:the )?crossing|"
         r"(?:runs?|ran|running) out of|forced to (?:close|shut)|shut(?:s)? down|out of (?:fuel|power|water|food)|"
-        r"crossing (?:is |was )?(?:hobbled|damaged|blocked|closed|shut)|"
+        r"crossings?\b[^.;:]{0,40}\b(?:is |was |are )?(?:hobbled|damaged|blocked|closed|shut)|"
+        r"aid\b[^.;:]{0,30}\b(?:crosses|crossed|enters|entered|arrives|arrived|reaches|reached)|"
+        r"(?:approves?|approved|allows?|allowed|blocks?|blocked|halts?|halted) (?:\w+ )?(?:aid|deliver(?:y|ies)|convoys?|access)|"
         r"siege|blockade|cut off|cuts off"
     ),
     EventKind.CEASEFIRE: _words(
@@ -106,6 +109,12 @@ EVENT_CUES: dict[EventKind, re.Pattern[str]] = {
         r"neared|tops?|topped|hits?|surpasses?|exceeds?|soars?)|(?:rises?|rose|climbs?) to \d[\d,]*"
     ),
 }
+
+# A disaster named as a noun ("after the earthquake"): enough to say what a toll is of, not to report one.
+DISASTER_NOUNS = _words(
+    r"earthquakes?|quakes?|floods?|flooding|floodwaters?|dam (?:breach|collapse|burst|disaster|explosion)|"
+    r"landslides?|cyclones?|hurricanes?|typhoons?|wildfires?|tsunami"
+)
 
 # Words that mark a count of people harmed; a number beside them makes a casualty report.
 CASUALTY_WORDS = _words(

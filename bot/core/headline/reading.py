@@ -27,6 +27,7 @@ from bot.core.headline.cues import (
     ATTRIBUTION,
     CASUALTY_WORDS,
     DIPLOMACY,
+    DISASTER_NOUNS,
     EVENT_CUES,
     EXPLAINER,
     HYPOTHETICAL,
@@ -92,6 +93,10 @@ class HeadlineReading:
             if k in self.kinds:
                 return k
         if self.casualties:
+            # "Hundreds dead after earthquake strikes": the background names what killed them.
+            for k in EventKind:
+                if k in self.background:
+                    return k
             return EventKind.CASUALTIES
         return None
 
@@ -133,6 +138,14 @@ _TRAILING_SOURCE = re.compile(r"^(?P<content>.+?)\s*:\s+(?P<who>[A-Z][^:]{1,40})
 
 def _kinds(text: str) -> tuple[EventKind, ...]:
     return tuple(k for k, cue in EVENT_CUES.items() if cue.search(text))
+
+
+def _background_kinds(text: str) -> tuple[EventKind, ...]:
+    """The events a background clause names: as for a main clause, and a disaster by its noun."""
+    found = _kinds(text)
+    if EventKind.DISASTER not in found and DISASTER_NOUNS.search(text):
+        found = (*found, EventKind.DISASTER)
+    return found
 
 
 def _harm(text: str) -> bool:
@@ -247,7 +260,7 @@ def read_headline(title: str) -> HeadlineReading:
         core=core,
         form=form,
         kinds=kinds,
-        background=_kinds(sub),
+        background=_background_kinds(sub),
         casualties=casualties,
         background_casualties=_harm(sub),
         statement=statement,

@@ -27,6 +27,7 @@ class PlaceHints:
     """A watched region's normalised name -> its capital's name, when the region is a country."""
     place_names: Mapping[str, object] = field(default_factory=dict)
     """Every place name of the gazetteer, normalised (its name index): "tel aviv"."""
+    gazetteer: Gazetteer | None = None
 
     @classmethod
     def from_gazetteer(cls, gazetteer: Gazetteer, watchlists: Iterable[Watchlist]) -> PlaceHints:
@@ -38,7 +39,7 @@ class PlaceHints:
                     capital = gazetteer.capitals.get(place.country)
                     if capital:
                         capitals[normalize(region.name)] = capital
-        return cls(gazetteer.one_word_names, capitals, gazetteer.by_name)
+        return cls(gazetteer.one_word_names, capitals, gazetteer.by_name, gazetteer)
 
     def is_place_word(self, word: str) -> bool:
         """A place's name or its people's ("israeli" → Israel, "sudanese" → Sudan)."""
@@ -53,6 +54,31 @@ class PlaceHints:
 
     def is_place_name(self, name: str) -> bool:
         return name in self.place_names or name in self.place_words
+
+    def nested(self, a: str, b: str) -> bool:
+        """One of two places (normalised names) lies inside the other: Nova Kakhovka and Kherson
+        oblast, Omdurman and Khartoum state. Two reports naming them can tell one event."""
+        g = self.gazetteer
+        if g is None:
+            return False
+        keys_a, keys_b = set(g.by_name.get(a, ())), set(g.by_name.get(b, ()))
+        return any(k in self._ancestors(j) for k in keys_a for j in keys_b) or any(
+            k in self._ancestors(j) for k in keys_b for j in keys_a
+        )
+
+    def _ancestors(self, key: str) -> set[str]:
+        assert self.gazetteer is not None
+        places, twins = self.gazetteer.places, self.gazetteer.twins
+        out: set[str] = set()
+        current: str | None = key
+        while current is not None and current not in out:
+            out.add(current)
+            twin = twins.get(current)
+            if twin is not None:
+                out.add(twin)
+            place = places.get(current)
+            current = place.parent if place is not None else None
+        return out
 
     def capital_of(self, region: str) -> str | None:
         return self.capitals.get(normalize(region))

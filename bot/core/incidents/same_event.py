@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 
 from bot.core.figures import Casualties, Category
 from bot.core.incidents.model import Incident
+from bot.core.incidents.places import PlaceHints
 from bot.core.incidents.signature import EventSignature
 
 # Event kinds that can be one event: a strike reported as a blast, fighting with its toll, a dam
@@ -96,6 +97,7 @@ def judge(
     *,
     generic: frozenset[str] = frozenset(),
     policy: EventPolicy = DEFAULT_POLICY,
+    places: PlaceHints | None = None,
 ) -> Judgement | None:
     """How strongly ``report`` is a report of ``incident``'s event; None when it cannot be."""
     if published > incident.first_seen + policy.window or published < incident.first_seen - policy.earlier:
@@ -110,8 +112,11 @@ def judge(
     shared_sites = report.facilities & event.facilities
     if report.facilities and event.facilities and not shared_sites and not shared_names:
         return None  # a hospital and a school
+    if shared_sites and report.ordinal and event.ordinal and report.ordinal != event.ordinal:
+        return None  # the first convoy and the second
     same_place = report.place_key == event.place_key
-    if report.specific and event.specific and not same_place and not shared_names:
+    nested = places is not None and places.nested(report.place_key, event.place_key)
+    if report.town and event.town and not same_place and not shared_names and not nested:
         return None  # two towns
     score = 0.0
     reasons: list[str] = []
@@ -140,8 +145,11 @@ def judge(
     elif same_place and report.specific:
         score += 1
         reasons.append(f"the same place ({event.place})")
-    elif not same_place and not (shared_names or shared_sites):
+    elif not same_place and not (shared_names or shared_sites or nested):
         score -= 1  # the region as a whole and one of its towns are different stories
+    if report.ordinal and report.ordinal == event.ordinal and report.kind == event.kind:
+        score += 2  # "the first aid convoy" and "the first UN aid" of the same place
+        reasons.append(f"the {report.ordinal} {report.kind}")
     if report.kind == "toll" and same_place and score > 0:
         score += 1  # "the toll rises to 12": an update of an event, not a new one
         reasons.append("a toll update")
@@ -156,11 +164,14 @@ def find_event(
     *,
     generic: frozenset[str] = frozenset(),
     policy: EventPolicy = DEFAULT_POLICY,
+    places: PlaceHints | None = None,
 ) -> tuple[Incident, Judgement] | None:
     """The open incident ``report`` is a report of, with the judgement, or None for a new event."""
     best: tuple[Incident, Judgement] | None = None
     for incident in candidates:
-        verdict = judge(report, published, casualties, incident, generic=generic, policy=policy)
+        verdict = judge(
+            report, published, casualties, incident, generic=generic, policy=policy, places=places
+        )
         if verdict is None or not verdict.joins(policy):
             continue
         if best is None or verdict.score > best[1].score:

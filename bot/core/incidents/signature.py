@@ -50,17 +50,17 @@ _STOP = frozenset(
     civilians province city town village near area areas region north south east west northern
     southern eastern western local official officials monitor medics rescuers war""".split()
 )
-_FACILITY = re.compile(
-    r"\b(hospitals?|clinics?|schools?|markets?|marketplaces?|mosques?|churches|church|refugee camps?|camps?|"
+_FACILITY_WORDS = (
+    r"(?:hospitals?|clinics?|schools?|markets?|marketplaces?|mosques?|churches|church|refugee camps?|camps?|"
     r"bakery|bakeries|shelters?|dams?|bridges?|power (?:plants?|stations?)|nuclear plant|airports?|air ?base|"
     r"palace|embassy|embassies|bases?|convoys?|crossings?|checkpoints?|ports?|train station|station|"
     r"universit(?:y|ies)|apartment (?:block|building)s?|residential (?:block|building)s?|tower|caf[eé]s?|"
     r"restaurants?|pizzeria|hotels?|prisons?|factor(?:y|ies)|refiner(?:y|ies)|warehouses?|studio|"
     r"headquarters|parliament|stadium|zoo|village|farm|"
     # Who was hit, when the headline singles them out: a commander killed is not the war's toll.
-    r"commanders?|ambassadors?|envoys?|journalists?|reporters?|aid workers?|peacekeepers?|diplomats?)\b",
-    re.IGNORECASE,
+    r"commanders?|ambassadors?|envoys?|journalists?|reporters?|aid workers?|peacekeepers?|diplomats?)"
 )
+_FACILITY = re.compile(rf"\b({_FACILITY_WORDS})\b", re.IGNORECASE)
 _FACILITY_FORMS = {
     "hospitals": "hospital", "clinics": "clinic", "schools": "school", "markets": "market",
     "marketplace": "market", "marketplaces": "market", "mosques": "mosque", "churches": "church",
@@ -105,10 +105,17 @@ class EventSignature:
     facilities: frozenset[str] = frozenset()
     names: frozenset[str] = frozenset()
     tokens: frozenset[str] = frozenset()
+    ordinal: str | None = None
+    """"second" in "second aid convoy crosses": the first and the second are two events."""
 
     @property
     def anchors(self) -> frozenset[str]:
         return self.facilities | self.names
+
+    @property
+    def town(self) -> bool:
+        """A named place inside the region (not the region, nor a compass part of it: "south Gaza")."""
+        return self.specific and self.place_key.split(" ", 1)[0] not in _COMPASS.values()
 
 
 def content_tokens(*texts: str) -> frozenset[str]:
@@ -143,6 +150,16 @@ def _compass_before(text: str, hit: Hit) -> str | None:
 
 
 _CAPITAL = re.compile(r"\bcapital\b", re.IGNORECASE)
+_ORDINAL = re.compile(
+    r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\b",
+    re.IGNORECASE,
+)
+# A site's own name: the capitalised words right before the site ("Nova Kakhovka dam", "al-Ahli
+# hospital", "Bab al-Hawa crossing"). Place names count here: the Kakhovka dam is one dam.
+_NAMED_SITE = re.compile(rf"((?:[A-Z][\w'’-]*\s+|al-\s*|el-\s*){{1,3}})(?i:{_FACILITY_WORDS})\b")
+_NOT_SITE_NAMES = frozenset(
+    "major critical key vital strategic main only largest big new old the a its".split()
+)
 
 
 def _place(
@@ -214,6 +231,18 @@ def _first_sentence(summary: str) -> str:
     return head
 
 
+def site_names(text: str, hints: PlaceHints) -> frozenset[str]:
+    """The proper names sites go by in ``text``: "kakhovka" for "the Nova Kakhovka dam"."""
+    out = set()
+    for m in _NAMED_SITE.finditer(text):
+        for part in normalize(m.group(1)).split():
+            common = part in _NOT_SITE_NAMES or part in _STOP or part in _NOT_NAMES
+            demonym = hints.is_place_word(part) and part not in hints.place_words
+            if len(part) >= 3 and not common and not demonym:
+                out.add(part)
+    return frozenset(out)
+
+
 def build_signature(
     title: str, summary: str, match: Match, reading: HeadlineReading, hints: PlaceHints | None = None
 ) -> EventSignature:
@@ -230,12 +259,18 @@ def build_signature(
         for part in normalize(w).split()
     )
     kind = reading.kind
+    if kind is not None and kind.value in ("toll", "casualties") and reading.background:
+        kind = reading.background[0]  # "toll climbs after the earthquake" is the quake's toll
+    ordinal = _ORDINAL.search(main or title)
     return EventSignature(
         kind=kind.value if kind else None,
         place=place,
         place_key=key,
         specific=specific,
         facilities=facilities(main or title) or facilities(title) or facilities(_first_sentence(summary)),
-        names=_names(title, summary, region_words, hints) - facilities(title),
+        names=(_names(title, summary, region_words, hints) | site_names(main or title, hints))
+        - facilities(title)
+        - region_words,
         tokens=content_tokens(title) - region_words,
+        ordinal=ordinal.group(1).lower() if ordinal else None,
     )
