@@ -6,7 +6,10 @@
 * **events** — over the items both readings put in an event, pairwise precision and recall of the
   second reading's "same event" pairs against the first's (and their F1): do they group alike?
 * **figures** — per category, how often the two give the same value, and micro F1 over killed +
-  wounded of the second reading scored against the first (the casualty set's headline measure).
+  wounded of the second reading scored against the first (the casualty set's headline measure);
+* **the second reading as a stream** — as if it were the bot: each of its push events posted once, at
+  its first push report, led by it, its other push items attached, its event toll shown; scored with
+  the stream score against the first reading. The level two careful readers reach.
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Any, TextIO
 
-from eval.stream.windows import CATEGORIES, ItemLabel, LabelError, load_labels, window
+from eval.stream.scoring import StreamScore, score_stream
+from eval.stream.windows import CATEGORIES, ItemLabel, LabelError, WindowLabels, load_labels, window
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +96,33 @@ def compare(first: Mapping[str, ItemLabel], second: Mapping[str, ItemLabel], nam
     )
 
 
+def reading_as_stream(reading: WindowLabels) -> list[dict[str, Any]]:
+    """The replay log a bot that decided exactly as ``reading`` would have written."""
+    w = reading.window
+    by_event: dict[str, list[ItemLabel]] = {}
+    dated = [x for x in reading.items.values() if x.published is not None]
+    for label in sorted(dated, key=lambda x: (x.published, x.link)):
+        if label.tier == "push" and label.event:
+            by_event.setdefault(label.event, []).append(label)
+    rows = []
+    for event, items in by_event.items():
+        toll = reading.events[event].toll
+        figures = dict(toll) if any(v is not None for v in toll.values()) else None
+        for n, label in enumerate(items):
+            assert label.published is not None
+            rows.append(
+                {"kind": "post" if n == 0 else "edit", "channel": "C", "watchlist": w.watchlist,
+                 "incident": event, "at": label.published.isoformat(), "text": "", "figures": figures,
+                 "links": [label.link]}
+            )  # fmt: skip
+    return sorted(rows, key=lambda r: str(r["at"]))
+
+
+def second_as_stream(first: WindowLabels, second: WindowLabels) -> StreamScore:
+    published = {k: v.published for k, v in first.items.items() if v.published is not None}
+    return score_stream(reading_as_stream(second), first, published)
+
+
 def tier_confusion(
     first: Mapping[str, ItemLabel], second: Mapping[str, ItemLabel]
 ) -> dict[tuple[str, str], int]:
@@ -112,10 +143,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     for name in args.windows:
         w = window(name)
         try:
-            first = load_labels(w).items
-            second = load_labels(w, w.folder / "second").items
+            first_labels = load_labels(w)
+            second_labels = load_labels(w, w.folder / "second")
         except (LabelError, OSError) as e:
             raise SystemExit(f"{name}: {e}") from e
+        first, second = first_labels.items, second_labels.items
         a = compare(first, second, name)
         figs = "/".join(f"{a.figures_same[c]:.2f}" for c in CATEGORIES)
         out.write(
@@ -125,7 +157,13 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         )
         confusion = tier_confusion(first, second)
         cells = ", ".join(f"{x}→{y} {n}" for (x, y), n in sorted(confusion.items()) if x != y)
-        out.write(f"\n  {name} tier disagreements (first→second): {cells or 'none'}\n\n")
+        out.write(f"\n  {name} tier disagreements (first→second): {cells or 'none'}\n")
+        st = second_as_stream(first_labels, second_labels)
+        out.write(
+            f"  {name}, the second reading as a stream: push precision {st.push_precision}, on-time recall "
+            f"{st.on_time_recall}, duplicates {st.duplicate_rate}, wrong merges {st.wrong_merge_rate}, "
+            f"figures right {st.figures_right}\n\n"
+        )
 
     return 0
 
