@@ -24,6 +24,7 @@ from bot.adapters.feed_server import RssItem, render_rss
 from bot.adapters.store import FeedOutcome, FeedSpec, Store
 from bot.core.casualties import extract_casualties
 from bot.core.feed_parsing import parse_feed
+from bot.core.incidents.places import PlaceHints
 from bot.core.items import FeedItem
 from bot.core.matching import Matcher
 from bot.core.triage import Plan, triage
@@ -94,6 +95,7 @@ def main() -> int:
     settings = load_settings(None, {})
     gazetteer = load_gazetteer()
     matcher = Matcher(settings.watchlists, gazetteer)
+    places = PlaceHints.from_gazetteer(gazetteer, settings.watchlists)
     items = [i for batch in parsed for i in batch]
 
     start = time.perf_counter()
@@ -117,9 +119,10 @@ def main() -> int:
             open_incidents=(),
             source_names={},
             now=now,
+            places=places,
         )
         plans.append((plan, len(batch)))
-    line("triage (match+figures+cluster+alert)", len(items), time.perf_counter() - start)
+    line("triage (survey+tiers+events+figures+alerts)", len(items), time.perf_counter() - start)
     alerts = sum(len(p.outbox) for p, _ in plans)
     print(f"  → {alerts} Slack messages planned")
 

@@ -392,9 +392,7 @@ class Matcher:
             return []
         genre = genre_veto(title, link)
         out: list[Survey] = []
-        for wi, match, rule_met, excluded in self._collect(text, hits, title_end=len(title)):
-            if not match.regions and (self._watchlists[wi].regions or not match.keywords):
-                continue
+        for _, match, rule_met, excluded in self._collect(text, hits, title_end=len(title)):
             doubt = None
             if self._relevance is not None and rule_met:
                 doubt = relevance_veto(
@@ -597,11 +595,14 @@ class Matcher:
         """Per watchlist with any hit: its match, whether its rule holds, the exclusion that hit."""
         out = []
         for wi in sorted(hits):
-            raw = [r for r in hits[wi] if not _non_event_sense(text, r)]
-            if not raw:
-                continue
-            kinds = {r[0].kind for r in raw}
             wl = self._watchlists[wi]
+            # Most texts hit only a watch word: a watchlist with regions has nothing to say of them.
+            if wl.regions and not any(r[0].kind is HitKind.REGION for r in hits[wi]):
+                continue
+            raw = [r for r in hits[wi] if not _non_event_sense(text, r)]
+            kinds = {r[0].kind for r in raw}
+            if not raw or (not wl.regions and HitKind.KEYWORD not in kinds):
+                continue
             excluded = next((r[0].term for r in raw if r[0].kind is HitKind.EXCLUDE), None)
             met = excluded is None and _satisfies(wl.rule, HitKind.REGION in kinds, HitKind.KEYWORD in kinds)
             out.append((wi, _build_match(wl.name, text, raw, title_end), met, excluded))

@@ -32,7 +32,11 @@ def canonical_link(link: str) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
     host = parts.hostname.lower().removeprefix("www.")
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)]
+    query = (
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)]
+        if parts.query
+        else []
+    )
     path = parts.path.rstrip("/") or "/"
     return urlunsplit(("", host, path, urlencode(sorted(query)), "")).removeprefix("//")
 
