@@ -112,7 +112,7 @@ EVENT_CUES: dict[EventKind, re.Pattern[str]] = {
 
 # A disaster named as a noun ("after the earthquake"): enough to say what a toll is of, not to report one.
 DISASTER_NOUNS = _words(
-    r"earthquakes?|quakes?|floods?|flooding|floodwaters?|dam (?:breach|collapse|burst|disaster|explosion)|"
+    r"earthquakes?|quakes?|floods?|flooding|floodwaters?|dam (?:breach|collapse|burst|disaster|explosion|destruction)|"
     r"landslides?|cyclones?|hurricanes?|typhoons?|wildfires?|tsunami"
 )
 
@@ -149,7 +149,7 @@ SOURCE_SPEAKERS = _words(
 # Hedges of what has not happened: plans, threats, fears and could-be's.
 HYPOTHETICAL = _words(
     r"could|would|may|might|plans?|planning to|set to|poised to|prepares? to|preparing to|threatens? to|"
-    r"vows? to|to (?:invade|launch|strike|attack|send|give|open|allow|deliver|provide|flee|leave|evacuate)|"
+    r"vows? to|to (?:invade|launch|strike|attack|send|give|open|allow|deliver|provide)|"
     r"expected to|fears?|feared|fearing|risk of|on the brink|looms?|considers?|mulls?|if|attempts? to|trying to|tries to|"
     r"try to|seeks? to|struggles? to|hopes? to"
 )
@@ -162,6 +162,15 @@ SUBORDINATE = re.compile(
 LEADING_SUBORDINATE = re.compile(
     r"^(?:as|after|amid|amidst|despite|while|following|when|with)\b[^,]{3,80},\s*", re.I
 )
+# Verbs of consequence: "Dam breach gives Russia a new weapon", "Strike on hospital leads to clashes":
+# the event is the subject, already known; the headline is about what it means or causes.
+CONSEQUENCE = _words(
+    r"gives?|leads? to|led to|complicates?|exposes?|shakes?|pushes|raises?|sparks?|fuels?|deepens?|"
+    r"highlights?|underscores?|reveals?|tests?|puts?|sends? (?:prices|shockwaves|markets)|hits? (?:markets|prices|"
+    r"economy|supplies|exports)|drives? up|casts?|threatens?|jeopardi[sz]es?|reshapes?|changes?|means?|"
+    r"(?:a |is a |as a )?threat to"
+)
+
 # Diplomacy and politics as the subject: talks, a summit, a resolution report no event.
 DIPLOMACY = _words(
     r"talks|summit|meeting|resolution|sanctions|diplomatic|diplomacy|negotiations?|mediation|visit|trip|"

@@ -26,6 +26,7 @@ from bot.core.headline.cues import (
     ANALYSIS,
     ATTRIBUTION,
     CASUALTY_WORDS,
+    CONSEQUENCE,
     DIPLOMACY,
     DISASTER_NOUNS,
     EVENT_CUES,
@@ -251,6 +252,8 @@ def read_headline(title: str) -> HeadlineReading:
             statement = not _reports(content) if attributed else True
         elif DIPLOMACY.search(main) and not _harm(main) and not _kinds(main):
             statement = True  # "Crisis talks underway to halt Sudan violence as …"
+        elif _consequence(main):
+            statement = True  # "Dam breach gives Russia a new weapon": about an event, not its news
     hypothetical = _hedged(content)
     casualties = _harm(content)
     kinds = _kinds(content)
@@ -274,6 +277,14 @@ def read_headline(title: str) -> HeadlineReading:
 
 def _hedged(text: str) -> bool:
     return bool(HYPOTHETICAL.search(text))
+
+
+def _consequence(main: str) -> bool:
+    """The main clause names an event as its subject and says what it causes or means."""
+    m = CONSEQUENCE.search(main)
+    if m is None or _harm(main):
+        return False
+    return bool(_background_kinds(main[: m.start()]))
 
 
 def _reports(content: str) -> bool:

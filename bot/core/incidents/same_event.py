@@ -4,9 +4,10 @@ The rule is built for the stream a desk reads in a war, where every report share
 
 * **Never across kinds or sites.** A strike and a ceasefire step, a hospital and a school, two towns
   of the region are different events, whatever words they share.
-* **A place with no distinct site is one ongoing event.** "Gunfire in Khartoum", "clashes spread in
-  Khartoum": reports that name the same place and no site or name of their own tell one story (the
-  war as a whole, when the place is the region itself).
+* **A place with no distinct site is one ongoing event** — for what goes on (fighting, bombardment, a
+  disaster, displacement, a rising toll): "Gunfire in Khartoum", "clashes spread in Khartoum" tell one
+  story (the war as a whole, when the place is the region itself). Acts — a convoy, a truce step, a
+  release, a capture — are one event each.
 * **Otherwise it takes evidence**: a site both name (the hospital), a name of the story both use
   (al-Ahli, Kakhovka), the same toll, or the same wording. A name most open incidents share ("Hamas",
   "Israeli" in a Gaza channel) is the war's, not the story's, and counts for nothing.
@@ -36,10 +37,25 @@ _GROUPS = (
 )
 
 
+# Kinds that go on: fighting, bombardment, a disaster's aftermath, displacement, a rising toll. Reports
+# of them at one place with no site of their own tell one story. A convoy, a truce step, a release, a
+# capture or a single attack is an act: two of them are two events, even at one place.
+_ONGOING = frozenset({"fighting", "strike", "disaster", "displacement", "toll", "casualties"})
+# Sites there is usually one of in a story's reach: two reports naming "the dam" near two towns of the
+# region are about one dam. Hospitals, schools, markets and camps are many.
+_LANDMARKS = frozenset(
+    {"dam", "bridge", "power plant", "nuclear plant", "airport", "port", "palace", "parliament", "embassy",
+     "crossing", "refinery", "stadium", "zoo", "headquarters"}
+)  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class EventPolicy:
     window: timedelta = timedelta(hours=36)
-    """How long after an incident's first report a report can still join it."""
+    """How long after an incident's first report a report can still join it (for what goes on:
+    after its latest report, up to ``ongoing_span``)."""
+    ongoing_span: timedelta = timedelta(hours=72)
+    """The longest an ongoing event (fighting, a disaster, displacement) is one incident."""
     earlier: timedelta = timedelta(hours=6)
     """How long before it: a feed polled late can bring an earlier report of a posted event."""
     join_score: float = 2.0
@@ -100,10 +116,15 @@ def judge(
     places: PlaceHints | None = None,
 ) -> Judgement | None:
     """How strongly ``report`` is a report of ``incident``'s event; None when it cannot be."""
-    if published > incident.first_seen + policy.window or published < incident.first_seen - policy.earlier:
-        return None
     event = incident.event
-    if event is None:
+    if event is None or published < incident.first_seen - policy.earlier:
+        return None
+    ongoing = all(kind is None or kind in _ONGOING for kind in (report.kind, event.kind))
+    if ongoing:
+        latest = max(incident.first_seen, incident.updated)
+        if published > latest + policy.window or published > incident.first_seen + policy.ongoing_span:
+            return None
+    elif published > incident.first_seen + policy.window:
         return None
     if not compatible_kinds(report.kind, event.kind):
         return None
@@ -116,7 +137,8 @@ def judge(
         return None  # the first convoy and the second
     same_place = report.place_key == event.place_key
     nested = places is not None and places.nested(report.place_key, event.place_key)
-    if report.town and event.town and not same_place and not shared_names and not nested:
+    landmark = bool(shared_sites & _LANDMARKS)
+    if report.town and event.town and not (same_place or shared_names or nested or landmark):
         return None  # two towns
     score = 0.0
     reasons: list[str] = []
@@ -139,7 +161,7 @@ def judge(
             score += 1
             reasons.append("similar wording")
     bare = not report.facilities and not event.facilities
-    if same_place and bare:
+    if same_place and bare and ongoing:
         score += 2
         reasons.append(f"ongoing in {event.place or report.place} with no distinct site")
     elif same_place and report.specific:

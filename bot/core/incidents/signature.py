@@ -52,7 +52,7 @@ _STOP = frozenset(
 )
 _FACILITY_WORDS = (
     r"(?:hospitals?|clinics?|schools?|markets?|marketplaces?|mosques?|churches|church|refugee camps?|camps?|"
-    r"bakery|bakeries|shelters?|dams?|bridges?|power (?:plants?|stations?)|nuclear plant|airports?|air ?base|"
+    r"bakery|bakeries|dams?|bridges?|power (?:plants?|stations?)|nuclear plant|airports?|air ?base|"
     r"palace|embassy|embassies|bases?|convoys?|crossings?|checkpoints?|ports?|train station|station|"
     r"universit(?:y|ies)|apartment (?:block|building)s?|residential (?:block|building)s?|tower|caf[eé]s?|"
     r"restaurants?|pizzeria|hotels?|prisons?|factor(?:y|ies)|refiner(?:y|ies)|warehouses?|studio|"
@@ -167,7 +167,8 @@ def _place(
 ) -> tuple[str | None, str, bool]:
     """(display, key, specific) of the most specific place, preferring the headline's main clause."""
     title_end = match.title_end if match.title_end is not None else len(title)
-    hits = sorted(match.regions, key=lambda h: h.start)
+    # "Sudanese army" names who, not where: a demonym places nothing.
+    hits = sorted((h for h in match.regions if not _demonym(h)), key=lambda h: h.start)
     in_main = [h for h in hits if main_span[0] <= h.start < main_span[1]]
     in_title = [h for h in hits if h.start < title_end]
     main_text = title[main_span[0] : main_span[1]]
@@ -188,6 +189,14 @@ def _place(
             return group[0].term, normalize(group[0].term), False
     region = match.place or ""
     return region or None, normalize(region), False
+
+
+_DEMONYM_ENDINGS = ("ese", "ian", "ians", "i", "is", "an", "ans", "ish")
+
+
+def _demonym(hit: Hit) -> bool:
+    surface, term = normalize(hit.surface), normalize(hit.term)
+    return hit.place is None and surface != term and surface.endswith(_DEMONYM_ENDINGS) and " " not in surface
 
 
 def _names(title: str, summary: str, excluded: frozenset[str], hints: PlaceHints) -> frozenset[str]:
@@ -258,6 +267,8 @@ def build_signature(
         for w in (h.surface, h.term, h.place or "")
         for part in normalize(w).split()
     )
+    # A place inside the region is no story name, but it is a site's ("the Nova Kakhovka dam").
+    regions_own = frozenset(part for h in match.regions for part in normalize(h.term).split())
     kind = reading.kind
     if kind is not None and kind.value in ("toll", "casualties") and reading.background:
         kind = reading.background[0]  # "toll climbs after the earthquake" is the quake's toll
@@ -267,10 +278,9 @@ def build_signature(
         place=place,
         place_key=key,
         specific=specific,
-        facilities=facilities(main or title) or facilities(title) or facilities(_first_sentence(summary)),
-        names=(_names(title, summary, region_words, hints) | site_names(main or title, hints))
-        - facilities(title)
-        - region_words,
+        facilities=facilities(title) or facilities(_first_sentence(summary)),
+        names=(_names(title, summary, region_words, hints) - region_words)
+        | (site_names(title, hints) - regions_own) - facilities(title),
         tokens=content_tokens(title) - region_words,
         ordinal=ordinal.group(1).lower() if ordinal else None,
     )
