@@ -29,6 +29,7 @@ from bot.core.alerts import AlertContent, AlertSource, SlackMessage, compose_ale
 from bot.core.digests.schedule import is_quiet
 from bot.core.figures import Casualties, Category
 from bot.core.headline import HeadlineReading, read_headline
+from bot.core.headline.reading import main_clause
 from bot.core.incidents.model import Claim, Incident, Source, incident_key
 from bot.core.incidents.places import PlaceHints
 from bot.core.incidents.same_event import DEFAULT_POLICY, EventPolicy, find_event, generic_words
@@ -326,7 +327,10 @@ def _report(
     casualties: Casualties,
     hints: PlaceHints,
 ) -> _Report:
-    own = own_casualties(casualties, item.title)
+    main = main_clause(item.title)
+    at = item.title.find(main) if main else -1
+    kind = reading.kind.value if reading.kind is not None else None
+    own = own_casualties(casualties, item.title, kind=kind, main=(at, at + len(main)) if at >= 0 else None)
     source = Source(item.feed_id, item.id, outlet, item.link, item.published, story)
     claim = Claim(
         outlet=outlet,

@@ -238,6 +238,8 @@ def score_stream(
     # Digest coverage.
     digest_items = [label for label in items.values() if label.tier == "digest"]
     listed = sum(1 for label in digest_items if label.link in digest_links)
+    if details:
+        why["not in a digest"] = [describe(x.link) for x in digest_items if x.link not in digest_links]
 
     return StreamScore(
         window=w.name,

@@ -197,3 +197,18 @@ def test_a_round_triages_all_feeds_together_so_the_earliest_leads(gazetteer: Gaz
     """Two feeds polled in one round: the earlier report leads, whichever feed answered first."""
     plan = run([MARKET[1], MARKET[0]], gazetteer)
     assert posts(plan) == ["m1"]
+
+
+def test_a_convoy_never_shows_the_quakes_toll(gazetteer: Gazetteer) -> None:
+    """'Idlib — 17,000 killed' over the first aid convoy was the whole quake's toll (issue #15)."""
+    convoy = item(
+        "c9",
+        "First UN aid convoy since the quake crosses into Idlib",
+        "Fourteen lorries crossed into rebel-held Idlib on Thursday, four days after the earthquake that "
+        "killed more than 17,000 people in Turkey and Syria.",
+        0,
+    )
+    plan = run([convoy], gazetteer)
+    (incident,) = plan.incidents
+    assert incident.casualties.killed is None
+    assert "17,000" not in plan.outbox[0].message.text

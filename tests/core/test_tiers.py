@@ -72,3 +72,12 @@ def test_severity_scores_figures_kind_and_place() -> None:
     minor = severity("fighting", Casualties(), place="Khartoum", first_from_place=False)
     assert not minor.severe and minor.reasons == ("new event",)
     assert severity("disaster", Casualties(), place=None, first_from_place=False).reasons[-1] == "a disaster"
+
+
+def test_a_region_named_only_in_a_wars_name_places_nothing(gazetteer: Gazetteer) -> None:
+    tier, why = tier_of(
+        gazetteer,
+        "More than 200 Australians evacuated from Tel Aviv amid Israel-Gaza war arrive home",
+        "The flights landed in Sydney on Tuesday.",
+    )
+    assert tier is Tier.DIGEST and "side of a war's name" in why

@@ -181,7 +181,7 @@ DIPLOMACY = _words(
 EXPLAINER = _words(
     r"what (?:we|you) know|what to know|what you need to know|explained|explainer|a (?:basic|simple) guide|"
     r"in (?:maps|charts|numbers|pictures)|visuali[sz]ing|timeline|the story (?:of|behind)|inside (?:the|a)|"
-    r"the \w+ behind the"
+    r"the (?:[\w'’-]+ ){1,3}behind the"
 )
 ROUNDUP = _words(
     r"briefing|newsletter|first thing|morning (?:mail|report)|evening (?:standard|report)|the papers|"

@@ -77,6 +77,8 @@ class HeadlineReading:
     pictures: bool = False
     """The headline describes pictures ("Video shows …"): a report only with a count of people harmed."""
     speaker: str | None = None
+    title: str = ""
+    """The headline as given."""
 
     @property
     def reports_event(self) -> bool:
@@ -272,6 +274,7 @@ def read_headline(title: str) -> HeadlineReading:
         media="media" in forms,
         pictures=bool(MEDIA_DESCRIPTION.search(main)),
         speaker=speaker,
+        title=title,
     )
 
 

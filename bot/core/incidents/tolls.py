@@ -31,8 +31,20 @@ _DISPUTE = re.compile(
 )
 
 
-def own_casualties(casualties: Casualties, title: str) -> Casualties:
-    """The headline figures that the report states in its title or first sentence."""
+# Events that harm no one by themselves: a convoy, a truce step, a release, a capture, an exodus. A
+# toll in such a report's first sentence is the war's or another event's ("the first UN convoy since
+# the quake that killed 17,000"), unless its headline's main clause states it.
+_HARMLESS = frozenset({"aid", "ceasefire", "hostages", "capture", "displacement"})
+_HARM = (Category.KILLED, Category.WOUNDED, Category.MISSING)
+
+
+def own_casualties(
+    casualties: Casualties, title: str, *, kind: str | None = None, main: tuple[int, int] | None = None
+) -> Casualties:
+    """The headline figures that the report states in its title or first sentence.
+
+    ``kind`` is the report's event kind and ``main`` the span of its headline's main clause: for a
+    kind that harms no one, people killed, wounded or missing count only when the main clause says so."""
     limit = len(title) + 1 + LEAD_CHARS
     kept: dict[Category, Headline | None] = {}
     for category in Category:
@@ -40,6 +52,12 @@ def own_casualties(casualties: Casualties, title: str) -> Casualties:
         if headline is None:
             kept[category] = None
             continue
+        if kind in _HARMLESS and category in _HARM:
+            start, end = main if main is not None else (0, len(title))
+            stated = [f for f in casualties.figures if f.category is category and f.value == headline.value]
+            if not any(start <= f.span[0] < end for f in stated):
+                kept[category] = None
+                continue
         support = [
             f
             for f in casualties.figures

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.core.headline import Form, HeadlineReading
+from bot.core.headline.cues import WAR_NAME
 from bot.core.matching import Match, Survey
 
 LEAD_CHARS = 240
@@ -36,6 +37,8 @@ class Placement(StrEnum):
 
     TITLE = "title"
     LEAD = "lead"
+    WAR_NAME = "war name"
+    """Named only as a side of a war's name ("amid the Israel-Gaza war"): about the war, not a place."""
     PASSING = "passing"
 
 
@@ -63,16 +66,22 @@ _FORM_REASONS = {
 }
 
 
-def placement(match: Match, summary: str) -> Placement:
+def placement(match: Match, summary: str, title: str = "") -> Placement:
     """Whether the region is named in the title, the description's first sentence, or later (for
-    a watchlist without regions, its watch words)."""
+    a watchlist without regions, its watch words). A region named only as a side of a war's name
+    ("the Israel-Gaza war") places nothing in the title."""
     title_end = match.title_end if match.title_end is not None else 0
     lead_end = title_end + 1 + _lead_length(summary)
-    starts = [h.start for h in (match.regions or match.keywords)]
+    hits = match.regions or match.keywords
+    text = f"{title}\n{summary}" if title else ""
+    wars = [m.span() for m in WAR_NAME.finditer(text[:lead_end])] if match.regions else []
+    starts = [h.start for h in hits if not any(a <= h.start and h.end <= b for a, b in wars)]
     if any(s < title_end for s in starts):
         return Placement.TITLE
     if any(s < lead_end for s in starts):
         return Placement.LEAD
+    if any(h.start < lead_end for h in hits):
+        return Placement.WAR_NAME
     return Placement.PASSING
 
 
@@ -100,10 +109,13 @@ def decide_tier(
     ``rule_met``: the watchlist's rule holds (a watch word where the rule asks for one);
     ``genre``: why the item's form is not a report, from ``bot.core.genre``, or None;
     ``doubts``: what the relevance model or the reader said against it (each a reason)."""
-    where = placement(match, summary)
+    where = placement(match, summary, reading.title)
     region = match.place or "the region"
     if where is Placement.PASSING:
         return TierDecision(Tier.DROP, (f"names {region} only in passing",), where)
+    if where is Placement.WAR_NAME:
+        why = f"names {region} only as a side of a war's name: about the war, not an event there"
+        return TierDecision(Tier.DIGEST, (why,), where)
     if not rule_met:
         if where is Placement.TITLE:
             return TierDecision(Tier.DIGEST, (f"about {region}, but none of the watch words",), where)
