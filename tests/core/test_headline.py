@@ -71,7 +71,9 @@ def test_statements_reactions_and_diplomacy_are_not_reports(title: str) -> None:
         "Army could launch a ground invasion within days",
         "Residents fear an offensive on the city",
         "Video shows what the army says are strikes on targets",
+        "Surveillance video from last year shows explosions at the dam",
         "One family's attempt to flee the north",
+        "Internal blast probably breached the dam, experts say",
     ],
 )
 def test_plans_fears_and_pictures_are_not_reports(title: str) -> None:
@@ -91,3 +93,21 @@ def test_the_main_clause_and_its_kind() -> None:
     )
     assert read_headline("Blast kills at least 500 at hospital; sides trade blame").kind is EventKind.BLAST
     assert read_headline("Israel bombs homes in the south, kills more than 70").casualties
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Dam breach gives Russia a new weapon in the war",
+        "Deadly strike on a hospital leads to angry clashes elsewhere",
+        "The president's dam attack is a dangerous escalation",
+        "Dam destruction a threat to the counteroffensive",
+    ],
+)
+def test_commentary_on_an_event_is_not_its_report(title: str) -> None:
+    reading = read_headline(title)
+    assert reading.statement and not reading.reports_event
+
+
+def test_numbered_lists_are_explainers() -> None:
+    assert read_headline("Five environmental impacts of the dam collapse").form is Form.EXPLAINER

@@ -71,7 +71,7 @@ EVENT_CUES: dict[EventKind, re.Pattern[str]] = {
         r"devastat\w*|levels?|flattens?|destroys?|destroyed|sweeps?|swamps?|submerg\w*|inundat\w*|engulfs?|"
         r"spreads?|rises?|rising|peaks?|forces?|displaces?|leaves?|toll|victims|survivors?)|"
         r"flash floods?|(?:deadly|heavy|massive|severe|catastrophic) (?:floods?|flooding|earthquakes?|quakes?)|"
-        r"flooded|inundated|dams? (?:breach\w*|collapse\w*|burst\w*|destroyed|blown up|damaged)|"
+        r"inundated|dams? (?:breach\w*|collapse\w*|burst\w*|destroyed|blown up|damaged)|"
         r"(?:breach|burst|collapse|destruction)\w* (?:of )?(?:the )?(?:\w+ )?dam|building collapses?|"
         r"rescue (?:efforts?|teams?|workers? (?:race|search|dig))|survivors? (?:pulled|found|rescued)|pulled (?:alive|from)|"
         r"under (?:the )?rubble"
@@ -116,6 +116,12 @@ DISASTER_NOUNS = _words(
     r"landslides?|cyclones?|hurricanes?|typhoons?|wildfires?|tsunami"
 )
 
+# An event named as a noun, as the subject of commentary ("Putin's dam attack is a dangerous escalation").
+EVENT_NOUNS = _words(
+    r"attacks?|strikes?|air ?strikes?|blasts?|bombings?|shelling|raids?|offensive|counteroffensive|invasion|"
+    r"breach|collapse|destruction|explosions?|massacre|siege|blockade|war|fighting|clashes"
+)
+
 # Words that mark a count of people harmed; a number beside them makes a casualty report.
 CASUALTY_WORDS = _words(
     r"kill(?:s|ed|ing)?|dead|deaths?|died|dies|dying|wound(?:s|ed|ing)?|injur(?:e|es|ed|ing|ies)|hurt|"
@@ -151,7 +157,7 @@ HYPOTHETICAL = _words(
     r"could|would|may|might|plans?|planning to|set to|poised to|prepares? to|preparing to|threatens? to|"
     r"vows? to|to (?:invade|launch|strike|attack|send|give|open|allow|deliver|provide)|"
     r"expected to|fears?|feared|fearing|risk of|on the brink|looms?|considers?|mulls?|if|attempts? to|trying to|tries to|"
-    r"try to|seeks? to|struggles? to|hopes? to"
+    r"try to|seeks? to|struggles? to|hopes? to|probably|likely|possibly|perhaps"
 )
 # Clause boundaries: the event after one of these is background to the main clause.
 SUBORDINATE = re.compile(
@@ -168,7 +174,7 @@ CONSEQUENCE = _words(
     r"gives?|leads? to|led to|complicates?|exposes?|shakes?|pushes|raises?|sparks?|fuels?|deepens?|"
     r"highlights?|underscores?|reveals?|tests?|puts?|sends? (?:prices|shockwaves|markets)|hits? (?:markets|prices|"
     r"economy|supplies|exports)|drives? up|casts?|threatens?|jeopardi[sz]es?|reshapes?|changes?|means?|"
-    r"(?:a |is a |as a )?threat to"
+    r"(?:a |is a |as a )?threat to|is an? |are an? |marks? an? "
 )
 
 # Diplomacy and politics as the subject: talks, a summit, a resolution report no event.
@@ -181,7 +187,10 @@ DIPLOMACY = _words(
 EXPLAINER = _words(
     r"what (?:we|you) know|what to know|what you need to know|explained|explainer|a (?:basic|simple) guide|"
     r"in (?:maps|charts|numbers|pictures)|visuali[sz]ing|timeline|the story (?:of|behind)|inside (?:the|a)|"
-    r"the (?:[\w'’-]+ ){1,3}behind the"
+    r"the (?:[\w'’-]+ ){1,3}behind the|"
+    # Numbered lists: "Five environmental impacts of the dam collapse", "3 things to know".
+    r"(?:\d+|three|four|five|six|seven|eight|nine|ten) (?:[\w'’-]+ )?(?:things|ways|impacts|reasons|questions|"
+    r"takeaways|facts|charts|maps|lessons|consequences)"
 )
 ROUNDUP = _words(
     r"briefing|newsletter|first thing|morning (?:mail|report)|evening (?:standard|report)|the papers|"
@@ -194,7 +203,9 @@ ANALYSIS = _words(
 LIVE = _words(r"live|live updates|live blog|as it happened|latest updates?")
 MEDIA = _words(r"watch|video|photos?|pictures|in pictures|gallery|footage|listen|audio")
 # "Video shows …", "Images show …": a description of pictures, not a report of its own.
-MEDIA_DESCRIPTION = _words(r"(?:video|footage|images?|photos?|pictures) (?:shows?|showed|reveals?|captures?)")
+MEDIA_DESCRIPTION = _words(
+    r"(?:video|footage|images?|photos?|pictures)\b[^.;:]{0,40}?\b(?:shows?|showed|reveals?|captures?|appears? to show)"
+)
 # A war's name ("the Israel-Gaza war", "Sudan conflict") places nothing: the region is a side's name.
 WAR_NAME = re.compile(
     r"\b[\w'’]+[-–][\w'’]+ (?:war|conflict|crisis)\b|\b(?:war|conflict) (?:in|on|over) [\w'’]+\b",

@@ -30,6 +30,7 @@ from bot.core.headline.cues import (
     DIPLOMACY,
     DISASTER_NOUNS,
     EVENT_CUES,
+    EVENT_NOUNS,
     EXPLAINER,
     HYPOTHETICAL,
     KICKER,
@@ -287,7 +288,8 @@ def _consequence(main: str) -> bool:
     m = CONSEQUENCE.search(main)
     if m is None or _harm(main):
         return False
-    return bool(_background_kinds(main[: m.start()]))
+    subject = main[: m.start()]
+    return bool(_background_kinds(subject) or EVENT_NOUNS.search(subject))
 
 
 def _reports(content: str) -> bool:
