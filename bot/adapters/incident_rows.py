@@ -47,6 +47,7 @@ def _event_json(e: EventSignature | None) -> dict[str, Any] | None:
         "names": sorted(e.names),
         "tokens": sorted(e.tokens),
         "ordinal": e.ordinal,
+        "context_sites": sorted(e.context_sites),
     }
 
 
@@ -62,6 +63,7 @@ def _event(raw: Any) -> EventSignature | None:
         names=frozenset(raw.get("names") or ()),
         tokens=frozenset(raw.get("tokens") or ()),
         ordinal=raw.get("ordinal"),
+        context_sites=frozenset(raw.get("context_sites") or ()),
     )
 
 

@@ -130,8 +130,13 @@ def judge(
         return None
     names_a, names_b = report.names - generic, event.names - generic
     shared_names = names_a & names_b
-    shared_sites = report.facilities & event.facilities
-    if report.facilities and event.facilities and not shared_sites and not shared_names:
+    shared_sites = (report.facilities | report.context_sites) & (event.facilities | event.context_sites)
+    if (
+        report.facilities
+        and event.facilities
+        and not (report.facilities & event.facilities)
+        and not shared_names
+    ):
         return None  # a hospital and a school
     if shared_sites and report.ordinal and event.ordinal and report.ordinal != event.ordinal:
         return None  # the first convoy and the second

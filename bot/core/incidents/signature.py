@@ -107,6 +107,9 @@ class EventSignature:
     tokens: frozenset[str] = frozenset()
     ordinal: str | None = None
     """"second" in "second aid convoy crosses": the first and the second are two events."""
+    context_sites: frozenset[str] = frozenset()
+    """Sites the first sentence names and the headline does not: evidence when two reports share
+    them, never a reason to keep two apart (a first sentence names more places than its event's)."""
 
     @property
     def anchors(self) -> frozenset[str]:
@@ -150,8 +153,11 @@ def _compass_before(text: str, hit: Hit) -> str | None:
 
 
 _CAPITAL = re.compile(r"\bcapital\b", re.IGNORECASE)
+# "The second aid convoy", "the third batch of hostages": an ordinal of an act, not of a day.
 _ORDINAL = re.compile(
-    r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\b",
+    r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\s+"
+    r"(?:[\w.'’-]+\s+){0,2}?(?:convoys?|aid|batch|group|release|hostages?|prisoners?|exchange|swap|"
+    r"shipments?|flights?|trucks?|lorries|evacuations?|round)\b",
     re.IGNORECASE,
 )
 # A site's own name: the capitalised words right before the site ("Nova Kakhovka dam", "al-Ahli
@@ -173,7 +179,9 @@ def _place(
     in_title = [h for h in hits if h.start < title_end]
     main_text = title[main_span[0] : main_span[1]]
     if _CAPITAL.search(main_text) and not any(h.place for h in in_main):
-        for h in in_main or in_title:
+        # "Sudanese capital" names the capital too.
+        every = sorted(match.regions, key=lambda h: h.start)
+        for h in [x for x in every if main_span[0] <= x.start < main_span[1]] or every[:2]:
             capital = hints.capital_of(h.term)
             if capital:  # "Fighting erupts in Sudan's capital" happens in Khartoum
                 return f"{capital}, {h.term}", normalize(capital), True
@@ -278,7 +286,8 @@ def build_signature(
         place=place,
         place_key=key,
         specific=specific,
-        facilities=facilities(title) or facilities(_first_sentence(summary)),
+        facilities=facilities(title),
+        context_sites=facilities(_first_sentence(summary)) - facilities(title),
         names=(_names(title, summary, region_words, hints) - region_words)
         | (site_names(title, hints) - regions_own) - facilities(title),
         tokens=content_tokens(title) - region_words,
