@@ -178,7 +178,9 @@ def parse_answer(reply: str) -> ReaderAnswer:
             reason = found.group(2).strip().strip("*`_").strip()
             return ReaderAnswer(verdict, reason[:MAX_REASON_CHARS])
     shown = " ".join(reply.split())[:80]
-    return ReaderAnswer(Verdict.UNKNOWN, f"the reader's reply is not a verdict: {shown!r}")
+    # repr() escapes control and astral characters, which can make the reason several times longer.
+    reason = f"the reader's reply is not a verdict: {shown!r}"
+    return ReaderAnswer(Verdict.UNKNOWN, reason[:MAX_REASON_CHARS])
 
 
 class Reader(Protocol):
