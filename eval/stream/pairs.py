@@ -42,6 +42,7 @@ class Report:
     casualties: Casualties
     published: datetime
     title: str
+    description: str = ""
 
 
 def reports(
@@ -72,9 +73,18 @@ def reports(
         own = replace(
             own_casualties(extract_casualties(item.title, item.description), item.title), figures=()
         )
-        out.append(Report(label.event, signature, own, item.published, item.title))
+        out.append(Report(label.event, signature, own, item.published, item.title, item.description or ""))
     out.sort(key=lambda r: r.published)
     return out, hints
+
+
+def as_incident(lead: Report) -> Incident:
+    """An incident whose only report is ``lead``, as if it had been posted."""
+    source = Source("f", "0", "F", None, lead.published)
+    return Incident(
+        "k", "w", lead.signature.place, lead.title, "", lead.casualties, (), (source,),
+        lead.signature.tokens, lead.published, lead.published, True, lead.signature,
+    )  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -87,13 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         found, hints = reports(name)
         generic = generic_words([], [r.signature for r in found])
         counts: Counter[tuple[bool, bool]] = Counter()
-        for i, lead in enumerate(found):
-            source = Source("f", str(i), "F", None, lead.published)
-            incident = Incident(
-                "k", "w", lead.signature.place, lead.title, "", lead.casualties, (), (source,),
-                lead.signature.tokens, lead.published, lead.published, True, lead.signature,
-            )  # fmt: skip
-            for later in found[i + 1 :]:
+        for lead in found:
+            incident = as_incident(lead)
+            for later in found[found.index(lead) + 1 :]:
                 verdict = judge(
                     later.signature,
                     later.published,

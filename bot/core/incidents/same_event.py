@@ -40,7 +40,7 @@ _GROUPS = (
 # Kinds that go on: fighting, bombardment, a disaster's aftermath, displacement, a rising toll. Reports
 # of them at one place with no site of their own tell one story. A convoy, a truce step, a release, a
 # capture or a single attack is an act: two of them are two events, even at one place.
-_ONGOING = frozenset({"fighting", "strike", "disaster", "displacement", "toll", "casualties"})
+ONGOING_KINDS = frozenset({"fighting", "strike", "disaster", "displacement", "toll", "casualties"})
 # Sites there is usually one of in a story's reach: two reports naming "the dam" near two towns of the
 # region are about one dam. Hospitals, schools, markets and camps are many.
 _LANDMARKS = frozenset(
@@ -98,7 +98,7 @@ def generic_words(
     return frozenset(w for w, c in counts.items() if c >= floor)
 
 
-def _figures_agree(a: Casualties, b: Casualties) -> bool:
+def figures_agree(a: Casualties, b: Casualties) -> bool:
     return any(
         (x := a.value(c)) is not None and x >= 3 and x == b.value(c)
         for c in (Category.KILLED, Category.WOUNDED)
@@ -119,7 +119,7 @@ def judge(
     event = incident.event
     if event is None or published < incident.first_seen - policy.earlier:
         return None
-    ongoing = all(kind is None or kind in _ONGOING for kind in (report.kind, event.kind))
+    ongoing = all(kind is None or kind in ONGOING_KINDS for kind in (report.kind, event.kind))
     if ongoing:
         latest = max(incident.first_seen, incident.updated)
         if published > latest + policy.window or published > incident.first_seen + policy.ongoing_span:
@@ -153,7 +153,7 @@ def judge(
     if shared_sites:
         score += 2
         reasons.append(f"the same site ({', '.join(sorted(shared_sites))})")
-    if _figures_agree(casualties, incident.casualties):
+    if figures_agree(casualties, incident.casualties):
         score += 2
         reasons.append("the same toll")
     words_a, words_b = report.tokens - generic, event.tokens - generic
