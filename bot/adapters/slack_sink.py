@@ -8,6 +8,9 @@ written for that admin and never contain the token.
 
 from __future__ import annotations
 
+import asyncio
+import random
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -20,12 +23,19 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.alerts import SlackMessage
+from bot.core.retry_after import retry_after_seconds
 from bot.errors import DeliveryError
 
 MAX_RETRIES = 3
+MAX_RATE_LIMIT_WAIT = 60.0
+"""The longest one rate-limit wait inside a request; a longer Retry-After is cut to this (the
+outbox's own backoff then spaces later attempts)."""
 
 # Slack error codes that no amount of retrying fixes; the text says what the admin should do.
 _PERMANENT: dict[str, str] = {
@@ -52,6 +62,29 @@ _TRANSIENT = frozenset(
 )
 
 
+class RetryAfterRateLimitHandler(AsyncRateLimitErrorRetryHandler):
+    """Retries a 429 after the Retry-After Slack sent, read by ``retry_after_seconds``: the SDK's own
+    handler calls ``int()`` on the header and raises on "1.5" or a date."""
+
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        if response is None:
+            raise error if error is not None else RuntimeError("rate-limit retry without a response")
+        state.next_attempt_requested = True
+        header = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), None)
+        value = header[0] if isinstance(header, list) and header else header
+        wait = retry_after_seconds(value if isinstance(value, str) else None, datetime.now(UTC))
+        # A little jitter so that replicas and channels rate-limited together do not retry together.
+        await asyncio.sleep(min(wait, MAX_RATE_LIMIT_WAIT) + random.random() * 0.25)
+        state.increment_current_attempt()
+
+
 def make_web_client(
     token: str,
     base_url: str,
@@ -67,7 +100,7 @@ def make_web_client(
     """
     interval = backoff or BackoffRetryIntervalCalculator(backoff_factor=0.5)
     handlers: list[AsyncRetryHandler] = [
-        AsyncRateLimitErrorRetryHandler(max_retry_count=max_retries),
+        RetryAfterRateLimitHandler(max_retry_count=max_retries),
         AsyncServerErrorRetryHandler(max_retry_count=max_retries, interval_calculator=interval),
         AsyncConnectionErrorRetryHandler(max_retry_count=max_retries, interval_calculator=interval),
     ]
@@ -115,8 +148,15 @@ class SlackSink:
                 f"could not reach Slack for {action} to channel {channel} ({type(e).__name__})",
                 retryable=True,
             )
-        else:
+        elif isinstance(e, SlackClientError):
             err = DeliveryError(f"Slack client error during {action} to channel {channel}", retryable=False)
+        else:
+            # Anything else the client raises (a bug in it, a reply it cannot read) fails this alert
+            # alone and is retried later: it must never stop the outbox behind it.
+            err = DeliveryError(
+                f"unexpected error during {action} to channel {channel} ({type(e).__name__})",
+                retryable=True,
+            )
         return DeliveryError(_redact(err.reason, self._client.token), retryable=err.retryable)
 
     async def post(self, channel: str, message: SlackMessage, *, thread_ts: str | None = None) -> str:
@@ -129,7 +169,7 @@ class SlackSink:
                 unfurl_links=False,
                 unfurl_media=False,
             )
-        except (TimeoutError, SlackClientError, aiohttp.ClientError, OSError) as e:
+        except Exception as e:  # every failure becomes a DeliveryError; see _failure
             raise self._failure(e, "posting", channel) from e
         ts = response.get("ts")
         if not isinstance(ts, str):
@@ -143,5 +183,5 @@ class SlackSink:
             await self._client.chat_update(
                 channel=channel, ts=ts, text=message.text, blocks=list(message.blocks)
             )
-        except (TimeoutError, SlackClientError, aiohttp.ClientError, OSError) as e:
+        except Exception as e:  # every failure becomes a DeliveryError; see _failure
             raise self._failure(e, "updating a message", channel) from e

@@ -255,3 +255,23 @@ class _FixedClock(Clock):
 
     def now(self) -> float:
         return self._now
+
+
+@pytest.mark.parametrize("header", ["0.5", "garbage", "", "-3"])
+async def test_any_retry_after_is_waited_out_never_raised(slack_api: FakeSlackApi, header: str) -> None:
+    # The SDK's own handler did int("0.5") and the ValueError froze the outbox behind this alert.
+    slack_api.fail_next("chat.postMessage", 1, status=429, retry_after=header)
+    ts = await _sink(slack_api).post("C0123", _message())
+    assert ts and len(slack_api.calls_to("chat.postMessage")) == 2
+
+
+async def test_an_unexpected_client_error_fails_only_this_alert_and_is_retried_later() -> None:
+    class Broken:
+        token = DEFAULT_TOKEN
+
+        async def chat_postMessage(self, **_: object) -> None:
+            raise ValueError("a reply the client could not read")
+
+    with pytest.raises(DeliveryError) as err:
+        await SlackSink(Broken()).post("C0123", _message())  # type: ignore[arg-type]
+    assert err.value.retryable is True and "ValueError" in err.value.reason

@@ -47,7 +47,8 @@ class Failure:
     """How to fail one upcoming call: an HTTP status (429/500/503) or a Slack error code."""
 
     status: int = 429
-    retry_after: int = 1
+    retry_after: float | str = 1
+    """The Retry-After header: seconds (fractions too) or any text, to test what clients make of it."""
     error: str | None = None
 
 
@@ -180,7 +181,13 @@ class FakeSlackApi:
         self.file_redirects[file_id] = location
 
     def fail_next(
-        self, method: str, n: int = 1, *, status: int = 429, retry_after: int = 1, error: str | None = None
+        self,
+        method: str,
+        n: int = 1,
+        *,
+        status: int = 429,
+        retry_after: float | str = 1,
+        error: str | None = None,
     ) -> None:
         """Fail the next ``n`` calls of ``method``: with ``error`` as an ok=false reply (HTTP 200),
         otherwise with HTTP ``status`` (429 carries ``Retry-After: retry_after``)."""
