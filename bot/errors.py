@@ -52,3 +52,8 @@ class DeliveryError(SitrepError):
 
 class CommandError(SitrepError):
     """A slash command or CLI argument is malformed; the message says which part and the usage."""
+
+
+class AdminLookupError(CommandError):
+    """Slack could not say whether a user is an admin (an outage, a rate limit, a reply that is no
+    JSON). Nothing was changed; the message tells the user to try again — never "you are no admin"."""

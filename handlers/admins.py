@@ -13,10 +13,13 @@ import re
 import time
 from collections.abc import Callable
 
-from slack_sdk.errors import SlackApiError
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack_errors import slack_error_code
 from bot.core.slack_text import escape
+from bot.errors import AdminLookupError
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +31,9 @@ class AdminCheck:
     """Config admins, or workspace admins/owners per ``users.info``.
 
     Slack's answer is remembered per user for ``ttl`` seconds so a burst of commands costs one API
-    call; a failed lookup is not remembered (the next command asks again).
+    call. A lookup Slack could not answer (a rate limit, an outage, an HTML error page) raises
+    ``AdminLookupError`` and is not remembered: an admin is told to try again, never refused as if
+    they were not one. Only Slack's word that the user does not exist counts as "no".
     """
 
     def __init__(
@@ -53,14 +58,32 @@ class AdminCheck:
         try:
             response = await client.users_info(user=user_id)
         except SlackApiError as e:
-            log.warning("users.info failed for %s: %s", user_id, e.response.get("error"))
-            return False
-        user = response.get("user") or {}
+            code = slack_error_code(e)
+            log.warning("users.info failed for %s: %s", user_id, code)
+            if code in _NO_SUCH_USER:
+                return False
+            raise _lookup_failed(code) from e
+        except (SlackClientError, aiohttp.ClientError, TimeoutError, OSError) as e:
+            log.warning("users.info failed for %s: %s", user_id, type(e).__name__)
+            raise _lookup_failed(type(e).__name__) from e
+        user = response.get("user") if isinstance(response.data, dict) else None
+        if not isinstance(user, dict):
+            raise _lookup_failed("an answer without the user")
         verdict = bool(user.get("is_admin") or user.get("is_owner"))
         if len(self._cache) > 10_000:
             self._cache = {u: v for u, v in self._cache.items() if v[1] > now}
         self._cache[user_id] = (verdict, now + self._ttl)
         return verdict
+
+
+_NO_SUCH_USER = frozenset({"user_not_found", "user_not_visible"})
+
+
+def _lookup_failed(why: str) -> AdminLookupError:
+    return AdminLookupError(
+        f"Sitrep could not check with Slack whether you are an admin ({escape(why)}), so nothing was"
+        " changed. Try again in a minute."
+    )
 
 
 def refusal(what: str) -> str:
@@ -84,7 +107,7 @@ async def announce(client: AsyncWebClient, channel: str | None, text: str) -> st
     try:
         await client.chat_postMessage(channel=channel, text=text)
     except SlackApiError as e:
-        error = str(e.response.get("error"))
+        error = slack_error_code(e)
         log.warning("could not announce a change in %s: %s", channel, error)
         return f" (could not announce it in the admin channel: {escape(error)})"
     return ""

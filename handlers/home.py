@@ -17,10 +17,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.feedback import Tally
+from bot.adapters.slack_errors import slack_error_code
 from bot.adapters.store import FeedState, StoredWatchlist
 from bot.core.slack_text import escape
 from bot.core.tiers.counts import schedule_summary, tier_summary
-from bot.errors import StoreError
+from bot.errors import AdminLookupError, StoreError
 from handlers.admins import AdminCheck
 from handlers.context import Services
 from handlers.feeds import format_status
@@ -159,6 +160,15 @@ class Home:
         self._services = services
         self._admins = admins
 
+    async def _may_edit(self, user: str, client: AsyncWebClient) -> bool:
+        """Whether to show the editing buttons; when Slack cannot say, the tab shows none (every
+        button asks again when pressed)."""
+        try:
+            return await self._admins.is_admin(user, client)
+        except AdminLookupError as e:
+            log.warning("App Home for %s without editing buttons: %s", user, e)
+            return False
+
     async def publish(self, client: AsyncWebClient, user: str) -> None:
         store = self._services.store
         now = self._services.clock()
@@ -168,7 +178,7 @@ class Home:
                 await store.last_alerts(),
                 await store.feeds(),
                 now=now,
-                admin=await self._admins.is_admin(user, client),
+                admin=await self._may_edit(user, client),
                 feedback=await store.feedback.tallies(since=now - FEEDBACK_WINDOW),
                 tiers=await store.tier_counts(now - timedelta(hours=24)),
             )
@@ -183,7 +193,7 @@ class Home:
         try:
             await client.views_publish(user_id=user, view=view)
         except SlackApiError as e:
-            log.warning("could not publish the App Home for %s: %s", user, e.response.get("error"))
+            log.warning("could not publish the App Home for %s: %s", user, slack_error_code(e))
 
 
 def register(app: AsyncApp, home: Home) -> None:

@@ -24,6 +24,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.feedback import Tally
+from bot.adapters.slack_errors import slack_error_code
 from bot.core.changes import describe_change
 from bot.core.command_args import parse_args
 from bot.core.gazetteer import describe_expansion
@@ -35,7 +36,7 @@ from bot.core.slack_text import escape
 from bot.core.tiers.counts import schedule_summary, tier_summary
 from bot.core.watchlist_validation import parse_watchlist, watchlist_to_dict
 from bot.core.watchlists import Watchlist
-from bot.errors import CommandError, StoreError
+from bot.errors import AdminLookupError, CommandError, StoreError
 from handlers.admins import AdminCheck, announce, mention, refusal
 from handlers.context import Services
 from handlers.watch_form import CALLBACK_ID, FormMeta, field_errors, message_view, read_form, watch_modal
@@ -269,7 +270,7 @@ class WatchDesk:
         try:
             await client.views_open(trigger_id=trigger_id, view=view)
         except SlackApiError as e:
-            raise CommandError(f"Slack would not open the form ({e.response.get('error')}); try again") from e
+            raise CommandError(f"Slack would not open the form ({slack_error_code(e)}); try again") from e
 
     async def save(
         self, view: dict[str, Any], user: str, client: AsyncWebClient
@@ -280,7 +281,11 @@ class WatchDesk:
         if meta is None:
             return _form_errors({"regions": "This form is damaged; open it again."}), ""
         first_block = "name" if meta.mode == "add" else "regions"
-        if not await self.admins.is_admin(user, client):
+        try:
+            allowed = await self.admins.is_admin(user, client)
+        except AdminLookupError as e:
+            return _form_errors({first_block: str(e)}), ""
+        if not allowed:
             log.warning("refused a watchlist %s by non-admin %s", meta.mode, user)
             return _form_errors({first_block: refusal("change watchlists")}), ""
         current = None
@@ -440,7 +445,7 @@ def register(
             try:
                 await client.views_open(trigger_id=trigger, view=message_view(title, text))
             except SlackApiError as e:
-                log.warning("could not open a %s view for %s: %s", kind, user, e.response.get("error"))
+                log.warning("could not open a %s view for %s: %s", kind, user, slack_error_code(e))
 
         try:
             if kind == TEST_ACTION:

@@ -16,6 +16,7 @@ from bot.adapters.slack_sink import make_web_client
 from bot.adapters.store import Store
 from bot.core.gazetteer import Gazetteer
 from bot.engine import Engine
+from bot.errors import AdminLookupError
 from handlers import admins
 from handlers.context import Services
 from tests.fakes.bolt_server import bot_settings, serve_app, slack_runtime
@@ -230,7 +231,28 @@ async def test_workspace_admin_answers_expire_after_ten_minutes(slack_api: FakeS
     clock[0] += 2
     assert not await check.is_admin(WORKSPACE_ADMIN, client)
     slack_api.fail_next("users.info", error="ratelimited")
-    assert not await check.is_admin("U0NEW", client)  # a failed lookup refuses and is not cached
+    with pytest.raises(AdminLookupError):  # Slack could not say: neither yes nor no, and not cached
+        await check.is_admin("U0NEW", client)
     slack_api.add_user("U0NEW", is_owner=True)
     assert await check.is_admin("U0NEW", client)
     assert len(slack_api.calls_to("users.info")) == 4
+
+
+@pytest.mark.parametrize("status", [502, 504])
+async def test_an_admin_is_told_to_retry_when_slack_answers_with_a_page_not_json(
+    bot: Bot, status: int
+) -> None:
+    # users.info answered by a proxy's HTML error page: the admin check used to crash on it (no reply
+    # at all) or refuse a real admin as "not an admin".
+    bot.slack.fail_next("users.info", 4, status=status)
+    reply = await bot.feeds("remove levant-wire", user=WORKSPACE_ADMIN)
+    assert "could not check with Slack whether you are an admin" in reply
+    assert f"HTTP {status}" in reply and "nothing was changed" in reply
+    assert "only Sitrep admins" not in reply
+    assert await bot.store.feed(bot.config_feed) is not None
+    assert await bot.store.audit_log() == []
+
+
+async def test_a_user_slack_does_not_know_is_refused(bot: Bot) -> None:
+    reply = await bot.feeds("remove levant-wire", user="U0GHOST")
+    assert "only Sitrep admins" in reply

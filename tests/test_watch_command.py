@@ -305,6 +305,16 @@ async def test_non_admins_are_refused_by_command_and_on_submit(
     assert "refused a watchlist add by non-admin U0MEMBER" in caplog.text
 
 
+async def test_a_submission_slack_cannot_vouch_for_asks_to_retry_and_saves_nothing(bot: Bot) -> None:
+    await bot.watch("add gaza", user=ADMIN)
+    bot.slack.fail_next("users.info", status=502)  # a proxy's HTML error page, not Slack's JSON
+    answer = await bot.submit(bot.last_view(), form(name="gaza"), user=WORKSPACE_ADMIN)
+    error = answer["errors"]["name"]
+    assert answer["response_action"] == "errors" and "Try again" in error and "HTTP 502" in error
+    assert "only Sitrep admins" not in error
+    assert await bot.store.watchlist("gaza") is None
+
+
 async def test_a_submission_slowed_by_slack_is_answered_in_time_and_saves_nothing(bot: Bot) -> None:
     await bot.watch("add gaza", user=ADMIN)
     bot.slack.fail_next("users.info", status=429, retry_after=5)  # the SDK would wait 5 s to retry

@@ -26,6 +26,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from yarl import URL
 
+from bot.adapters.slack_errors import slack_error_code
 from bot.core.opml import too_large
 
 LISTED = 20
@@ -200,7 +201,7 @@ def _int(value: object) -> int | None:
 
 
 def _slack_refusal(doing: str, e: SlackApiError) -> Unavailable:
-    error = str(e.response.get("error") or "unknown error")
+    error = slack_error_code(e)
     return Unavailable(_SLACK_ERRORS.get(error, f"Slack refused to {doing} ({error})"))
 
 
