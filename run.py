@@ -212,11 +212,12 @@ async def cmd_demo(
     # With --json, stdout carries the message log and nothing else; people read stderr.
     log_out, out = (out, sys.stderr) if args.json else (None, out)
     sink: AlertSink = SilentSink() if args.json else TerminalSink(out)
-    tmp = None
-    database_url = environ.get("DATABASE_URL")
-    if not database_url:
-        tmp = tempfile.mkdtemp(prefix="sitrep-demo-")
-        database_url = f"sqlite+aiosqlite:///{tmp}/demo.db"
+    # The demo's feeds are throw-away local servers: written into a production database they would
+    # become trusted config feeds that the real bot then polls and exports. It never touches one.
+    if environ.get("DATABASE_URL"):
+        print("DATABASE_URL is set; the demo leaves that database alone and uses a throw-away one.", file=out)
+    tmp = tempfile.mkdtemp(prefix="sitrep-demo-")
+    database_url = f"sqlite+aiosqlite:///{tmp}/demo.db"
     try:
         if args.corpus:
             print(f"Reading {args.corpus} …", file=out, flush=True)

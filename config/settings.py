@@ -227,12 +227,33 @@ class Settings:
 
     @property
     def mode(self) -> Literal["socket", "http", "demo"]:
+        """Socket Mode with a bot and an app token, HTTP mode with a bot token and a signing secret,
+        demo mode with no Slack variable at all. Anything in between is a mistake to report, never a
+        reason to start a demo on a production host."""
         s = self.secrets
         if s.slack_bot_token and s.slack_app_token:
             return "socket"
         if s.slack_bot_token and s.slack_signing_secret:
             return "http"
-        return "demo"
+        given = [
+            name
+            for name, value in (
+                ("SLACK_BOT_TOKEN", s.slack_bot_token),
+                ("SLACK_APP_TOKEN", s.slack_app_token),
+                ("SLACK_SIGNING_SECRET", s.slack_signing_secret),
+            )
+            if value
+        ]
+        if not given:
+            return "demo"
+        if not s.slack_bot_token:
+            missing = "SLACK_BOT_TOKEN (the xoxb- token)"
+        else:
+            missing = "SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)"
+        raise ConfigError(
+            f"Slack is half configured: {' and '.join(given)} set, {missing} missing. Set the rest,"
+            " or unset every SLACK_ variable for demo mode (or run `python run.py demo`)."
+        )
 
 
 def slugify(name: str) -> str:

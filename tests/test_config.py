@@ -61,11 +61,27 @@ def test_config_path_precedence(tmp_path: Path) -> None:
         ({}, "demo"),
         ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}, "socket"),
         ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}, "http"),
-        ({"SLACK_BOT_TOKEN": "xoxb-1"}, "demo"),
     ],
 )
 def test_mode_from_tokens(tmp_path: Path, env: dict[str, str], mode: str) -> None:
     assert load_settings(str(write(tmp_path, EXAMPLE)), env).mode == mode
+
+
+@pytest.mark.parametrize(
+    ("env", "missing"),
+    [
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET"),
+        ({"SLACK_APP_TOKEN": "xapp-1"}, "SLACK_BOT_TOKEN"),
+        ({"SLACK_APP_TOKEN": "xapp-1", "SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN"),
+    ],
+)
+def test_half_set_slack_variables_are_an_error_never_demo_mode(
+    tmp_path: Path, env: dict[str, str], missing: str
+) -> None:
+    settings = load_settings(str(write(tmp_path, EXAMPLE)), env)
+    with pytest.raises(ConfigError, match="half configured") as err:
+        settings.mode  # noqa: B018
+    assert missing in str(err.value) and "xoxb-1" not in str(err.value)
 
 
 def test_environment_values(tmp_path: Path) -> None:

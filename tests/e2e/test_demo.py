@@ -77,3 +77,26 @@ def test_demo_json_prints_one_object_per_slack_message_and_nothing_else() -> Non
     school = [r for r in posts if r["links"][0] == "https://levant-wire.example/sarmada-school"]
     assert len(school) == 1 and school[0]["incident"] != market["incident"]
     assert not any("damascus-fair" in link for r in rows for link in r["links"])
+
+
+def test_demo_never_writes_into_the_database_url_database(tmp_path: Path) -> None:
+    production = tmp_path / "production.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env["DATABASE_URL"] = f"sqlite+aiosqlite:///{production}"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), "demo", "--once"],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "leaves that database alone" in result.stdout
+    assert not production.exists()
+
+
+def test_a_bot_token_alone_is_an_error_not_a_demo() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_") and k != "DATABASE_URL"}
+    env["SLACK_BOT_TOKEN"] = "xoxb-only-this"
+    command = [sys.executable, str(ROOT / "run.py")]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert result.returncode == 2
+    assert "half configured" in result.stderr and "xoxb-only-this" not in result.stderr
+    assert "Sitrep demo" not in result.stdout
