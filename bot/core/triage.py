@@ -381,6 +381,11 @@ def _route(batch: _Batch, watchlist: Watchlist, report: _Report) -> None:
         generic=generic,
         policy=batch.policy,
         places=batch.places,
+        texts=(
+            (report.item.title, summarise(report.item.title, report.item.summary))
+            if batch.policy.model is not None
+            else None
+        ),
     )
     decision = report.decision
     if decision.tier is Tier.DIGEST:

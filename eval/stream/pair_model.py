@@ -18,24 +18,15 @@ Needs scikit-learn (``pip install -e '.[eval]'``); the bot itself does not.
 from __future__ import annotations
 
 import argparse
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rapidfuzz import fuzz
-
+from bot.core.incidents.evidence import evidence
 from bot.core.incidents.places import PlaceHints
-from bot.core.incidents.same_event import ONGOING_KINDS, figures_agree, generic_words, judge
+from bot.core.incidents.same_event import generic_words, judge
 from eval.stream.pairs import Report, as_incident, reports
 from eval.stream.windows import load_windows
-
-FEATURES = (
-    "shared story names", "shared site", "same toll", "wording overlap", "same place", "nested places",
-    "both ongoing", "same kind", "a kind unknown", "same ordinal", "report's place specific",
-    "lead's place specific", "no sites", "log hours apart", "report earlier", "title similarity",
-    "description similarity", "a toll update",
-)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,31 +46,7 @@ def pair_features(lead: Report, later: Report, generic: frozenset[str], places: 
     same = lead.event == later.event
     if verdict is None:
         return Pair(None, False, same)
-    a, b = later.signature, lead.signature
-    words_a, words_b = a.tokens - generic, b.tokens - generic
-    overlap = len(words_a & words_b) / min(len(words_a), len(words_b)) if words_a and words_b else 0.0
-    hours = (later.published - lead.published).total_seconds() / 3600
-    sites = (a.facilities | a.context_sites) & (b.facilities | b.context_sites)
-    features = (
-        float(min(len((a.names - generic) & (b.names - generic)), 3)),
-        float(bool(sites)),
-        float(figures_agree(later.casualties, lead.casualties)),
-        overlap,
-        float(a.place_key == b.place_key),
-        float(places.nested(a.place_key, b.place_key)),
-        float(all(k is None or k in ONGOING_KINDS for k in (a.kind, b.kind))),
-        float(a.kind == b.kind),
-        float(a.kind is None or b.kind is None),
-        float(bool(a.ordinal) and a.ordinal == b.ordinal),
-        float(a.specific),
-        float(b.specific),
-        float(not a.facilities and not b.facilities),
-        math.log1p(max(hours, 0.0)),
-        float(hours < 0),
-        fuzz.token_set_ratio(lead.title, later.title) / 100,
-        fuzz.token_set_ratio(lead.description[:300], later.description[:300]) / 100,
-        float(a.kind == "toll"),
-    )
+    features = evidence(later.side(), lead.side(), generic=generic, places=places)
     return Pair(features, verdict.joins(), same)
 
 

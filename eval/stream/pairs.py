@@ -21,12 +21,14 @@ from pathlib import Path
 from bot.core.casualties import extract_casualties
 from bot.core.figures import Casualties
 from bot.core.headline import read_headline
+from bot.core.incidents.evidence import Side
 from bot.core.incidents.model import Incident, Source
 from bot.core.incidents.places import PlaceHints
 from bot.core.incidents.same_event import generic_words, judge
 from bot.core.incidents.signature import EventSignature, build_signature
 from bot.core.incidents.tolls import own_casualties
 from bot.core.matching import Matcher
+from bot.core.summary import summarise
 from bot.core.tiers import Tier, tier_of
 from bot.corpus import iter_corpus
 from bot.geo import load_gazetteer
@@ -43,6 +45,14 @@ class Report:
     published: datetime
     title: str
     description: str = ""
+
+    @property
+    def summary(self) -> str:
+        """As an incident keeps it (``Incident.summary``)."""
+        return summarise(self.title, self.description)
+
+    def side(self) -> Side:
+        return Side(self.signature, self.published, self.casualties, self.title, self.summary)
 
 
 def reports(
@@ -82,7 +92,7 @@ def as_incident(lead: Report) -> Incident:
     """An incident whose only report is ``lead``, as if it had been posted."""
     source = Source("f", "0", "F", None, lead.published)
     return Incident(
-        "k", "w", lead.signature.place, lead.title, "", lead.casualties, (), (source,),
+        "k", "w", lead.signature.place, lead.title, lead.summary, lead.casualties, (), (source,),
         lead.signature.tokens, lead.published, lead.published, True, lead.signature,
     )  # fmt: skip
 

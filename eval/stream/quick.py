@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from bot.core.casualties import extract_casualties
 from bot.core.incidents.model import Incident
 from bot.core.incidents.places import PlaceHints
+from bot.core.incidents.same_event import DEFAULT_POLICY, EventPolicy
 from bot.core.items import FeedItem
 from bot.core.matching import Matcher
 from bot.corpus import iter_corpus
@@ -34,7 +35,10 @@ from eval.stream.windows import load_labels, window
 
 
 def quick_rows(
-    name: str, corpus: Path = DEFAULT_CORPUS, config: Path = DEFAULT_CONFIG
+    name: str,
+    corpus: Path = DEFAULT_CORPUS,
+    config: Path = DEFAULT_CONFIG,
+    policy: EventPolicy = DEFAULT_POLICY,
 ) -> list[dict[str, Any]]:
     from bot.core.triage import triage
 
@@ -80,6 +84,7 @@ def quick_rows(
             known_stories=frozenset(stories),
             recent_posts=posts,
             places=hints,
+            policy=policy,
         )
         stories.update(s for _, _, s in plan.stories)
         for inc in plan.incidents:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.core.figures import Casualties, Category, Headline
+from bot.core.incidents.evidence import FEATURES
 from bot.core.incidents.places import PlaceHints
 from bot.core.incidents.signature import EventSignature
-from eval.stream.pair_model import FEATURES, Pair, leave_one_window_out, pair_features, prf
+from eval.stream.pair_model import Pair, leave_one_window_out, pair_features, prf
 from eval.stream.pairs import Report
 
 T0 = datetime(2023, 10, 17, 8, 0, tzinfo=UTC)

@@ -22,7 +22,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.core.figures import Casualties, Category
+from bot.core.figures import Casualties
+from bot.core.incidents.evidence import ONGOING_KINDS, Side, evidence, figures_agree
+from bot.core.incidents.learnt import LearntJudgement
 from bot.core.incidents.model import Incident
 from bot.core.incidents.places import PlaceHints
 from bot.core.incidents.signature import EventSignature
@@ -37,10 +39,9 @@ _GROUPS = (
 )
 
 
-# Kinds that go on: fighting, bombardment, a disaster's aftermath, displacement, a rising toll. Reports
-# of them at one place with no site of their own tell one story. A convoy, a truce step, a release, a
-# capture or a single attack is an act: two of them are two events, even at one place.
-ONGOING_KINDS = frozenset({"fighting", "strike", "disaster", "displacement", "toll", "casualties"})
+# Kinds that go on (``ONGOING_KINDS``): fighting, bombardment, a disaster's aftermath, displacement, a
+# rising toll. Reports of them at one place with no site of their own tell one story. A convoy, a truce
+# step, a release, a capture or a single attack is an act: two of them are two events, even at one place.
 # Sites there is usually one of in a story's reach: two reports naming "the dam" near two towns of the
 # region are about one dam. Hospitals, schools, markets and camps are many.
 _LANDMARKS = frozenset(
@@ -62,6 +63,8 @@ class EventPolicy:
     generic_share: float = 0.2
     """A name shared by this share of the open incidents (and at least ``generic_min``) is generic."""
     generic_min: int = 3
+    model: LearntJudgement | None = None
+    """A learnt judgement to decide, after the vetoes, instead of the written score (``learnt``)."""
 
 
 DEFAULT_POLICY = EventPolicy()
@@ -70,10 +73,13 @@ DEFAULT_POLICY = EventPolicy()
 @dataclass(frozen=True, slots=True)
 class Judgement:
     score: float
+    """The written rule's score, or the learnt judgement's probability when it decided."""
     reasons: tuple[str, ...]
+    joined: bool | None = None
+    """The learnt judgement's verdict; None when the written rule decides (score against the policy)."""
 
     def joins(self, policy: EventPolicy = DEFAULT_POLICY) -> bool:
-        return self.score >= policy.join_score
+        return self.joined if self.joined is not None else self.score >= policy.join_score
 
 
 def compatible_kinds(a: str | None, b: str | None) -> bool:
@@ -98,13 +104,6 @@ def generic_words(
     return frozenset(w for w, c in counts.items() if c >= floor)
 
 
-def figures_agree(a: Casualties, b: Casualties) -> bool:
-    return any(
-        (x := a.value(c)) is not None and x >= 3 and x == b.value(c)
-        for c in (Category.KILLED, Category.WOUNDED)
-    )
-
-
 def judge(
     report: EventSignature,
     published: datetime,
@@ -114,8 +113,12 @@ def judge(
     generic: frozenset[str] = frozenset(),
     policy: EventPolicy = DEFAULT_POLICY,
     places: PlaceHints | None = None,
+    texts: tuple[str, str] | None = None,
 ) -> Judgement | None:
-    """How strongly ``report`` is a report of ``incident``'s event; None when it cannot be."""
+    """How strongly ``report`` is a report of ``incident``'s event; None when it cannot be.
+
+    ``texts``: the report's headline and summary, which the policy's learnt judgement (if any) also
+    weighs; without them, or without a model, the written score decides."""
     event = incident.event
     if event is None or published < incident.first_seen - policy.earlier:
         return None
@@ -180,6 +183,17 @@ def judge(
     if report.kind == "toll" and same_place and score > 0:
         score += 1  # "the toll rises to 12": an update of an event, not a new one
         reasons.append("a toll update")
+    if policy.model is not None and texts is not None:
+        values = evidence(
+            Side(report, published, casualties, *texts),
+            Side(event, incident.first_seen, incident.casualties, incident.title, incident.summary),
+            generic=generic,
+            places=places,
+        )
+        p = policy.model.probability(values)
+        strongest = ", ".join(policy.model.strongest(values)) or "nothing"
+        reasons.append(f"learnt judgement {p:.2f} (most weight: {strongest})")
+        return Judgement(p, tuple(reasons), joined=p >= policy.model.threshold)
     return Judgement(score, tuple(reasons))
 
 
@@ -192,13 +206,15 @@ def find_event(
     generic: frozenset[str] = frozenset(),
     policy: EventPolicy = DEFAULT_POLICY,
     places: PlaceHints | None = None,
+    texts: tuple[str, str] | None = None,
 ) -> tuple[Incident, Judgement] | None:
     """The open incident ``report`` is a report of, with the judgement, or None for a new event."""
     best: tuple[Incident, Judgement] | None = None
     for incident in candidates:
         verdict = judge(
-            report, published, casualties, incident, generic=generic, policy=policy, places=places
-        )
+            report, published, casualties, incident, generic=generic, policy=policy, places=places,
+            texts=texts,
+        )  # fmt: skip
         if verdict is None or not verdict.joins(policy):
             continue
         if best is None or verdict.score > best[1].score:
