@@ -8,10 +8,12 @@ Slack-compatible server, including the fake one in our tests.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qs
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -62,6 +64,30 @@ class ReplayGuard:
         return True
 
 
+def malformed_body(body: bytes, content_type: str) -> str | None:
+    """Why bolt could not read this request body, or None when it can.
+
+    Bolt parses an interactive ``payload`` form field and an Events API body as JSON and fails with
+    an exception (HTTP 500 and a traceback) when either is not a JSON object; such a request gets a
+    plain 400 instead."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "the body is not UTF-8"
+    if content_type.split(";", 1)[0].strip().lower() == "application/json":
+        raw: str | None = text
+    else:
+        payload = parse_qs(text, keep_blank_values=True).get("payload")
+        raw = payload[0] if payload else None
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return "the payload is not JSON"
+    return None if isinstance(value, dict) else "the payload is not a JSON object"
+
+
 def http_application(
     app: AsyncApp, health: HealthCheck, replay_guard: ReplayGuard | None = None
 ) -> web.Application:
@@ -72,6 +98,10 @@ def http_application(
         if signature and not guard.first_time(signature):
             log.warning("refused a replayed Slack request from %s", request.remote)
             return web.Response(status=401, text="replayed request")
+        problem = malformed_body(await request.read(), request.headers.get("Content-Type", ""))
+        if problem is not None:
+            log.warning("refused a malformed Slack request from %s: %s", request.remote, problem)
+            return web.Response(status=400, text=f"malformed request: {problem}")
         response = await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
         if response.status == 401:
             log.warning("refused a Slack request from %s: bad, stale or missing signature", request.remote)

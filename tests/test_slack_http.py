@@ -139,3 +139,23 @@ async def test_watch_list_and_show(http_bot: TestServer, slack_api: FakeSlackApi
     assert "/watch list" in missing["text"]
     (unknown,) = await slack_api.wait_responses("w4")
     assert "unknown subcommand `frobnicate`" in unknown["text"]
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"payload=not-json", "application/x-www-form-urlencoded"),
+        (b"payload=%5B1%2C2%5D", "application/x-www-form-urlencoded"),  # a JSON list
+        (b"payload=%22text%22", "application/x-www-form-urlencoded"),
+        (b"[1, 2]", "application/json"),
+        (b"{not json", "application/json"),
+        (b"payload=%ff%fe", "application/x-www-form-urlencoded"),
+    ],
+)
+async def test_a_signed_payload_that_is_no_json_object_gets_400_not_a_traceback(
+    http_bot: TestServer, body: bytes, content_type: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    resp = await post_events(http_bot, body, sign(SECRET, body, int(time.time())), content_type)
+    assert resp.status == 400
+    assert "Traceback" not in (await resp.text()) and "Traceback" not in caplog.text
+    assert "refused a malformed Slack request" in caplog.text
