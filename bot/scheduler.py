@@ -5,8 +5,10 @@ picks the feeds whose interval has passed since their last poll, and polls them 
 (``Engine.poll_round``): their new items are triaged as one batch, so the earliest report of an
 event leads it in live mode as in the replay, whichever feed answered first. A round never overlaps
 the previous one; missed rounds coalesce. The digest job asks the engine every minute whether a
-watchlist's digest time has come. After any round or digest that queued Slack messages the drain
-runs at once instead of waiting for its tick.
+watchlist's digest time has come. After any round or digest that queued Slack messages a drain
+starts at once in the background instead of waiting for its tick: delivery never holds up polling,
+so a Slack rate limit (the SDK waits out Retry-After inside the request) or an outage only delays
+the alerts, never the next round.
 """
 
 from __future__ import annotations
@@ -50,13 +52,15 @@ class Poller:
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._drain_lock = asyncio.Lock()
         self._round_lock = asyncio.Lock()
+        self._background: asyncio.Task[None] | None = None
+        self._again = False
 
     async def start(self) -> None:
         now = datetime.now(UTC)
         jobs = (
             (self.poll_due, self._round_every, "poll-round"),
             (self.run_digests, self._digests_every, "digests"),
-            (self.drain, self._drain_every, "outbox-drain"),
+            (self._drain_now, self._drain_every, "outbox-drain"),
         )
         for job, every, name in jobs:
             self._scheduler.add_job(
@@ -101,7 +105,7 @@ class Poller:
         for r in results:
             log.info("%s", r.describe())
         if any(r.alerts for r in results):
-            await self.drain()
+            self._drain_in_background()
         return results
 
     async def run_digests(self) -> None:
@@ -111,9 +115,39 @@ class Poller:
             log.exception("digests failed; will retry on the next tick")
             return
         if queued:
-            await self.drain()
+            self._drain_in_background()
+
+    def _drain_in_background(self) -> None:
+        """Start a drain without waiting for it; with one already running, run once more after it
+        (it may have read the outbox before these messages were queued)."""
+        if self._background is not None and not self._background.done():
+            self._again = True
+            return
+        self._background = asyncio.create_task(self._drain_until_quiet(), name="outbox-drain")
+
+    async def _drain_until_quiet(self) -> None:
+        while True:
+            self._again = False
+            await self._drain_now()
+            if not self._again:
+                return
+
+    @property
+    def delivering(self) -> bool:
+        """A background drain is running."""
+        return self._background is not None and not self._background.done()
+
+    async def settled(self) -> None:
+        """Wait until the background drain (if any) has finished."""
+        while self._background is not None and not self._background.done():
+            await asyncio.shield(self._background)
 
     async def drain(self) -> None:
+        """Send what is due now and wait for any background drain: for one-shot runs and tests."""
+        await self._drain_now()
+        await self.settled()
+
+    async def _drain_now(self) -> None:
         async with self._drain_lock:
             try:
                 while True:
@@ -126,3 +160,5 @@ class Poller:
     def shutdown(self) -> None:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        if self._background is not None and not self._background.done():
+            self._background.cancel()  # queued messages stay in the outbox for the next start

@@ -61,7 +61,37 @@ async def test_a_round_polls_due_feeds_together_and_the_earliest_report_leads(
         poller = Poller(d.engine, d.store)
         results = await poller.poll_due()
         assert {r.feed_id for r in results} >= {"a", "b"}
+        await poller.settled()
         (alert,) = slack_api.messages_in(CHANNEL)
         assert "wire-a.example/1" in alert["text"]  # the earlier report leads, whichever feed came first
         assert "2 sources" in str(alert["blocks"])
         assert await poller.poll_due() == []  # nothing is due again before its interval
+
+
+async def test_a_rate_limited_slack_never_holds_up_the_next_poll_round(
+    database_url: str, feed_server: FakeFeedServer, slack_api: FakeSlackApi, gazetteer: Gazetteer
+) -> None:
+    first = RssItem("a1", "Air strikes on Idlib market kill 9 civilians", "Jets hit a market in Idlib city.",
+                    "https://wire-a.example/1", DAY + timedelta(hours=5))  # fmt: skip
+    later = RssItem("c1", "Shelling hits Saraqib, killing 4", "Artillery struck Saraqib in Idlib province.",
+                    "https://wire-c.example/1", DAY + timedelta(hours=5, minutes=10))  # fmt: skip
+    feed_server.set_feed("a.xml", rss(first))
+    feed_server.set_feed("c.xml", rss(later))
+    async with desk(
+        database_url, feed_server, slack_api, gazetteer, at=DAY + timedelta(hours=5, minutes=30)
+    ) as d:
+        await d.store.sync_feeds([FeedSpec("a", feed_server.url("a.xml"), "Wire A", 300)])
+        poller = Poller(d.engine, d.store)
+        slack_api.fail_next("chat.postMessage", 2, status=429, retry_after=2)  # the SDK waits 2 s, twice
+        assert "a" in {r.feed_id for r in await poller.poll_due()}
+        assert poller.delivering  # the round returned while Slack still holds the alert back
+        await d.store.sync_feeds(
+            [FeedSpec("a", feed_server.url("a.xml"), "Wire A", 300),
+             FeedSpec("c", feed_server.url("c.xml"), "Wire C", 300)]
+        )  # fmt: skip
+        assert [r.feed_id for r in await poller.poll_due()] == ["c"]  # the next round is not held up
+        assert poller.delivering and slack_api.messages_in(CHANNEL) == []
+        await poller.settled()
+        texts = [m["text"] for m in slack_api.messages_in(CHANNEL)]
+        assert len(texts) == 2 and any("wire-a.example/1" in t for t in texts)
+        poller.shutdown()
