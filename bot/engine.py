@@ -119,6 +119,7 @@ class Engine:
         cluster_policy: EventPolicy = DEFAULT_POLICY,
         retry_backoff: Sequence[int] = (5, 15, 60, 300, 900),
         max_attempts: int = 50,
+        claim_seconds: int = 300,
         max_item_age: timedelta = timedelta(hours=48),
         build_matcher: Callable[[Sequence[Watchlist]], TextMatcher] | None = None,
         reader: Reader | None = None,
@@ -140,6 +141,7 @@ class Engine:
         self._policy = cluster_policy
         self._backoff = tuple(retry_backoff)
         self._max_attempts = max_attempts
+        self._claim_for = timedelta(seconds=claim_seconds)
         self._max_item_age = max_item_age
         self._triage_lock = asyncio.Lock()
         self._build_matcher = build_matcher
@@ -426,26 +428,86 @@ class Engine:
                 return "failed"
             if thread_ts is None:
                 return "waiting"  # the post is still queued; keep order
+        delay = self._backoff[min(row.attempts, len(self._backoff) - 1)]
+        if row.status == "sending" and row.kind != "edit":
+            # Claimed before, outcome never recorded: Slack may hold it already. An edit needs no
+            # check: sending the same content again changes nothing.
+            found = await self._already_posted(row, thread_ts, now, delay)
+            if found == "unknown":
+                return "retry"
+            if found is not None:
+                log.info(
+                    "alert %s to %s was already in Slack (ts %s); not posting it again",
+                    row.id,
+                    row.channel,
+                    found,
+                )
+                return await self._sent(row, found)
+        # Claimed in its own transaction before Slack is asked: if the claim cannot be stored nothing
+        # is sent, and a row two drainers both saw is sent by one of them.
+        if not await self._store.claim_outbox(row.id, now=now, until=now + self._claim_for):
+            return "waiting"
         try:
             if row.kind == "edit":
                 assert thread_ts is not None
                 await self._sink.update(row.channel, thread_ts, row.message)
                 ts: str | None = thread_ts
             else:
-                ts = await self._sink.post(row.channel, row.message, thread_ts=thread_ts)
+                ts = await self._sink.post(row.channel, row.message, thread_ts=thread_ts, key=row.key)
         except DeliveryError as e:
+            if e.retryable and e.uncertain and row.attempts + 1 < self._max_attempts:
+                log.warning(
+                    "alert %s to %s: %s; will check Slack in %d s", row.id, row.channel, e.reason, delay
+                )
+                await self._store.mark_uncertain(
+                    row.id, error=e.reason, next_attempt_at=now + timedelta(seconds=delay)
+                )
+                return "retry"
             if not e.retryable or row.attempts + 1 >= self._max_attempts:
                 log.error("alert %s to %s failed for good: %s", row.id, row.channel, e.reason)
                 await self._store.mark_failed(row.id, error=e.reason)
                 return "failed"
-            delay = self._backoff[min(row.attempts, len(self._backoff) - 1)]
             log.warning("alert %s to %s: %s; retrying in %d s", row.id, row.channel, e.reason, delay)
             await self._store.mark_retry(
                 row.id, error=e.reason, next_attempt_at=now + timedelta(seconds=delay)
             )
             return "retry"
+        return await self._sent(row, ts)
+
+    async def _sent(self, row: OutboxRow, ts: str | None) -> str:
+        # If this record fails the row stays claimed: the next drain finds the post in Slack.
         sent_at = self._clock()
         await self._store.mark_sent(row.id, ts=ts, now=sent_at)
         if self._on_delivered is not None:
             self._on_delivered(Delivered(row, ts, sent_at))
         return "sent"
+
+    async def _already_posted(
+        self, row: OutboxRow, thread_ts: str | None, now: datetime, delay: int
+    ) -> str | None:
+        """The ts of ``row``'s message if Slack has it, None if not, "unknown" when Slack could not say
+        (the row is then checked again after ``delay``)."""
+        try:
+            return await self._sink.find(row.channel, row.key, thread_ts=thread_ts, since=row.created_at)
+        except DeliveryError as e:
+            if e.retryable:
+                log.warning(
+                    "alert %s to %s: could not check Slack for it (%s); again in %d s",
+                    row.id,
+                    row.channel,
+                    e.reason,
+                    delay,
+                )
+                await self._store.mark_uncertain(
+                    row.id, error=e.reason, next_attempt_at=now + timedelta(seconds=delay)
+                )
+                return "unknown"
+            # Slack will not say (e.g. the app lacks channels:history): losing the alert would be
+            # worse than a possible repeat, so it is sent again.
+            log.warning(
+                "alert %s to %s: Slack cannot be asked whether it arrived (%s); sending it again",
+                row.id,
+                row.channel,
+                e.reason,
+            )
+            return None

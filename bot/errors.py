@@ -42,12 +42,16 @@ class StoreError(SitrepError):
 
 
 class DeliveryError(SitrepError):
-    """Slack refused or could not be reached while delivering an alert."""
+    """Slack refused or could not be reached while delivering an alert.
 
-    def __init__(self, reason: str, *, retryable: bool) -> None:
+    ``uncertain``: the request may have reached Slack and been stored (a timeout, a dropped
+    connection, a 5xx): before sending it again, the outbox asks Slack whether it is there."""
+
+    def __init__(self, reason: str, *, retryable: bool, uncertain: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
+        self.uncertain = uncertain
 
 
 class CommandError(SitrepError):

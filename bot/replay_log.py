@@ -14,6 +14,7 @@ lead item first; for a reply or an edit the items that caused it; for a digest e
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any, TextIO
 
 from bot.adapters.terminal_sink import InventedTs
@@ -53,8 +54,13 @@ class SilentSink:
     def __init__(self) -> None:
         self._ts = InventedTs()
 
-    async def post(self, channel: str, message: SlackMessage, *, thread_ts: str | None = None) -> str:
+    async def post(
+        self, channel: str, message: SlackMessage, *, thread_ts: str | None = None, key: str | None = None
+    ) -> str:
         return self._ts()
+
+    async def find(self, channel: str, key: str, *, thread_ts: str | None, since: datetime) -> str | None:
+        return None  # in-process: a post either returned or never happened
 
     async def update(self, channel: str, ts: str, message: SlackMessage) -> None:
         return None

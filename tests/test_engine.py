@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -133,7 +134,7 @@ async def test_one_broken_feed_does_not_stop_the_others(rig: Rig) -> None:
 
 async def test_slack_outage_keeps_alert_queued_and_retries_with_backoff(rig: Rig) -> None:
     rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST))
-    rig.slack.fail_next("chat.postMessage", 4, status=503)  # one attempt = 1 call + 3 SDK retries
+    rig.slack.fail_next("chat.postMessage", 1, status=503)  # a post is never retried blindly by the SDK
     await rig.poll()
     result = await rig.engine.drain()
     assert (result.sent, result.retrying) == (0, 1)
@@ -313,3 +314,116 @@ async def test_with_the_reader_down_every_match_alerts_as_without_it(
     result = await reader_rig.poll()
     # The strike alerts; the statement goes to the digest by its tier, as it would without a reader.
     assert (result.alerts, result.withheld) == (1, 0)
+
+
+# -- exactly once: a post whose outcome is unknown is confirmed in Slack, never repeated ------------
+
+
+async def test_a_post_stored_before_the_connection_dropped_is_not_posted_again(rig: Rig) -> None:
+    rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST))
+    rig.slack.lose_answer("chat.postMessage", "reset")
+    await rig.poll()
+    assert (await rig.engine.drain()).retrying == 1  # Slack may have it: check before posting again
+    assert len(rig.slack.messages_in("C0IDLIB0001")) == 1
+    rig.clock.advance(6)
+    assert (await rig.engine.drain()).sent == 1
+    (alert,) = rig.slack.messages_in("C0IDLIB0001")
+    assert await rig.store.outbox_counts() == {"sent": 1}
+    assert await rig.store.posted_ts((await rig.store.incidents())[0].key, "C0IDLIB0001") == (
+        "sent",
+        alert["ts"],
+    )
+    assert len(rig.slack.calls_to("conversations.history")) == 1
+
+
+async def test_a_reply_slower_than_the_client_timeout_is_confirmed_not_repeated(
+    database_url: str, feed_server: FakeFeedServer, slack_api: FakeSlackApi, gazetteer: Gazetteer
+) -> None:
+    store = await Store.open(database_url)
+    await store.sync_feeds([FeedSpec("wire", feed_server.url("wire.xml"), "Levant Wire", 300)])
+    client = make_web_client(DEFAULT_TOKEN, slack_api.url, timeout=1, max_retries=0)
+    clock = Clock()
+    try:
+        async with Fetcher() as fetcher:
+            rules = EngineRules((IDLIB,), Matcher((IDLIB,), gazetteer))
+            engine = Engine(store=store, fetcher=fetcher, sink=SlackSink(client), rules=rules, clock=clock)
+            feed_server.set_feed("wire.xml", rss(IDLIB_FIRST, IDLIB_TOLL_UPDATE))
+            slack_api.lose_answer("chat.postMessage", "slow", delay=2)
+            feed = await store.feed("wire")
+            assert feed is not None
+            await engine.poll(feed)
+            assert (await engine.drain()).retrying == 1
+            clock.advance(6)
+            await engine.drain()
+            clock.advance(6)
+            await engine.drain()
+            messages = slack_api.messages_in("C0IDLIB0001")
+            assert len(messages) == 1  # the alert once; its toll went into it before it was confirmed
+            assert await store.outbox_counts() == {"sent": 1}
+    finally:
+        await store.close()
+
+
+async def test_a_thread_reply_whose_answer_was_lost_is_found_in_its_thread(rig: Rig) -> None:
+    rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST))
+    await rig.poll()
+    await rig.engine.drain()
+    rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST, IDLIB_TOLL_UPDATE))
+    await rig.poll()
+    rig.slack.lose_answer("chat.postMessage", "reset")
+    await rig.engine.drain()
+    rig.clock.advance(6)
+    await rig.engine.drain()
+    replies = [m for m in rig.slack.messages_in("C0IDLIB0001") if m["thread_ts"]]
+    assert len(replies) == 1
+    assert len(rig.slack.calls_to("conversations.replies")) == 1
+    assert "failed" not in await rig.store.outbox_counts()
+
+
+async def test_an_unknown_outcome_that_slack_does_not_have_is_posted_again(rig: Rig) -> None:
+    rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST))
+    rig.slack.fail_next("chat.postMessage", 1, status=502)  # a proxy's error: stored or not, nobody knows
+    await rig.poll()
+    await rig.engine.drain()
+    assert rig.slack.messages_in("C0IDLIB0001") == []
+    rig.clock.advance(6)
+    assert (await rig.engine.drain()).sent == 1
+    assert len(rig.slack.messages_in("C0IDLIB0001")) == 1
+
+
+async def test_a_claimed_row_is_sent_by_one_drainer_only(rig: Rig) -> None:
+    rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST))
+    await rig.poll()
+    (row,) = await rig.store.due_outbox(rig.clock())
+    until = rig.clock() + timedelta(minutes=5)
+    assert await rig.store.claim_outbox(row.id, now=rig.clock(), until=until)
+    assert not await rig.store.claim_outbox(row.id, now=rig.clock(), until=until)  # a second drainer
+    assert (await rig.engine.drain()).sent == 0 and rig.slack.messages_in("C0IDLIB0001") == []
+
+
+async def test_a_post_the_database_refused_to_record_is_confirmed_not_repeated(
+    rig: Rig, database_url: str
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the lock held from outside is SQLite's; PostgreSQL row claims are tested above")
+    path = database_url.split(":///", 1)[1]
+    locks: list[sqlite3.Connection] = []
+
+    async def lock_the_database() -> None:
+        outsider = sqlite3.connect(path, isolation_level=None)
+        outsider.execute("BEGIN EXCLUSIVE")  # held past the store's busy timeout: its write fails
+        locks.append(outsider)
+
+    rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST))
+    await rig.poll()
+    rig.slack.after_call["chat.postMessage"] = lock_the_database
+    with pytest.raises(Exception, match="locked"):
+        await rig.engine.drain()
+    locks[0].rollback()
+    locks[0].close()
+    assert len(rig.slack.messages_in("C0IDLIB0001")) == 1
+    for _ in range(3):
+        await rig.engine.drain()  # the claim still holds: nobody posts it again
+        rig.clock.advance(200)
+    assert len(rig.slack.messages_in("C0IDLIB0001")) == 1
+    assert await rig.store.outbox_counts() == {"sent": 1}

@@ -2,8 +2,14 @@
 
 Transient trouble (429 with Retry-After, 500/503, dropped connections) is retried inside the SDK by
 its async retry handlers; what is left after that becomes a ``DeliveryError`` whose ``retryable``
-tells the outbox drainer whether to try again later or to stop and tell an admin. Reasons are
-written for that admin and never contain the token.
+tells the outbox drainer whether to try again later or to stop and tell an admin, and whose
+``uncertain`` says the post may have been stored all the same (a timeout, a dropped connection, a
+5xx). Reasons are written for that admin and never contain the token.
+
+Exactly once: every post carries its outbox key as Slack message metadata
+(``event_type: sitrep_alert``); ``find`` looks for it with ``conversations.history`` (or
+``conversations.replies`` in a thread), so a post whose outcome was unknown is confirmed, not
+repeated.
 """
 
 from __future__ import annotations
@@ -32,6 +38,9 @@ from bot.core.alerts import SlackMessage
 from bot.core.retry_after import retry_after_seconds
 from bot.errors import DeliveryError
 
+METADATA_TYPE = "sitrep_alert"
+FIND_PAGES = 5
+"""How many pages of 200 messages ``find`` reads back; a post is looked for minutes after it was sent."""
 MAX_RETRIES = 3
 MAX_RATE_LIMIT_WAIT = 60.0
 """The longest one rate-limit wait inside a request; a longer Retry-After is cut to this (the
@@ -85,6 +94,48 @@ class RetryAfterRateLimitHandler(AsyncRateLimitErrorRetryHandler):
         state.increment_current_attempt()
 
 
+# Methods that create something: repeating one whose answer was lost can make a second copy. A 429
+# is safe to repeat (Slack stored nothing); a dropped connection or a 5xx is not, so for these the
+# outbox asks Slack (``find``) instead of letting the SDK try again blindly.
+_NOT_IDEMPOTENT = ("chat.postMessage",)
+
+
+def _creates(request: HttpRequest) -> bool:
+    return request.url.rstrip("/").endswith(_NOT_IDEMPOTENT)
+
+
+class IdempotentServerErrorRetryHandler(AsyncServerErrorRetryHandler):
+    """Retries 500/503, except for a post (it may have been stored)."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if _creates(request):
+            return False
+        return await super()._can_retry_async(state=state, request=request, response=response, error=error)
+
+
+class IdempotentConnectionErrorRetryHandler(AsyncConnectionErrorRetryHandler):
+    """Retries dropped connections, except for a post (it may have been stored)."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if _creates(request):
+            return False
+        return await super()._can_retry_async(state=state, request=request, response=response, error=error)
+
+
 def make_web_client(
     token: str,
     base_url: str,
@@ -93,7 +144,8 @@ def make_web_client(
     max_retries: int = MAX_RETRIES,
     backoff: RetryIntervalCalculator | None = None,
 ) -> AsyncWebClient:
-    """An ``AsyncWebClient`` that retries 429 (after Retry-After), 500/503 and connection errors.
+    """An ``AsyncWebClient`` that retries 429 (after Retry-After), and 500/503 and connection errors
+    of every method but a post (see ``_NOT_IDEMPOTENT``).
 
     ``backoff`` sets the wait between server-error and connection retries (exponential with jitter
     by default); rate-limit retries always wait what Slack's Retry-After says.
@@ -101,8 +153,8 @@ def make_web_client(
     interval = backoff or BackoffRetryIntervalCalculator(backoff_factor=0.5)
     handlers: list[AsyncRetryHandler] = [
         RetryAfterRateLimitHandler(max_retry_count=max_retries),
-        AsyncServerErrorRetryHandler(max_retry_count=max_retries, interval_calculator=interval),
-        AsyncConnectionErrorRetryHandler(max_retry_count=max_retries, interval_calculator=interval),
+        IdempotentServerErrorRetryHandler(max_retry_count=max_retries, interval_calculator=interval),
+        IdempotentConnectionErrorRetryHandler(max_retry_count=max_retries, interval_calculator=interval),
     ]
     return AsyncWebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=handlers)
 
@@ -122,7 +174,7 @@ def _api_error(e: SlackApiError, action: str, channel: str) -> DeliveryError:
         )
     if isinstance(status, int) and status >= 500:
         return DeliveryError(
-            f"Slack returned HTTP {status} for {action} to channel {channel}", retryable=True
+            f"Slack returned HTTP {status} for {action} to channel {channel}", retryable=True, uncertain=True
         )
     if code in _PERMANENT:
         return DeliveryError(_PERMANENT[code].format(channel=channel), retryable=False)
@@ -130,6 +182,19 @@ def _api_error(e: SlackApiError, action: str, channel: str) -> DeliveryError:
         return DeliveryError(f"Slack failed {action} to channel {channel} ({code})", retryable=True)
     detail = code or f"HTTP {status}"
     return DeliveryError(f"Slack refused {action} to channel {channel} ({detail})", retryable=False)
+
+
+def _carries(message: dict[str, Any], key: str) -> bool:
+    meta = message.get("metadata") or {}
+    return meta.get("event_type") == METADATA_TYPE and (meta.get("event_payload") or {}).get("key") == key
+
+
+def _older_than(messages: list[dict[str, Any]], floor: float) -> bool:
+    """The page reaches back before ``floor`` (a history page is newest first)."""
+    try:
+        return bool(messages) and min(float(m.get("ts") or 0) for m in messages) < floor
+    except ValueError:
+        return True
 
 
 class SlackSink:
@@ -142,11 +207,14 @@ class SlackSink:
         if isinstance(e, SlackApiError):
             err = _api_error(e, action, channel)
         elif isinstance(e, TimeoutError):
-            err = DeliveryError(f"Slack timed out during {action} to channel {channel}", retryable=True)
+            err = DeliveryError(
+                f"Slack timed out during {action} to channel {channel}", retryable=True, uncertain=True
+            )
         elif isinstance(e, aiohttp.ClientError | OSError):
             err = DeliveryError(
                 f"could not reach Slack for {action} to channel {channel} ({type(e).__name__})",
                 retryable=True,
+                uncertain=True,
             )
         elif isinstance(e, SlackClientError):
             err = DeliveryError(f"Slack client error during {action} to channel {channel}", retryable=False)
@@ -156,10 +224,18 @@ class SlackSink:
             err = DeliveryError(
                 f"unexpected error during {action} to channel {channel} ({type(e).__name__})",
                 retryable=True,
+                uncertain=True,
             )
-        return DeliveryError(_redact(err.reason, self._client.token), retryable=err.retryable)
+        return DeliveryError(
+            _redact(err.reason, self._client.token), retryable=err.retryable, uncertain=err.uncertain
+        )
 
-    async def post(self, channel: str, message: SlackMessage, *, thread_ts: str | None = None) -> str:
+    async def post(
+        self, channel: str, message: SlackMessage, *, thread_ts: str | None = None, key: str | None = None
+    ) -> str:
+        extra: dict[str, Any] = {}
+        if key is not None:
+            extra["metadata"] = {"event_type": METADATA_TYPE, "event_payload": {"key": key}}
         try:
             response = await self._client.chat_postMessage(
                 channel=channel,
@@ -168,6 +244,7 @@ class SlackSink:
                 thread_ts=thread_ts,
                 unfurl_links=False,
                 unfurl_media=False,
+                **extra,
             )
         except Exception as e:  # every failure becomes a DeliveryError; see _failure
             raise self._failure(e, "posting", channel) from e
@@ -177,6 +254,33 @@ class SlackSink:
                 f"Slack accepted the post to channel {channel} but returned no ts", retryable=False
             )
         return ts
+
+    async def find(self, channel: str, key: str, *, thread_ts: str | None, since: datetime) -> str | None:
+        # Newest first, page by page, until the messages are older than ``since`` (with a minute's
+        # margin). No ``oldest`` filter: Slack's clock and ours need not agree.
+        floor = since.timestamp() - 60
+        cursor: str | None = None
+        try:
+            for _ in range(FIND_PAGES):
+                if thread_ts is None:
+                    page = await self._client.conversations_history(
+                        channel=channel, limit=200, include_all_metadata=True, cursor=cursor
+                    )
+                else:
+                    page = await self._client.conversations_replies(
+                        channel=channel, ts=thread_ts, limit=200, include_all_metadata=True, cursor=cursor
+                    )
+                messages = page.get("messages") or []
+                for m in messages:
+                    if _carries(m, key):
+                        ts = m.get("ts")
+                        return ts if isinstance(ts, str) else None
+                cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+                if cursor is None or _older_than(messages, floor):
+                    return None
+        except Exception as e:  # every failure becomes a DeliveryError; see _failure
+            raise self._failure(e, "looking for a sent message", channel) from e
+        return None
 
     async def update(self, channel: str, ts: str, message: SlackMessage) -> None:
         try:

@@ -120,6 +120,15 @@ class OutboxRow:
     digest_id: int | None = None
     part: int = 0
     """A digest's part: 0 is the top-level post, later parts continue in its thread."""
+    status: str = "pending"
+    """"pending", or "sending": claimed by a drainer that has not recorded the outcome (it crashed,
+    Slack's answer never came, or the database refused the record). Slack is asked before a
+    "sending" row is sent again."""
+
+    @property
+    def key(self) -> str:
+        """The mark its Slack message carries, unique to this row of this database."""
+        return f"{self.id}:{int(self.created_at.timestamp())}"
 
 
 def _sqlite_file(url: str) -> Path | None:
@@ -683,9 +692,10 @@ class Store:
     # -- outbox ------------------------------------------------------------------------------
 
     async def due_outbox(self, now: datetime, limit: int = 50) -> list[OutboxRow]:
+        """Rows to send now: pending ones, and claims whose outcome was never recorded."""
         query = (
             select(t.outbox)
-            .where(t.outbox.c.status == "pending", t.outbox.c.next_attempt_at <= now)
+            .where(t.outbox.c.status.in_(("pending", "sending")), t.outbox.c.next_attempt_at <= now)
             .order_by(t.outbox.c.id)
             .limit(limit)
         )
@@ -715,12 +725,42 @@ class Store:
             return ("missing", None)
         return (row.status, row.ts)
 
+    async def claim_outbox(self, row_id: int, *, now: datetime, until: datetime) -> bool:
+        """Take a due row for sending, atomically: False when another drainer has it (or it is done).
+        Until ``until`` nobody else sends it; after, it is due again and Slack is asked first."""
+        query = (
+            update(t.outbox)
+            .where(
+                t.outbox.c.id == row_id,
+                t.outbox.c.status.in_(("pending", "sending")),
+                t.outbox.c.next_attempt_at <= now,
+            )
+            .values(status="sending", next_attempt_at=until)
+        )
+        async with self._engine.begin() as conn:
+            return (await conn.execute(query)).rowcount == 1
+
     async def mark_sent(self, row_id: int, *, ts: str | None, now: datetime) -> None:
         await self._set_outbox(row_id, status="sent", ts=ts, sent_at=now, attempts=t.outbox.c.attempts + 1)
 
     async def mark_retry(self, row_id: int, *, error: str, next_attempt_at: datetime) -> None:
+        """Slack surely did not store it: send again at ``next_attempt_at``."""
         await self._set_outbox(
-            row_id, last_error=error[:1000], next_attempt_at=next_attempt_at, attempts=t.outbox.c.attempts + 1
+            row_id,
+            status="pending",
+            last_error=error[:1000],
+            next_attempt_at=next_attempt_at,
+            attempts=t.outbox.c.attempts + 1,
+        )
+
+    async def mark_uncertain(self, row_id: int, *, error: str, next_attempt_at: datetime) -> None:
+        """Slack may have stored it: at ``next_attempt_at`` ask Slack before sending it again."""
+        await self._set_outbox(
+            row_id,
+            status="sending",
+            last_error=error[:1000],
+            next_attempt_at=next_attempt_at,
+            attempts=t.outbox.c.attempts + 1,
         )
 
     async def mark_failed(self, row_id: int, *, error: str) -> None:
@@ -942,4 +982,5 @@ def _outbox_row(m: Any) -> OutboxRow:
         facts=_facts(m["facts"]),
         digest_id=m["digest_id"],
         part=m["part"],
+        status=m["status"],
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from datetime import datetime
 from typing import TextIO
 
 from bot.core.alerts import SlackMessage, render_terminal
@@ -34,7 +35,9 @@ class TerminalSink:
         self._out.write(text + "\n")
         self._out.flush()
 
-    async def post(self, channel: str, message: SlackMessage, *, thread_ts: str | None = None) -> str:
+    async def post(
+        self, channel: str, message: SlackMessage, *, thread_ts: str | None = None, key: str | None = None
+    ) -> str:
         ts = self._ts()
         if thread_ts is None:
             self._write(f"#{channel}  ts={ts}")
@@ -44,6 +47,9 @@ class TerminalSink:
             box = render_terminal(message, width=self._width - 4)
             self._write(textwrap.indent(box, "    "))
         return ts
+
+    async def find(self, channel: str, key: str, *, thread_ts: str | None, since: datetime) -> str | None:
+        return None  # in-process: a post either returned or never happened
 
     async def update(self, channel: str, ts: str, message: SlackMessage) -> None:
         self._write(f"#{channel}  ✎ edited {ts}")

@@ -117,18 +117,35 @@ async def test_rate_limit_exhausted_is_retryable(slack_api: FakeSlackApi) -> Non
     assert "rate-limited" in err.value.reason
 
 
-async def test_server_error_is_retried(slack_api: FakeSlackApi) -> None:
-    slack_api.fail_next("chat.postMessage", 1, status=500)
-    assert await _sink(slack_api).post("C0123", _message())
-    assert len(slack_api.calls_to("chat.postMessage")) == 2
-
-
-async def test_persistent_server_error_is_retryable(slack_api: FakeSlackApi) -> None:
-    slack_api.fail_next("chat.postMessage", 4, status=503)
+async def test_a_server_error_is_retried_for_an_edit_but_never_blindly_for_a_post(
+    slack_api: FakeSlackApi,
+) -> None:
+    ts = await _sink(slack_api).post("C0123", _message())
+    slack_api.fail_next("chat.update", 1, status=500)
+    await _sink(slack_api).update("C0123", ts, _message())  # an edit is safe to repeat
+    assert len(slack_api.calls_to("chat.update")) == 2
+    # A post may have been stored before the 5xx: the outbox asks Slack instead of repeating it.
+    slack_api.fail_next("chat.postMessage", 1, status=503)
     with pytest.raises(DeliveryError) as err:
-        await _sink(slack_api).post("C0123", _message())
-    assert err.value.retryable is True
-    assert len(slack_api.calls_to("chat.postMessage")) == 4  # first try + 3 retries
+        await _sink(slack_api).post("C0123", _message(), key="7:1")
+    assert err.value.retryable and err.value.uncertain
+    assert len(slack_api.calls_to("chat.postMessage")) == 2  # the first post, and this one once
+
+
+async def test_a_dropped_connection_after_the_post_is_uncertain_and_find_sees_the_post(
+    slack_api: FakeSlackApi,
+) -> None:
+    sink = _sink(slack_api)
+    slack_api.lose_answer("chat.postMessage", "reset")
+    with pytest.raises(DeliveryError) as err:
+        await sink.post("C0123", _message(), key="42:1700000000")
+    assert err.value.uncertain and len(slack_api.messages_in("C0123")) == 1
+    since = datetime(2023, 11, 14, tzinfo=UTC)
+    assert (
+        await sink.find("C0123", "42:1700000000", thread_ts=None, since=since)
+        == slack_api.messages_in("C0123")[0]["ts"]
+    )
+    assert await sink.find("C0123", "43:1700000000", thread_ts=None, since=since) is None
 
 
 @pytest.mark.parametrize(

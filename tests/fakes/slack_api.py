@@ -47,6 +47,10 @@ class Failure:
     """How to fail one upcoming call: an HTTP status (429/500/503) or a Slack error code."""
 
     status: int = 429
+    after_storing: str | None = None
+    """Do the call first, then fail the answer: "reset" drops the connection, "slow" answers after
+    ``delay`` seconds (past the client's timeout) — the outcomes a client cannot tell from a failure."""
+    delay: float = 0.0
     retry_after: float | str = 1
     """The Retry-After header: seconds (fractions too) or any text, to test what clients make of it."""
     error: str | None = None
@@ -100,6 +104,9 @@ class FakeSlackApi:
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _arrivals: asyncio.Event = field(default_factory=asyncio.Event)
     _answered: list[str] = field(default_factory=list)
+    after_call: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
+    """Run once after the next call of a method is carried out, before it is answered: the moment
+    something else can go wrong (the bot's database refusing to record the post, say)."""
     _runner: web.AppRunner | None = None
     _port: int = 0
 
@@ -194,6 +201,12 @@ class FakeSlackApi:
         queue = self._failures.setdefault(method, deque())
         queue.extend(Failure(status=status, retry_after=retry_after, error=error) for _ in range(n))
 
+    def lose_answer(self, method: str, how: str = "reset", *, delay: float = 0.0, n: int = 1) -> None:
+        """Carry out the next ``n`` calls of ``method`` but lose their answers: ``how`` "reset" drops
+        the connection once the call is done, "slow" answers only after ``delay`` seconds."""
+        queue = self._failures.setdefault(method, deque())
+        queue.extend(Failure(after_storing=how, delay=delay) for _ in range(n))
+
     # -- inspection ------------------------------------------------------------------------------
 
     async def wait_responses(self, rid: str, n: int = 1, *, within: float = 10.0) -> list[dict[str, Any]]:
@@ -260,7 +273,10 @@ class FakeSlackApi:
         auth = request.headers.get("Authorization")
         self.calls.append(Call(method=method, params=params, auth=auth))
         queue = self._failures.get(method)
-        if queue:
+        lost: Failure | None = None
+        if queue and queue[0].after_storing is not None:
+            lost = queue.popleft()
+        elif queue:
             failure = queue.popleft()
             if failure.error is not None:
                 return web.json_response({"ok": False, "error": failure.error})
@@ -286,6 +302,14 @@ class FakeSlackApi:
         answer = await handler(params)
         self._answered.append(method)
         self._arrivals.set()
+        if (hook := self.after_call.pop(method, None)) is not None:
+            await hook()
+        if lost is not None and lost.after_storing == "reset":
+            if request.transport is not None:
+                request.transport.abort()  # done, but the client never hears of it
+            return web.Response(status=500)
+        if lost is not None:
+            await asyncio.sleep(lost.delay)
         return web.json_response(answer)
 
     async def _socket(self, request: web.Request) -> web.StreamResponse:
@@ -348,6 +372,8 @@ class FakeSlackApi:
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
+            "conversations.history": self._history,
+            "conversations.replies": self._replies,
             "chat.postEphemeral": self._post_ephemeral,
             "chat.getPermalink": self._permalink,
             "users.info": self._users_info,
@@ -395,9 +421,43 @@ class FakeSlackApi:
             "thread_ts": params.get("thread_ts"),
             "edits": 0,
         }
+        if isinstance(params.get("metadata"), dict):
+            message["metadata"] = params["metadata"]
         self.messages.append(message)
         self._arrivals.set()
         return {"ok": True, "channel": channel, "ts": message["ts"], "message": dict(message)}
+
+    def _listed(self, found: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
+        """Newest first, from ``oldest``, metadata only with ``include_all_metadata`` (as Slack)."""
+        oldest = float(params.get("oldest") or 0)
+        metadata = str(params.get("include_all_metadata")).lower() in ("true", "1")
+        out = []
+        for m in reversed(found):
+            if float(m["ts"]) < oldest:
+                continue
+            shown = {"type": "message", "ts": m["ts"], "text": m["text"], "thread_ts": m["thread_ts"]}
+            if metadata and "metadata" in m:
+                shown["metadata"] = m["metadata"]
+            out.append(shown)
+        return {"ok": True, "messages": out, "has_more": False, "response_metadata": {"next_cursor": ""}}
+
+    async def _history(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = params.get("channel")
+        if err := self._channel_error(channel):
+            return err
+        top = [m for m in self.messages if m["channel"] == channel and not m["thread_ts"]]
+        return self._listed(top, params)
+
+    async def _replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = params.get("channel"), params.get("ts")
+        if err := self._channel_error(channel):
+            return err
+        if self.message(str(channel), str(ts)) is None:
+            return {"ok": False, "error": "thread_not_found"}
+        thread = [
+            m for m in self.messages if m["channel"] == channel and (m["ts"] == ts or m["thread_ts"] == ts)
+        ]
+        return self._listed(thread, params)
 
     async def _update(self, params: dict[str, Any]) -> dict[str, Any]:
         channel, ts = params.get("channel"), params.get("ts")
