@@ -5,6 +5,7 @@ Time is injected (a settable clock) so retry back-off is tested without sleeping
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 import sqlite3
@@ -427,3 +428,28 @@ async def test_a_post_the_database_refused_to_record_is_confirmed_not_repeated(
         rig.clock.advance(200)
     assert len(rig.slack.messages_in("C0IDLIB0001")) == 1
     assert await rig.store.outbox_counts() == {"sent": 1}
+
+
+async def test_two_processes_draining_one_database_post_each_alert_once(
+    rig: Rig, database_url: str, slack_api: FakeSlackApi, gazetteer: Gazetteer
+) -> None:
+    rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST))
+    await rig.poll()
+    rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST, IDLIB_TOLL_UPDATE))
+    await rig.poll()  # a post and a thread reply queued
+    slack_api.lose_answer("chat.postMessage", "slow", delay=0.3, n=4)  # Slack latency, answers arrive
+    second = await Store.open(database_url)  # a second process: its own connections, same database
+    try:
+        client = make_web_client(DEFAULT_TOKEN, slack_api.url)
+        async with Fetcher() as fetcher:
+            rules = EngineRules((IDLIB,), Matcher((IDLIB,), gazetteer))
+            sink = SlackSink(client)
+            other = Engine(store=second, fetcher=fetcher, sink=sink, rules=rules, clock=rig.clock)
+            for _ in range(3):
+                await asyncio.gather(rig.engine.drain(), other.drain())
+    finally:
+        await second.close()
+    messages = slack_api.messages_in("C0IDLIB0001")
+    assert len([m for m in messages if not m["thread_ts"]]) == 1
+    assert len([m for m in messages if m["thread_ts"]]) <= 1
+    assert await rig.store.outbox_counts() in ({"sent": 1}, {"sent": 2})
