@@ -9,9 +9,15 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.adapters import schema
+from bot.adapters.store import Store
 from tests.e2e.feeds import IDLIB_FIRST, IDLIB_SECOND_OUTLET, IDLIB_TOLL_UPDATE, UNRELATED, config_toml, rss
 from tests.e2e.process import bot_environment, start_bot
 from tests.fakes.feed_server import FakeFeedServer
@@ -93,3 +99,46 @@ async def test_second_outlet_and_toll_update_thread_under_the_first_alert(
     parent = slack_api.message("C0IDLIB0001", parent_ts)
     assert parent is not None and re.search(r"\b12 (civilians )?killed", parent["text"])
     assert parent["edits"] >= 1
+
+
+async def test_kill_9_after_slack_stored_the_post_never_posts_it_twice(
+    tmp_path: Path,
+    feed_server: FakeFeedServer,
+    slack_api: FakeSlackApi,
+    database_url: str,
+) -> None:
+    """The process dies (SIGKILL) after Slack stored the alert and before it could record that; the
+    next start confirms the alert in Slack instead of posting it again."""
+    feed_server.set_feed("wire.xml", rss(IDLIB_FIRST))
+    (tmp_path / "sitrep.toml").write_text(config_toml(feed_server.url("wire.xml")), encoding="utf-8")
+    env = bot_environment(tmp_path, slack_api, database_url, SLACK_SIGNING_SECRET="e2e-signing-secret")
+    proc = await start_bot(tmp_path, env, "poll", "--once")
+
+    async def kill() -> None:
+        proc.kill()
+        await proc.wait()
+
+    slack_api.after_call["chat.postMessage"] = kill
+    await asyncio.wait_for(proc.communicate(), timeout=120)
+    assert proc.returncode == -9
+    assert len(slack_api.messages_in("C0IDLIB0001")) == 1
+
+    # The dead process's claim runs out (five minutes; moved here rather than waited for).
+    store = await Store.open(database_url)
+    try:
+        assert await store.outbox_counts() == {"sending": 1}
+    finally:
+        await store.close()
+    db = create_async_engine(database_url)
+    async with db.begin() as conn:
+        await conn.execute(update(schema.outbox).values(next_attempt_at=datetime(2020, 1, 1, tzinfo=UTC)))
+    await db.dispose()
+    code, _, err = await run_bot(tmp_path, slack_api, database_url, "poll", "--once")
+    assert code == 0, err
+    assert len(slack_api.messages_in("C0IDLIB0001")) == 1
+    assert len(slack_api.calls_to("conversations.history")) == 1
+    store = await Store.open(database_url)
+    try:
+        assert await store.outbox_counts() == {"sent": 1}
+    finally:
+        await store.close()
