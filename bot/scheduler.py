@@ -16,21 +16,25 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.adapters.store import FeedState, Store
+from bot.core.feed_health import next_poll
 from bot.engine import Engine, PollResult
 
 log = logging.getLogger(__name__)
 
 
 def due_feeds(feeds: Sequence[FeedState], now: datetime) -> list[FeedState]:
-    """The feeds whose interval has passed since their last poll (never polled: due)."""
+    """The feeds whose interval has passed since their last poll (never polled: due); a failing
+    feed waits longer after each failure (``bot.core.feed_health``)."""
     return [
-        f for f in feeds if f.last_polled is None or f.last_polled + timedelta(seconds=f.spec.interval) <= now
+        f
+        for f in feeds
+        if (due := next_poll(f.last_polled, f.spec.interval, f.consecutive_failures)) is None or due <= now
     ]
 
 

@@ -38,6 +38,7 @@ from bot.adapters.slack_files import SlackFile, Unavailable
 from bot.adapters.ssrf import check_url
 from bot.adapters.store import FeedSpec, FeedState
 from bot.core.command_args import parse_args
+from bot.core.feed_health import next_poll, poll_delay
 from bot.core.opml import MAX_BYTES, OpmlFeed, parse_opml
 from bot.core.slack_text import escape
 from bot.errors import CommandError, FetchError, StoreError
@@ -86,22 +87,34 @@ def format_status(feeds: list[FeedState], now: datetime) -> str:
         return "No feeds yet."
     lines = [f"Feed health at {_when(now)}:"]
     for f in feeds:
-        if f.last_polled is None:
-            next_poll = "at the next round (not polled yet)"
+        due = next_poll(f.last_polled, f.spec.interval, f.consecutive_failures)
+        if due is None:
+            when = "at the next round (not polled yet)"
         else:
-            due = f.last_polled + timedelta(seconds=f.spec.interval)
-            next_poll = "due now" if due <= now else f"≈ {_when(due)}"
+            when = "due now" if due <= now else f"≈ {_when(due)}"
+            if f.consecutive_failures > 1:
+                wait = _span(poll_delay(f.spec.interval, f.consecutive_failures))
+                when += f" (backing off: every {wait} while it fails)"
         state = "failing" if f.consecutive_failures else ("ok" if f.last_success else "new")
         line = (
             f"• `{escape(f.spec.id)}` *{escape(f.spec.name)}* — {state}"
             f" · last success {_when(f.last_success)}"
             f" · {f.consecutive_failures} consecutive failure{'s' if f.consecutive_failures != 1 else ''}"
-            f" · {f.items_seen} items seen · next poll {next_poll}"
+            f" · {f.items_seen} items seen · next poll {when}"
         )
         if f.last_error:
             line += f"\n    last error ({_when(f.last_error_at)}): {escape(f.last_error)[:300]}"
         lines.append(line)
     return "\n".join(lines)
+
+
+def _span(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 1:
+        return f"{int(delta.total_seconds())} s"
+    if minutes < 120:
+        return f"{minutes} min"
+    return f"{minutes // 60} h"
 
 
 def _unwrap(url: str) -> str:

@@ -30,6 +30,17 @@ def state(feed_id: str, interval: int, last: datetime | None) -> FeedState:
     )
 
 
+def test_a_failing_feed_waits_longer_after_each_failure() -> None:
+    def failing(feed_id: str, failures: int) -> FeedState:
+        last = NOW - timedelta(seconds=100)
+        return FeedState(FeedSpec(feed_id, f"https://{feed_id}.example/rss", feed_id, 60), Validators(),
+                         last, None, "HTTP 404", last, failures, 0)  # fmt: skip
+
+    feeds = [failing("once", 1), failing("twice", 2), failing("often", 5)]
+    assert [f.spec.id for f in due_feeds(feeds, NOW)] == ["once"]  # 60 s; 120 s; 16 min
+    assert [f.spec.id for f in due_feeds(feeds, NOW + timedelta(seconds=20))] == ["once", "twice"]
+
+
 def test_a_feed_is_due_when_its_interval_has_passed_or_it_was_never_polled() -> None:
     feeds = [
         state("never", 300, None),
