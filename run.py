@@ -326,9 +326,13 @@ async def cmd_serve(settings: Settings, out: TextIO) -> int:
     """Connect to Slack (Socket Mode or HTTP) and poll on schedule until stopped."""
     from aiohttp import web
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+    from slack_sdk.errors import SlackApiError
 
+    from bot.adapters.slack_errors import slack_error_code
     from bot.adapters.slack_sink import SlackSink, make_web_client
+    from bot.core.health import FeedHealth, health_report
     from bot.engine import Engine
+    from bot.errors import StoreError
     from bot.scheduler import Poller
     from bot.slack_app import build_app, http_application
     from handlers.context import Services
@@ -338,7 +342,12 @@ async def cmd_serve(settings: Settings, out: TextIO) -> int:
     client = make_web_client(token, settings.slack_api_url)
     try:
         auth = await client.auth_test()
-    except Exception as e:  # any failure here means we cannot talk to Slack at all
+    except SlackApiError as e:  # Slack answered: say what it said (invalid_auth, account_inactive…)
+        raise ConfigError(
+            f"Slack refused the bot token at {settings.slack_api_url}: {slack_error_code(e)}"
+            " — check SLACK_BOT_TOKEN"
+        ) from e
+    except Exception as e:  # any other failure here means we cannot talk to Slack at all
         raise ConfigError(
             f"Slack auth.test failed at {settings.slack_api_url}: {e.__class__.__name__}"
         ) from e
@@ -371,10 +380,21 @@ async def cmd_serve(settings: Settings, out: TextIO) -> int:
                 await _wait_for_stop()
                 await handler.close_async()  # type: ignore[no-untyped-call]
             else:
+                poller = rt.poller
+                assert isinstance(poller, Poller)
 
                 async def health() -> dict[str, object]:
-                    feeds = await rt.store.feeds()
-                    return {"ok": True, "feeds": len(feeds), "outbox": await rt.store.outbox_counts()}
+                    try:
+                        feeds = [
+                            FeedHealth(f.last_polled is not None, f.consecutive_failures > 0)
+                            for f in await rt.store.feeds()
+                        ]
+                        outbox = await rt.store.outbox_counts()
+                    except StoreError as e:
+                        return health_report(
+                            scheduler_running=poller.running, feeds=None, outbox=None, database_error=str(e)
+                        )
+                    return health_report(scheduler_running=poller.running, feeds=feeds, outbox=outbox)
 
                 runner = web.AppRunner(http_application(app, health))
                 await runner.setup()

@@ -137,6 +137,11 @@ class Poller:
                 return
 
     @property
+    def running(self) -> bool:
+        """The scheduler runs its jobs (polls, digests, drains)."""
+        return bool(self._scheduler.running)
+
+    @property
     def delivering(self) -> bool:
         """A background drain is running."""
         return self._background is not None and not self._background.done()

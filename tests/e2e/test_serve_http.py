@@ -61,7 +61,9 @@ async def test_http_mode_serves_commands_health_and_alerts(
         ).encode()
         async with aiohttp.ClientSession() as http:
             async with http.get(f"{base}/healthz") as resp:
-                assert resp.status == 200 and (await resp.json())["ok"] is True
+                health = await resp.json()
+                assert resp.status == 200 and health["ok"] is True and health["status"] == "ok"
+                assert health["feeds"] == 1 and health["failing_feeds"] == 0
             headers = {
                 "Content-Type": "application/x-www-form-urlencoded",
                 **sign(SECRET, body, int(time.time())),
@@ -81,3 +83,19 @@ async def test_http_mode_serves_commands_health_and_alerts(
             proc.send_signal(signal.SIGTERM)
         code = await asyncio.wait_for(proc.wait(), timeout=30)
     assert code == 0
+
+
+async def test_a_token_slack_refuses_stops_start_up_with_slacks_error_code(
+    tmp_path: Path, feed_server: FakeFeedServer, slack_api: FakeSlackApi, database_url: str
+) -> None:
+    (tmp_path / "sitrep.toml").write_text(config_toml(feed_server.url("wire.xml")), encoding="utf-8")
+    env = bot_environment(
+        tmp_path, slack_api, database_url, SLACK_SIGNING_SECRET=SECRET, PORT=str(free_port())
+    )
+    env["SLACK_BOT_TOKEN"] = "xoxb-revoked-or-mistyped"
+    proc = await start_bot(tmp_path, env)
+    _, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert proc.returncode == 2
+    message = err.decode()
+    assert "invalid_auth" in message and "check SLACK_BOT_TOKEN" in message
+    assert "xoxb-revoked-or-mistyped" not in message and "Traceback" not in message
