@@ -31,6 +31,7 @@ from bot.core.gazetteer import describe_expansion
 from bot.core.incident_query import parse_duration
 from bot.core.incidents.places import PlaceHints
 from bot.core.matching import Matcher
+from bot.core.rate_limit import PerUserLimit
 from bot.core.rehearsal import describe_rehearsal, rehearse
 from bot.core.slack_text import escape
 from bot.core.tiers.counts import schedule_summary, tier_summary
@@ -54,6 +55,7 @@ ADD_ACTION, EDIT_ACTION = "watch_add", "watch_edit"
 MUTE_ACTION, UNMUTE_ACTION, TEST_ACTION = "watch_mute", "watch_unmute", "watch_test"
 DEFAULT_TEST_PERIOD = timedelta(days=7)
 LONGEST_TEST = timedelta(days=30)
+TESTS_PER_MINUTE = 3
 LONGEST_MUTE = timedelta(days=30)
 BUTTON_MUTE = timedelta(hours=6)
 FEEDBACK_WINDOW = timedelta(days=30)
@@ -94,6 +96,10 @@ class WatchDesk:
     def __init__(self, services: Services, admins: AdminCheck) -> None:
         self.services = services
         self.admins = admins
+        # Tests are heavy: a few a minute per user, and two at a time for everyone, so that a burst
+        # of them never holds up the other commands.
+        self._test_limit = PerUserLimit(per_window=TESTS_PER_MINUTE)
+        self._heavy = asyncio.Semaphore(2)
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -160,7 +166,18 @@ class WatchDesk:
         )
         return "```" + escape(body + "\n" + "\n".join(extra)) + "```"
 
-    async def test_text(self, name: str, period: timedelta) -> str:
+    async def test_text(self, name: str, period: timedelta, user: str) -> str:
+        wait = self._test_limit.admit(user, self.services.clock())
+        if wait is not None:
+            seconds = max(1, int(wait.total_seconds() + 0.999))
+            return (
+                f"You have run {TESTS_PER_MINUTE} watchlist tests in the last minute; tests are heavy,"
+                f" so the next can run in {seconds} s."
+            )
+        async with self._heavy:
+            return await self._test_text(name, period)
+
+    async def _test_text(self, name: str, period: timedelta) -> str:
         w = await self.find(name)
         now = self.services.clock()
         since = now - period
@@ -384,7 +401,7 @@ def register(
         if sub == "history":
             return await desk.history_text(name)
         if sub == "test":
-            return await desk.test_text(name, _test_period(args.rest[1:]))
+            return await desk.test_text(name, _test_period(args.rest[1:]), user)
         if not await admins.is_admin(user, client):
             return refusal(f"{sub} watchlists")
         if sub in ("add", "edit"):
@@ -449,7 +466,7 @@ def register(
 
         try:
             if kind == TEST_ACTION:
-                await show(f"Test {name}", await desk.test_text(name, DEFAULT_TEST_PERIOD))
+                await show(f"Test {name}", await desk.test_text(name, DEFAULT_TEST_PERIOD, user))
                 return
             if not await admins.is_admin(user, client):
                 log.warning("refused %s of %s by non-admin %s", kind, name, user)

@@ -481,6 +481,14 @@ async def test_test_replays_stored_items_and_shows_what_would_have_alerted(bot: 
     assert "muted now; this test ignores the mute" in answer
     short = await bot.watch("test idlib 2h")
     assert short is not None and "0 stored items scanned" in short and "Nothing was stored" in short
+    # Tests are heavy: a user gets three a minute; others are not held up.
+    await bot.watch("test idlib 1h")
+    refused = await bot.watch("test idlib 30d")
+    assert (
+        refused is not None and "3 watchlist tests in the last minute" in refused and "Test of" not in refused
+    )
+    other = await bot.watch("test idlib 1h", user=ADMIN)
+    assert other is not None and "*Test of idlib*" in other
 
 
 # -- App Home -------------------------------------------------------------------------------------
