@@ -431,25 +431,88 @@ def watchlist_warnings(settings: Settings, gazetteer: Gazetteer) -> list[str]:
 
 
 def cmd_check(settings: Settings, out: TextIO) -> int:
+    """Check everything a start would need and report every problem, not only the first: the
+    config, the Slack variables and token (``auth.test``), the database, the reader. Exit 1 on any."""
     from bot.geo import load_gazetteer
 
     s = settings
+    problems: list[str] = []
     print(
         f"config: {s.config_path} OK — {len(s.file.feeds)} feeds, {len(s.file.watchlists)} watchlists",
         file=out,
     )
     for warning in watchlist_warnings(s, load_gazetteer()):
         print(f"warning: {warning}", file=out)
-    print(f"mode: {s.mode} (tokens: {s.secrets!r})", file=out)
-    print(f"database: {_safe_url(s.database_url)}", file=out)
+    try:
+        mode: str | None = s.mode
+        print(f"mode: {mode} (tokens: {s.secrets!r})", file=out)
+    except ConfigError as e:
+        mode = None
+        problems.append(str(e))
+    problems += asyncio.run(_check_services(s, mode, out))
+    for p in problems:
+        print(f"PROBLEM: {p}", file=out)
+    print("check: OK" if not problems else f"check: {len(problems)} problem(s)", file=out)
+    return 1 if problems else 0
+
+
+async def _check_services(s: Settings, mode: str | None, out: TextIO) -> list[str]:
+    import aiohttp
+    from slack_sdk.errors import SlackApiError
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from bot.adapters.slack_errors import slack_error_code
+    from bot.adapters.slack_sink import make_web_client
+
+    problems: list[str] = []
+    shown = _safe_url(s.database_url)
+    sqlite = _sqlite_path(s.database_url)
+    if sqlite is not None and not sqlite.exists():
+        # Connecting would create the file; say what a start will do instead.
+        print(f"database: {shown} (does not exist yet; created at the first start)", file=out)
+    else:
+        engine = create_async_engine(s.database_url)
+        try:
+            async with asyncio.timeout(10), engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            print(f"database: {shown} OK", file=out)
+        except Exception as e:  # any failure to connect is the problem to report
+            problems.append(f"database {shown} does not answer ({type(e).__name__}: {str(e)[:200]})")
+        finally:
+            await engine.dispose()
     print(f"Slack API: {s.slack_api_url}", file=out)
+    if mode in ("socket", "http") and s.secrets.slack_bot_token:
+        client = make_web_client(s.secrets.slack_bot_token, s.slack_api_url, timeout=10, max_retries=0)
+        try:
+            auth = await client.auth_test()
+            print(f"Slack token: OK (bot {auth.get('user')} in {auth.get('team')})", file=out)
+        except SlackApiError as e:
+            problems.append(f"Slack refused the bot token: {slack_error_code(e)} — check SLACK_BOT_TOKEN")
+        except Exception as e:  # cannot reach Slack at all
+            problems.append(f"Slack at {s.slack_api_url} does not answer ({type(e).__name__})")
     reader = s.file.reader
     if reader is None:
         print("reader: off (no [reader] in the config; matches alert on the matcher's word alone)", file=out)
     else:
         key = "set" if s.secrets.reader_api_key else "unset"
         print(f"reader: {reader.model} at {reader.url} (SITREP_READER_API_KEY {key})", file=out)
-    return 0
+        try:
+            timeout = aiohttp.ClientTimeout(total=10)
+            async with aiohttp.ClientSession(timeout=timeout) as http, http.get(reader.url) as resp:
+                await resp.read()
+        except (aiohttp.ClientError, TimeoutError, OSError) as e:
+            problems.append(f"the reader at {reader.url} does not answer ({type(e).__name__})")
+    return problems
+
+
+def _sqlite_path(url: str) -> Path | None:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
 
 
 def _safe_url(url: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import io
 import json
@@ -12,6 +13,8 @@ from pathlib import Path
 import pytest
 
 import run
+from tests.fakes.reader_api import FakeReaderApi
+from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,12 +65,37 @@ def corpus(tmp_path: Path) -> Path:
     return path
 
 
-def test_check_reports_mode_and_hides_tokens() -> None:
-    code, out = call(
-        "check", environ={"SLACK_BOT_TOKEN": "xoxb-secret-1234", "SLACK_APP_TOKEN": "xapp-9876543"}
-    )
-    assert code == 0
-    assert "mode: socket" in out and "xoxb-secret-1234" not in out
+async def test_check_tests_the_token_and_hides_it(slack_api: FakeSlackApi) -> None:
+    environ = {
+        "SLACK_BOT_TOKEN": DEFAULT_TOKEN,
+        "SLACK_APP_TOKEN": "xapp-9876543",
+        "SLACK_API_URL": slack_api.url,
+    }
+    code, out = await asyncio.to_thread(call, "check", environ=environ)
+    assert code == 0, out
+    assert "mode: socket" in out and "Slack token: OK" in out and "check: OK" in out
+    assert DEFAULT_TOKEN not in out
+    environ["SLACK_BOT_TOKEN"] = "xoxb-secret-1234"
+    code, out = await asyncio.to_thread(call, "check", environ=environ)
+    assert code == 1
+    assert "PROBLEM: Slack refused the bot token: invalid_auth" in out and "xoxb-secret-1234" not in out
+
+
+def test_check_reports_every_problem_and_fails(tmp_path: Path) -> None:
+    config = tmp_path / "reader.toml"
+    config.write_text('[reader]\nurl = "http://127.0.0.1:9/v1"\nmodel = "desk-model"\n')
+    environ = {
+        "SLACK_BOT_TOKEN": "xoxb-alone",  # half configured
+        "DATABASE_URL": "postgresql+asyncpg://nobody@127.0.0.1:9/none",  # nothing listens on port 9
+    }
+    code, out = call("check", "--config", str(config), environ=environ)
+    assert code == 1
+    problems = [line for line in out.splitlines() if line.startswith("PROBLEM:")]
+    assert len(problems) == 3, out
+    assert "half configured" in problems[0]
+    assert any("does not answer" in p and "127.0.0.1:9/none" in p for p in problems)
+    assert any("the reader at http://127.0.0.1:9/v1 does not answer" in p for p in problems)
+    assert "check: 3 problem(s)" in out
 
 
 def test_invalid_config_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -199,13 +227,16 @@ def test_watch_show_gives_the_scope_told_to_the_reader() -> None:
     assert code == 0 and "scope (told to the reader): The Gaza Strip:" in out
 
 
-def test_check_says_whether_the_reader_is_on(tmp_path: Path) -> None:
-    code, out = call("check")
+async def test_check_says_whether_the_reader_is_on_and_answers(
+    tmp_path: Path, reader_api: FakeReaderApi
+) -> None:
+    code, out = await asyncio.to_thread(call, "check")
     assert code == 0 and "reader: off (no [reader] in the config" in out
     config = tmp_path / "reader.toml"
-    config.write_text('[reader]\nurl = "http://127.0.0.1:8080/v1"\nmodel = "desk-model"\n')
-    code, out = call("check", "--config", str(config))
-    assert code == 0 and "reader: desk-model at http://127.0.0.1:8080/v1 (SITREP_READER_API_KEY unset)" in out
+    config.write_text(f'[reader]\nurl = "{reader_api.url}"\nmodel = "desk-model"\n')
+    code, out = await asyncio.to_thread(call, "check", "--config", str(config))
+    assert code == 0, out
+    assert f"reader: desk-model at {reader_api.url} (SITREP_READER_API_KEY unset)" in out
 
 
 def test_check_warns_about_a_misspelt_region(tmp_path: Path) -> None:
