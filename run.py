@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from bot.adapters.sink import AlertSink
-from bot.adapters.store import FeedSpec, Store
+from bot.adapters.store import FeedSpec, Store, sqlite_file
 from bot.core.gazetteer import Gazetteer
 from bot.core.watchlist_validation import validate_watchlist
 from bot.errors import CommandError, ConfigError, SitrepError
@@ -467,7 +467,7 @@ async def _check_services(s: Settings, mode: str | None, out: TextIO) -> list[st
 
     problems: list[str] = []
     shown = _safe_url(s.database_url)
-    sqlite = _sqlite_path(s.database_url)
+    sqlite = sqlite_file(s.database_url)
     if sqlite is not None and not sqlite.exists():
         # Connecting would create the file; say what a start will do instead.
         print(f"database: {shown} (does not exist yet; created at the first start)", file=out)
@@ -504,15 +504,6 @@ async def _check_services(s: Settings, mode: str | None, out: TextIO) -> list[st
         except (aiohttp.ClientError, TimeoutError, OSError) as e:
             problems.append(f"the reader at {reader.url} does not answer ({type(e).__name__})")
     return problems
-
-
-def _sqlite_path(url: str) -> Path | None:
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
-        return None
-    return Path(parsed.database)
 
 
 def _safe_url(url: str) -> str:

@@ -131,7 +131,8 @@ class OutboxRow:
         return f"{self.id}:{int(self.created_at.timestamp())}"
 
 
-def _sqlite_file(url: str) -> Path | None:
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL; None for another backend or an in-memory database."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return None
@@ -156,7 +157,7 @@ class Store:
     @classmethod
     async def open(cls, url: str) -> Store:
         """Connect and bring the schema to the newest migration."""
-        db_file = _sqlite_file(url)
+        db_file = sqlite_file(url)
         if db_file is not None:
             db_file.parent.mkdir(parents=True, exist_ok=True)
         try:
