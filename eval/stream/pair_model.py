@@ -90,7 +90,7 @@ def leave_one_window_out(
     return out
 
 
-def _cell(pairs: Sequence[tuple[bool, bool]]) -> str:
+def pair_cell(pairs: Sequence[tuple[bool, bool]]) -> str:
     precision, recall, f1 = prf(pairs)
     return f"{precision:.2f} / {recall:.2f} / {f1:.2f}"
 
@@ -122,8 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(header)
     print("|---" * (len(pairs) + 2) + "|")
     for label, per_window in rows.items():
-        cells = [_cell(per_window[name]) for name in pairs]
-        pooled = _cell([x for v in per_window.values() for x in v])
+        cells = [pair_cell(per_window[name]) for name in pairs]
+        pooled = pair_cell([x for v in per_window.values() for x in v])
         print(f"| {label} | " + " | ".join(cells) + f" | {pooled} |")
     return 0
 

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 from bot.core.incidents.learnt import LearntJudgement
 from bot.core.incidents.same_event import DEFAULT_POLICY, EventPolicy
-from eval.stream.pair_model import Pair, _cell, window_pairs
+from eval.stream.pair_model import Pair, pair_cell, window_pairs
 from eval.stream.quick import quick_rows
 from eval.stream.scoring import StreamScore, score_stream
 from eval.stream.windows import load_labels, load_windows, window
@@ -82,7 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         model = folds[name]
         learnt = [(p.features is not None and model.probability(p.features) >= model.threshold, p.same_event)
                   for p in pairs[name]]  # fmt: skip
-        print(f"| {name} | {_cell([(p.rule_joins, p.same_event) for p in pairs[name]])} | {_cell(learnt)} |")
+        rule = pair_cell([(p.rule_joins, p.same_event) for p in pairs[name]])
+        print(f"| {name} | {rule} | {pair_cell(learnt)} |")
     if not args.no_stream:
         print("\nstream score (quick replay), each window with a model fitted without it")
         print("| window / judgement | posts/day | precision | on-time | duplicates | wrong merges | figures |"
