@@ -104,8 +104,9 @@ def _creates(request: HttpRequest) -> bool:
     return request.url.rstrip("/").endswith(_NOT_IDEMPOTENT)
 
 
-class IdempotentServerErrorRetryHandler(AsyncServerErrorRetryHandler):
-    """Retries 500/503, except for a post (it may have been stored)."""
+class _NeverRepeatAPost(AsyncRetryHandler):
+    """Put in front of a retry handler: it then retries everything it would, except a post (a post
+    may have been stored; the outbox asks Slack instead)."""
 
     async def _can_retry_async(
         self,
@@ -120,20 +121,12 @@ class IdempotentServerErrorRetryHandler(AsyncServerErrorRetryHandler):
         return await super()._can_retry_async(state=state, request=request, response=response, error=error)
 
 
-class IdempotentConnectionErrorRetryHandler(AsyncConnectionErrorRetryHandler):
-    """Retries dropped connections, except for a post (it may have been stored)."""
+class IdempotentServerErrorRetryHandler(_NeverRepeatAPost, AsyncServerErrorRetryHandler):
+    """Retries 500/503, except for a post."""
 
-    async def _can_retry_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        if _creates(request):
-            return False
-        return await super()._can_retry_async(state=state, request=request, response=response, error=error)
+
+class IdempotentConnectionErrorRetryHandler(_NeverRepeatAPost, AsyncConnectionErrorRetryHandler):
+    """Retries dropped connections, except for a post."""
 
 
 def make_web_client(

@@ -746,21 +746,18 @@ class Store:
 
     async def mark_retry(self, row_id: int, *, error: str, next_attempt_at: datetime) -> None:
         """Slack surely did not store it: send again at ``next_attempt_at``."""
-        await self._set_outbox(
-            row_id,
-            status="pending",
-            last_error=error[:1000],
-            next_attempt_at=next_attempt_at,
-            attempts=t.outbox.c.attempts + 1,
-        )
+        await self._reschedule(row_id, "pending", error, next_attempt_at)
 
     async def mark_uncertain(self, row_id: int, *, error: str, next_attempt_at: datetime) -> None:
         """Slack may have stored it: at ``next_attempt_at`` ask Slack before sending it again."""
+        await self._reschedule(row_id, "sending", error, next_attempt_at)
+
+    async def _reschedule(self, row_id: int, status: str, error: str, at: datetime) -> None:
         await self._set_outbox(
             row_id,
-            status="sending",
+            status=status,
             last_error=error[:1000],
-            next_attempt_at=next_attempt_at,
+            next_attempt_at=at,
             attempts=t.outbox.c.attempts + 1,
         )
 
