@@ -129,6 +129,11 @@ async def runtime(
 
     store = await Store.open(database_url)
     try:
+        # Before anything is written: a second poller on one SQLite file stops here, and on
+        # PostgreSQL this process learns whether it leads polling or stands by.
+        lease = await store.take_lease()
+        if not lease.is_leader:
+            log.info("another process leads polling on this database; this one drains and answers")
         await store.sync_feeds(feeds)
         await store.sync_watchlists(settings.watchlists, now=clock())
         watchlists = tuple(await store.watchlists())
@@ -160,7 +165,7 @@ async def runtime(
                 reader=reader,
                 on_delivered=on_delivered,
             )
-            yield Runtime(settings, store, engine, Poller(engine, store))
+            yield Runtime(settings, store, engine, Poller(engine, store, lease=lease))
     finally:
         await store.close()
 
@@ -315,6 +320,14 @@ async def cmd_poll(
     ) as rt:
         poller = rt.poller
         assert isinstance(poller, Poller)
+        if not poller.leading:
+            print(
+                "Another Sitrep process leads polling on this database; not polling (it polls on "
+                "its own schedule). Only queued messages were sent.",
+                file=out,
+            )
+            await poller.drain()
+            return 1
         results = await poller.poll_all()
         await poller.drain()
         for r in results:
@@ -392,9 +405,15 @@ async def cmd_serve(settings: Settings, out: TextIO) -> int:
                         outbox = await rt.store.outbox_counts()
                     except StoreError as e:
                         return health_report(
-                            scheduler_running=poller.running, feeds=None, outbox=None, database_error=str(e)
+                            scheduler_running=poller.running,
+                            feeds=None,
+                            outbox=None,
+                            database_error=str(e),
+                            leader=poller.leading,
                         )
-                    return health_report(scheduler_running=poller.running, feeds=feeds, outbox=outbox)
+                    return health_report(
+                        scheduler_running=poller.running, feeds=feeds, outbox=outbox, leader=poller.leading
+                    )
 
                 runner = web.AppRunner(http_application(app, health))
                 await runner.setup()

@@ -9,6 +9,11 @@ watchlist's digest time has come. After any round or digest that queued Slack me
 starts at once in the background instead of waiting for its tick: delivery never holds up polling,
 so a Slack rate limit (the SDK waits out Retry-After inside the request) or an outage only delays
 the alerts, never the next round.
+
+With replicas on one PostgreSQL database only the process holding the lease
+(``bot.adapters.leadership``) runs poll rounds and digests; every ``lease_every`` seconds each
+process renews the lease or tries to take it, and one that has just taken it polls at once, so
+polling resumes within seconds of the leader's death. Every process drains the outbox.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.adapters.leadership import Lease, SoleLease
 from bot.adapters.store import FeedState, Store
 from bot.core.feed_health import next_poll
 from bot.engine import Engine, PollResult
@@ -47,9 +53,13 @@ class Poller:
         drain_every: float = 5.0,
         round_every: float = 15.0,
         digests_every: float = 60.0,
+        lease: Lease | None = None,
+        lease_every: float = 5.0,
     ) -> None:
         self._engine = engine
         self._store = store
+        self._lease: Lease = lease or SoleLease()
+        self._lease_every = lease_every
         self._drain_every = drain_every
         self._round_every = round_every
         self._digests_every = digests_every
@@ -65,6 +75,7 @@ class Poller:
             (self.poll_due, self._round_every, "poll-round"),
             (self.run_digests, self._digests_every, "digests"),
             (self._drain_now, self._drain_every, "outbox-drain"),
+            (self.renew_lease, self._lease_every, "leader-lease"),
         )
         for job, every, name in jobs:
             self._scheduler.add_job(
@@ -77,14 +88,39 @@ class Poller:
             )
         self._scheduler.start()
 
+    @property
+    def leading(self) -> bool:
+        """This process runs the poll rounds and digests of its database."""
+        return self._lease.is_leader
+
+    async def renew_lease(self) -> bool:
+        """Confirm or take the lease; a process that has just taken it polls at once."""
+        was = self._lease.is_leader
+        try:
+            now = await self._lease.renew()
+        except Exception:  # never let the lease job die: a follower must keep trying
+            log.exception("could not renew the polling lease")
+            return False
+        if now and not was and self._scheduler.running:
+            self._scheduler.add_job(self.poll_due, id="lead-poll", replace_existing=True)
+        elif was and not now:
+            log.warning("this process no longer leads polling; another replica will")
+        return now
+
     def schedule(self, feed: FeedState) -> None:
-        """Poll a feed just added from Slack now, rather than at the next round."""
+        """Poll a feed just added from Slack now, rather than at the next round (the leader only:
+        the leader picks it up at its next round anyway, as a feed never polled is due)."""
+        if not self._lease.is_leader:
+            return
         self._scheduler.add_job(
             self.poll_all, args=[[feed]], id=f"new-feed:{feed.spec.id}", replace_existing=True
         )
 
     async def poll_due(self) -> list[PollResult]:
-        """One scheduled round: every feed whose interval has passed, triaged together."""
+        """One scheduled round: every feed whose interval has passed, triaged together. Only the
+        leader polls; a follower's round does nothing."""
+        if not self._lease.is_leader:
+            return []
         try:
             feeds = await self._store.feeds()
         except Exception:  # a database hiccup must not stop the scheduler; the next round retries
@@ -113,6 +149,8 @@ class Poller:
         return results
 
     async def run_digests(self) -> None:
+        if not self._lease.is_leader:
+            return
         try:
             queued = await self._engine.run_digests()
         except Exception:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.adapters.feed_server import RssItem
 from bot.adapters.fetch import Validators
 from bot.adapters.store import FeedSpec, FeedState
@@ -106,3 +108,35 @@ async def test_a_rate_limited_slack_never_holds_up_the_next_poll_round(
         texts = [m["text"] for m in slack_api.messages_in(CHANNEL)]
         assert len(texts) == 2 and any("wire-a.example/1" in t for t in texts)
         poller.shutdown()
+
+
+@pytest.mark.postgres
+async def test_only_the_leading_replica_polls_and_a_follower_takes_over_at_once(
+    database_url: str, feed_server: FakeFeedServer, slack_api: FakeSlackApi, gazetteer: Gazetteer
+) -> None:
+    """Two replicas on one PostgreSQL database: the follower neither polls, nor runs digests, nor
+    polls a feed just added; when the leader lets go it takes the lease and polls straight away."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("replicas share a PostgreSQL database; SQLite allows one poller")
+    strike = RssItem("a1", "Air strikes on Idlib market kill 9 civilians", "Jets hit a market in Idlib city.",
+                     "https://wire-a.example/1", DAY + timedelta(hours=5))  # fmt: skip
+    feed_server.set_feed("wire.xml", rss(strike))
+    at = DAY + timedelta(hours=5, minutes=30)
+    async with (
+        desk(database_url, feed_server, slack_api, gazetteer, at=at) as one,
+        desk(database_url, feed_server, slack_api, gazetteer, at=at) as two,
+    ):
+        leader = Poller(one.engine, one.store, lease=await one.store.take_lease())
+        follower = Poller(two.engine, two.store, lease=await two.store.take_lease())
+        assert leader.leading and not follower.leading
+        assert await follower.poll_due() == []
+        await follower.run_digests()
+        follower.schedule((await two.store.feeds())[0])
+        assert feed_server.requests_to("wire.xml") == []
+        assert await two.store.digests.last_period_end("idlib") is None
+
+        await one.store.close()  # the leader stops (its lease goes with its connection)
+        assert await follower.renew_lease() and follower.leading
+        assert [r.feed_id for r in await follower.poll_due()] == ["wire"]
+        await follower.settled()
+        assert len(slack_api.messages_in(CHANNEL)) == 1

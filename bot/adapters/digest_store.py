@@ -9,18 +9,20 @@ message), so the schedule moves on.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.adapters import schema as t
 from bot.core.alerts import SlackMessage, message_json
 from bot.core.triage import DigestEntry, MessageFacts
 from bot.errors import StoreError
+
+Fence = Callable[[AsyncConnection], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +36,11 @@ class DigestMessage:
 
 
 class DigestStore:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, fence: Fence | None = None) -> None:
+        """``fence`` runs first in the transaction that records a digest: only the process that
+        leads polling may record one (``bot.adapters.leadership``)."""
         self._engine = engine
+        self._fence = fence
 
     async def last_period_end(self, watchlist: str) -> datetime | None:
         """Where the watchlist's last digest period ended, or None before its first digest."""
@@ -93,6 +98,8 @@ class DigestStore:
         """Record one digest: its period, its messages (queued), the items it delivered. Its id."""
         try:
             async with self._engine.begin() as conn:
+                if self._fence is not None:
+                    await self._fence(conn)
                 result = await conn.execute(
                     insert(t.digests).values(
                         watchlist=watchlist,

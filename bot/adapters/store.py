@@ -20,7 +20,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -30,6 +30,8 @@ from bot.adapters.digest_store import DigestStore
 from bot.adapters.feedback import Feedback
 from bot.adapters.fetch import Validators
 from bot.adapters.incident_rows import incident_from_row, incident_values
+from bot.adapters.leadership import LOCK_SPACE, MIGRATION_KEY, SYNC_KEY, AdvisoryLease, Lease, SoleLease
+from bot.adapters.process_lock import ProcessLock
 from bot.core.alerts import SlackMessage, message_from_json, message_json
 from bot.core.incident_query import matches_text
 from bot.core.incidents import Incident
@@ -140,18 +142,34 @@ def sqlite_file(url: str) -> Path | None:
 
 
 def _migrate(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        # Replicas started together on a fresh database would race in the migrations (one fails on
+        # "table exists"): the first takes this lock and migrates, the rest wait, then find the
+        # schema at head. A transaction lock: it goes with the migration's commit or rollback.
+        conn.execute(_XACT_LOCK, {"space": LOCK_SPACE, "key": MIGRATION_KEY})
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = conn
     command.upgrade(cfg, "head")
 
 
+_XACT_LOCK = text("SELECT pg_advisory_xact_lock(:space, :key)")
+
+
+async def _one_at_a_time(conn: AsyncConnection, key: int) -> None:
+    """Replicas starting together each mirror the config into the database; on PostgreSQL they
+    take turns (a transaction lock), or two would insert the same new feed and one would fail."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(_XACT_LOCK, {"space": LOCK_SPACE, "key": key})
+
+
 class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._lease: Lease = SoleLease()
         self.feedback = Feedback(engine)
         """Desk marks on alerts ("not relevant"), kept apart from the poll's tables."""
-        self.digests = DigestStore(engine)
+        self.digests = DigestStore(engine, fence=self._check_lease)
         """Items waiting for their watchlist's digest, and the digests delivered."""
 
     @classmethod
@@ -174,7 +192,30 @@ class Store:
         return cls(engine)
 
     async def close(self) -> None:
+        await self._lease.release()
         await self._engine.dispose()
+
+    async def take_lease(self) -> Lease:
+        """Become a poller of this database: from now on poll rounds and digests are recorded only
+        while this process leads (``bot.adapters.leadership``).
+
+        SQLite: the process lock, or ``DatabaseInUse`` when another process polls the same file —
+        then this process is the leader for good. PostgreSQL: the advisory lease, taken now if it
+        is free; a follower keeps calling ``renew`` and takes over when the leader goes."""
+        if self._engine.dialect.name == "postgresql":
+            lease: Lease = AdvisoryLease(self._engine)
+            await lease.renew()
+        else:
+            db_file = sqlite_file(self._engine.url.render_as_string(hide_password=False))
+            lock = ProcessLock(db_file) if db_file is not None else None
+            if lock is not None:
+                lock.acquire()
+            lease = SoleLease(lock)
+        self._lease = lease
+        return lease
+
+    async def _check_lease(self, conn: AsyncConnection) -> None:
+        await self._lease.check(conn)
 
     # -- feeds -------------------------------------------------------------------------------
 
@@ -184,6 +225,7 @@ class Store:
         removed, and a feed whose URL the database already polls under another id is skipped with a
         warning (it was added from Slack first)."""
         async with self._engine.begin() as conn:
+            await _one_at_a_time(conn, SYNC_KEY)
             rows = {r.id: r for r in await conn.execute(select(t.feeds))}
             urls = {r.url: r.id for r in rows.values()}
             for s in specs:
@@ -327,6 +369,7 @@ class Store:
         removed from Slack stays removed even while the file still lists it."""
         wanted = {w.name: watchlist_to_dict(w) for w in config}
         async with self._engine.begin() as conn:
+            await _one_at_a_time(conn, SYNC_KEY)
             rows = {r.name: r for r in await conn.execute(select(t.watchlists))}
             for name, definition in wanted.items():
                 row = rows.get(name)
@@ -540,7 +583,16 @@ class Store:
         self, outcomes: Sequence[FeedOutcome], plan: Plan | None, *, now: datetime
     ) -> None:
         """Apply a poll round — several feeds' outcomes and the plan for their items — atomically."""
+        try:
+            await self._record_round(outcomes, plan, now=now)
+        except SQLAlchemyError as e:
+            raise StoreError(f"could not record the poll round: {e.__class__.__name__}: {e}") from e
+
+    async def _record_round(
+        self, outcomes: Sequence[FeedOutcome], plan: Plan | None, *, now: datetime
+    ) -> None:
         async with self._engine.begin() as conn:
+            await self._lease.check(conn)
             if plan is not None and not plan.is_empty:
                 await _apply_plan(conn, plan, now)
             for o in outcomes:

@@ -27,8 +27,12 @@ def health_report(
     feeds: list[FeedHealth] | None,
     outbox: Mapping[str, int] | None,
     database_error: str | None = None,
+    leader: bool | None = None,
 ) -> dict[str, Any]:
-    """The /healthz body; ``ok`` decides the status code. ``feeds``/``outbox`` None: not readable."""
+    """The /healthz body; ``ok`` decides the status code. ``feeds``/``outbox`` None: not readable.
+
+    ``leader`` says whether this process leads polling; a replica standing by is healthy (it
+    delivers and answers commands), so it is reported, never counted as a problem."""
     problems: list[str] = []
     if not scheduler_running:
         problems.append("the scheduler is not running: nothing is polled or delivered")
@@ -43,6 +47,8 @@ def health_report(
         "status": "ok" if not problems else "degraded",
         "problems": problems,
     }
+    if leader is not None:
+        body["leader"] = leader
     if feeds is not None:
         body.update(feeds=len(feeds), failing_feeds=failing)
     if outbox is not None:
