@@ -164,6 +164,8 @@ async def runtime(
                 build_matcher=lambda chosen: Matcher(chosen, gazetteer),
                 reader=reader,
                 on_delivered=on_delivered,
+                pause_after=settings.file.feed_pause_after,
+                admin_channel=settings.file.admin_channel,
             )
             yield Runtime(settings, store, engine, Poller(engine, store, lease=lease))
     finally:
@@ -399,7 +401,11 @@ async def cmd_serve(settings: Settings, out: TextIO) -> int:
                 async def health() -> dict[str, object]:
                     try:
                         feeds = [
-                            FeedHealth(f.last_polled is not None, f.consecutive_failures > 0)
+                            FeedHealth(
+                                f.last_polled is not None,
+                                f.consecutive_failures > 0,
+                                paused=f.paused_at is not None,
+                            )
                             for f in await rt.store.feeds()
                         ]
                         outbox = await rt.store.outbox_counts()

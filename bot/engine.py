@@ -17,10 +17,11 @@ from datetime import datetime, timedelta
 from bot.adapters.digest_store import DigestMessage
 from bot.adapters.fetch import Fetcher, NotModified, Validators
 from bot.adapters.sink import AlertSink
-from bot.adapters.store import FeedOutcome, FeedState, OutboxRow, Store
+from bot.adapters.store import FeedOutcome, FeedState, Notice, OutboxRow, Store
 from bot.core.casualties import extract_casualties
 from bot.core.digests.compose import DigestPart, compose_digest
 from bot.core.digests.schedule import digest_times_between
+from bot.core.feed_health import DEFAULT_PAUSE_AFTER, cache_hold, pause_notice, retry_hold, should_pause
 from bot.core.feed_parsing import parse_feed
 from bot.core.freshness import split_stale
 from bot.core.gazetteer import Gazetteer
@@ -49,10 +50,12 @@ class PollResult:
     error: str | None = None
     withheld: int = 0
     """Matches the reader (``[reader]``) answered NOT RELEVANT, so no alert was queued for them."""
+    paused: bool = False
+    """This failure paused the feed (and queued the admin channel's notice)."""
 
     def describe(self) -> str:
         if self.error:
-            return f"{self.feed_id}: error: {self.error}"
+            return f"{self.feed_id}: error: {self.error}{' (paused)' if self.paused else ''}"
         if self.status == "new":
             held = f", {self.withheld} match(es) withheld by the reader" if self.withheld else ""
             return (
@@ -72,6 +75,13 @@ class _Fetched:
     items: tuple[FeedItem, ...] = ()
     error: str | None = None
     first_poll: bool = False
+    hold: datetime | None = None
+    """No poll before this: the server's Retry-After (429/503) or max-age (200/304)."""
+    moved: tuple[str, str] | None = None
+    """(from, to): every redirect was permanent, so the feed is polled at ``to`` from now on."""
+    pause: bool = False
+    """This failure is the feed's ``pause_after``-th in a row: pause it."""
+    notice: Notice | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +134,8 @@ class Engine:
         build_matcher: Callable[[Sequence[Watchlist]], TextMatcher] | None = None,
         reader: Reader | None = None,
         on_delivered: OnDelivered | None = None,
+        pause_after: int | None = DEFAULT_PAUSE_AFTER,
+        admin_channel: str | None = None,
     ) -> None:
         """``build_matcher`` makes a matcher for a new set of watchlists; with it the engine follows
         watchlist changes in the store (``refresh_rules``), without it the rules stay as given.
@@ -131,7 +143,10 @@ class Engine:
         ``reader`` is the optional language-model check (``bot.core.reader``): every match is put
         to it before triage, and the matches it answers NOT RELEVANT alert nowhere.
 
-        ``on_delivered`` hears of every message once it is sent and recorded (the replay's JSON log)."""
+        ``on_delivered`` hears of every message once it is sent and recorded (the replay's JSON log).
+
+        After ``pause_after`` consecutive failures (None: never) a feed is paused, and a notice for
+        ``admin_channel`` (when there is one) is queued in the outbox in the same transaction."""
         self._store = store
         self._fetcher = fetcher
         self._untrusted_fetcher = untrusted_fetcher
@@ -148,6 +163,8 @@ class Engine:
         self._rules_lock = asyncio.Lock()
         self._reader = reader
         self._on_delivered = on_delivered
+        self._pause_after = pause_after
+        self._admin_channel = admin_channel
 
     def now(self) -> datetime:
         """The engine's clock (the replay's moment in a replay)."""
@@ -199,11 +216,16 @@ class Engine:
             fetcher = self._fetcher if feed.spec.origin == "config" else self._untrusted_fetcher
             if fetcher is None:
                 raise FetchError(fid, "feeds not from the config file need the SSRF-guarded fetcher")
-            got = await fetcher.fetch(fid, feed.spec.url, feed.validators)
+            got = await fetcher.fetch(fid, feed.fetch_url, feed.validators)
+            # Saved only now the final URL has answered 2xx/304; a later fetch of it is guarded again.
+            moved = (feed.fetch_url, got.moved_to) if got.moved_to else None
+            hold = cache_hold(now, feed.spec.interval, got.cache_control)
+            if moved is not None:
+                log.info("feed %s moved permanently: %s → %s", fid, *moved)
             if isinstance(got, NotModified):
-                return _Fetched(fid, "not modified", got.validators)
+                return _Fetched(fid, "not modified", got.validators, hold=hold, moved=moved)
             if got.unchanged:
-                return _Fetched(fid, "unchanged", got.validators)
+                return _Fetched(fid, "unchanged", got.validators, hold=hold, moved=moved)
             # In a worker thread: a hostile body within the size cap (100,000 items, megabytes of
             # entity references) takes feedparser seconds of CPU, and on the event loop that would
             # stall every other feed's download in the round and trip their read timeouts.
@@ -212,7 +234,7 @@ class Engine:
             )
         except FeedError as e:
             log.warning("feed %s: %s", fid, e.reason)
-            return _Fetched(fid, "error", error=e.reason)
+            return self._failed(feed, e, now)
         # A few lines, then a count: a feed of 100,000 broken entries must not flood the log.
         for reason in parsed.skipped[:_MAX_SKIP_LINES]:
             log.warning("feed %s: skipped an entry: %s", fid, reason)
@@ -227,7 +249,34 @@ class Engine:
                 parsed.over_cap,
             )
         first = feed.last_success is None
-        return _Fetched(fid, "parsed", got.validators, items=parsed.items, first_poll=first)
+        return _Fetched(
+            fid, "parsed", got.validators, items=parsed.items, first_poll=first, hold=hold, moved=moved
+        )
+
+    def _failed(self, feed: FeedState, e: FeedError, now: datetime) -> _Fetched:
+        """A failed poll: the server's hold if it gave one, and the pause on the last straw."""
+        hold = retry_hold(now, e.status, e.retry_after) if isinstance(e, FetchError) else None
+        failures = feed.consecutive_failures + 1
+        if feed.paused_at is not None or not should_pause(failures, self._pause_after):
+            return _Fetched(feed.spec.id, "error", error=e.reason, hold=hold)
+        log.warning(
+            "feed %s failed %d times in a row; paused until an admin runs /feeds resume %s",
+            feed.spec.id,
+            failures,
+            feed.spec.id,
+        )
+        notice = None
+        if self._admin_channel is not None:
+            message = pause_notice(
+                feed_id=feed.spec.id,
+                name=feed.spec.name,
+                url=feed.fetch_url,
+                failures=failures,
+                last_error=e.reason,
+                at=now,
+            )
+            notice = Notice(self._admin_channel, message)
+        return _Fetched(feed.spec.id, "error", error=e.reason, hold=hold, pause=True, notice=notice)
 
     async def _ingest(self, fetched: Sequence[_Fetched], now: datetime) -> list[PollResult]:
         fresh: dict[str, list[FeedItem]] = {}
@@ -277,7 +326,17 @@ class Engine:
             )
             plan = replace(plan, seen=(*plan.seen, *stale))
         outcomes = [
-            FeedOutcome(f.feed_id, f.validators, f.error, len(fresh.get(f.feed_id, ()))) for f in fetched
+            FeedOutcome(
+                f.feed_id,
+                f.validators,
+                f.error,
+                len(fresh.get(f.feed_id, ())),
+                hold=f.hold,
+                moved=f.moved,
+                pause=f.pause,
+                notice=f.notice,
+            )
+            for f in fetched
         ]
         try:
             await self._store.record_round(outcomes, plan, now=now)
@@ -288,7 +347,7 @@ class Engine:
         results = []
         for f in fetched:
             if f.status != "parsed":
-                results.append(PollResult(f.feed_id, f.status, error=f.error))
+                results.append(PollResult(f.feed_id, f.status, error=f.error, paused=f.pause))
                 continue
             new = len(fresh.get(f.feed_id, ()))
             status = "new" if new else "nothing new"

@@ -26,7 +26,17 @@ class FeedError(SitrepError):
 
 
 class FetchError(FeedError):
-    """The HTTP side failed: refused, timed out, too large, bad status, too many redirects."""
+    """The HTTP side failed: refused, timed out, too large, bad status, too many redirects.
+
+    ``status`` and ``retry_after`` are the error response's status code and raw ``Retry-After``
+    header, when there was a response: a 429 or 503 may say when to come back."""
+
+    def __init__(
+        self, feed_id: str, reason: str, *, status: int | None = None, retry_after: str | None = None
+    ) -> None:
+        super().__init__(feed_id, reason)
+        self.status = status
+        self.retry_after = retry_after
 
 
 class UnsafeUrlError(FetchError):

@@ -36,11 +36,16 @@ log = logging.getLogger(__name__)
 
 def due_feeds(feeds: Sequence[FeedState], now: datetime) -> list[FeedState]:
     """The feeds whose interval has passed since their last poll (never polled: due); a failing
-    feed waits longer after each failure (``bot.core.feed_health``)."""
+    feed waits longer after each failure, none is polled before the time its server asked for, and
+    a paused feed not at all (``bot.core.feed_health``)."""
     return [
         f
         for f in feeds
-        if (due := next_poll(f.last_polled, f.spec.interval, f.consecutive_failures)) is None or due <= now
+        if f.paused_at is None
+        and (
+            (due := next_poll(f.last_polled, f.spec.interval, f.consecutive_failures, f.not_before)) is None
+            or due <= now
+        )
     ]
 
 
@@ -133,10 +138,11 @@ class Poller:
         return self._engine.now()
 
     async def poll_all(self, feeds: Sequence[FeedState] | None = None) -> list[PollResult]:
-        """One round over ``feeds`` (default: every feed): fetched concurrently (per-host caps live in
-        the fetcher), triaged together in publication order."""
+        """One round over ``feeds`` (default: every feed not paused): fetched concurrently (per-host
+        caps live in the fetcher), triaged together in publication order."""
         async with self._round_lock:
-            feeds = feeds if feeds is not None else await self._store.feeds()
+            if feeds is None:
+                feeds = [f for f in await self._store.feeds() if f.paused_at is None]
             try:
                 results = await self._engine.poll_round(feeds)
             except Exception:  # a bug in one round must not stop the process
@@ -144,7 +150,7 @@ class Poller:
                 return []
         for r in results:
             log.info("%s", r.describe())
-        if any(r.alerts for r in results):
+        if any(r.alerts or r.paused for r in results):
             self._drain_in_background()
         return results
 

@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from bot.adapters.ssrf import SsrfPolicy, parse_allow_entry
+from bot.core.feed_health import DEFAULT_PAUSE_AFTER
 from bot.core.watchlist_validation import validate_watchlist
 from bot.core.watchlists import Region, Rule, Watchlist
 from bot.errors import ConfigError
@@ -171,6 +172,8 @@ class FileConfig(_Strict):
     contact: Annotated[str, Field(max_length=200, pattern=r"^[^\s()]+$")] | None = None
     """URL or mailto: for feed publishers, sent in the User-Agent."""
     admin_channel: str | None = None
+    feed_pause_after: Annotated[int, Field(ge=1)] = DEFAULT_PAUSE_AFTER
+    """Consecutive failures after which a feed is paused (and admin_channel told) until resumed."""
     incident_window_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 36
     max_item_age_hours: Annotated[int, Field(ge=1)] = 48
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

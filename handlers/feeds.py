@@ -1,4 +1,8 @@
-"""``/feeds``: list feeds and their health for everyone; add, remove and import them for admins.
+"""``/feeds``: list feeds and their health for everyone; add, remove, import and resume them for admins.
+
+``/feeds resume ID`` polls a feed paused after ``feed_pause_after`` consecutive failures again from
+the next round (audited, announced like the other changes). ``/feeds status`` shows paused feeds
+first, and any time a server asked us to wait; ``/feeds list`` shows a saved permanent move.
 
 ``ack()`` first, then every answer goes to the response_url, ephemeral. An admin is a user listed in
 the config's ``admins`` or a Slack workspace admin/owner (``users.info``, cached per user for ten
@@ -51,8 +55,9 @@ log = logging.getLogger(__name__)
 
 USAGE = (
     "Usage: `/feeds list` · `/feeds status` · `/feeds add URL [name]` · `/feeds remove ID`"
-    " · `/feeds import [FILE]` (add, remove and import: admins only; import reads the newest OPML"
-    " file shared in the channel, or FILE given by ID or link)"
+    " · `/feeds import [FILE]` · `/feeds resume ID` (add, remove, import and resume: admins only;"
+    " import reads the newest OPML file shared in the channel, or FILE given by ID or link; resume"
+    " polls a paused feed again)"
 )
 NEW_FEED_INTERVAL = 300  # seconds, like a config-file feed without `interval`
 MAX_NAME = 200
@@ -75,9 +80,11 @@ def format_list(feeds: list[FeedState]) -> str:
     lines = [f"{len(feeds)} feed{'s' if len(feeds) != 1 else ''}:"]
     for f in feeds:
         s = f.spec
+        moved = f" → moved permanently to {escape(f.moved_to)}" if f.moved_to else ""
+        paused = " · *paused*" if f.paused_at is not None else ""
         lines.append(
-            f"• `{escape(s.id)}` *{escape(s.name)}* — {escape(s.url)} · every {s.interval} s · "
-            f"from {'the config file' if s.origin == 'config' else escape(s.origin)}"
+            f"• `{escape(s.id)}` *{escape(s.name)}* — {escape(s.url)}{moved} · every {s.interval} s · "
+            f"from {'the config file' if s.origin == 'config' else escape(s.origin)}{paused}"
         )
     return "\n".join(lines)
 
@@ -85,17 +92,30 @@ def format_list(feeds: list[FeedState]) -> str:
 def format_status(feeds: list[FeedState], now: datetime) -> str:
     if not feeds:
         return "No feeds yet."
+    paused = [f for f in feeds if f.paused_at is not None]
     lines = [f"Feed health at {_when(now)}:"]
-    for f in feeds:
-        due = next_poll(f.last_polled, f.spec.interval, f.consecutive_failures)
-        if due is None:
+    if paused:
+        ids = ", ".join(f"`{escape(f.spec.id)}`" for f in paused)
+        lines.append(
+            f":pause_button: {len(paused)} paused after repeated failures, not polled until an admin"
+            f" resumes them (`/feeds resume ID`): {ids}"
+        )
+    for f in sorted(feeds, key=lambda f: f.paused_at is None):
+        due = next_poll(f.last_polled, f.spec.interval, f.consecutive_failures, f.not_before)
+        if f.paused_at is not None:
+            when = f"never until resumed (`/feeds resume {escape(f.spec.id)}`)"
+        elif due is None:
             when = "at the next round (not polled yet)"
         else:
             when = "due now" if due <= now else f"≈ {_when(due)}"
-            if f.consecutive_failures > 1:
+            if f.not_before is not None and f.not_before > now and due == f.not_before:
+                when += " (the server asked us to wait: Retry-After or Cache-Control max-age)"
+            elif f.consecutive_failures > 1:
                 wait = _span(poll_delay(f.spec.interval, f.consecutive_failures))
                 when += f" (backing off: every {wait} while it fails)"
         state = "failing" if f.consecutive_failures else ("ok" if f.last_success else "new")
+        if f.paused_at is not None:
+            state = f"*paused* since {_when(f.paused_at)}"
         line = (
             f"• `{escape(f.spec.id)}` *{escape(f.spec.name)}* — {state}"
             f" · last success {_when(f.last_success)}"
@@ -263,6 +283,21 @@ def register(
         noted = await announce(client, f"{mention(user_id)} removed {what}")
         return f"Removed {what}.{noted}"
 
+    async def resume(words: tuple[str, ...], user_id: str, client: AsyncWebClient) -> str:
+        if len(words) != 1:
+            raise CommandError("`resume` takes one feed ID (see `/feeds status`)")
+        feed_id = words[0]
+        refusal = await services.store.resume_feed(feed_id, user_id=user_id, now=services.clock())
+        if refusal is not None:
+            return f"Not resumed: `{escape(feed_id)}` — {escape(refusal)}."
+        state = await services.store.feed(feed_id)
+        assert state is not None  # resume_feed refuses an unknown id
+        if on_added is not None:
+            on_added(state)  # polled now, not at the feed's next interval
+        what = f"feed `{escape(feed_id)}` *{escape(state.spec.name)}* — {escape(state.fetch_url)}"
+        noted = await announce(client, f"{mention(user_id)} resumed {what}")
+        return f"Resumed {what}; it is polled again from the next round.{noted}"
+
     async def check_all(urls: Sequence[str]) -> list[str | None]:
         """The SSRF verdict for each URL, a few DNS lookups at a time, each bounded in time."""
         guard = resolver or ThreadedResolver()
@@ -286,7 +321,7 @@ def register(
     async def add_all(feeds: Sequence[OpmlFeed], user_id: str) -> list[Outcome]:
         """Each feed through the `/feeds add` path: known URL → skipped, SSRF → refused, else added."""
         current = await services.store.feeds()
-        watched = {f.spec.url: f.spec.id for f in current}
+        watched = {f.spec.url: f.spec.id for f in current} | {f.fetch_url: f.spec.id for f in current}
         taken = {f.spec.id for f in current}
         fresh = [f for f in feeds if f.url not in watched]
         verdicts = dict(zip((f.url for f in fresh), await check_all([f.url for f in fresh]), strict=True))
@@ -375,7 +410,7 @@ def register(
             return format_list(await services.store.feeds())
         if sub == "status":
             return format_status(await services.store.feeds(), services.clock())
-        if sub not in ("add", "remove", "import"):
+        if sub not in ("add", "remove", "import", "resume"):
             raise CommandError(f"unknown subcommand `{sub}`")
         if not await admin_check.is_admin(user_id, client):
             return refusal(f"{sub} feeds")
@@ -383,6 +418,8 @@ def register(
             return await add(args.rest, user_id, client)
         if sub == "import":
             return await import_opml(args.rest, user_id, channel_id, client)
+        if sub == "resume":
+            return await resume(args.rest, user_id, client)
         return await remove(args.rest, user_id, client)
 
     async def feeds(

@@ -312,3 +312,13 @@ def test_a_watchlist_scope_loads_and_an_overlong_one_is_refused(tmp_path: Path) 
     long = EXAMPLE.replace('name = "idlib"', f'name = "idlib"\nscope = "{"x" * 501}"')
     with pytest.raises(ConfigError, match=r"\('idlib'\)\.scope: is 501 characters; keep it under 500"):
         load_settings(str(write(tmp_path, long)), {})
+
+
+def test_feed_pause_after_defaults_to_20_and_must_be_positive(tmp_path: Path) -> None:
+    assert load_settings(str(write(tmp_path, EXAMPLE)), {}).file.feed_pause_after == 20
+    assert (
+        load_settings(str(write(tmp_path, "feed_pause_after = 5\n" + EXAMPLE)), {}).file.feed_pause_after == 5
+    )
+    path = write(tmp_path, "feed_pause_after = 0\n" + EXAMPLE)
+    with pytest.raises(ConfigError, match="feed_pause_after"):
+        load_settings(str(path), {})

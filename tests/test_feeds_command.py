@@ -13,7 +13,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from bot.adapters.slack_sink import make_web_client
-from bot.adapters.store import Store
+from bot.adapters.store import FeedOutcome, Store
 from bot.core.gazetteer import Gazetteer
 from bot.engine import Engine
 from bot.errors import AdminLookupError
@@ -208,6 +208,7 @@ async def test_bad_input_gets_the_reason_and_usage(bot: Bot) -> None:
         ("add", CONFIG_ADMIN, "`add` needs the feed's URL"),
         ("remove", CONFIG_ADMIN, "`remove` takes one feed ID"),
         ("remove a b", CONFIG_ADMIN, "`remove` takes one feed ID"),
+        ("resume", CONFIG_ADMIN, "`resume` takes one feed ID"),
         ("list " + "x " * 40, MEMBER, "at most 30"),
         ("add https://news.example/" + "a" * 300, CONFIG_ADMIN, "longer than 300 characters"),
         ("add https://news.example/rss " + ("w" * 80 + " ") * 3, CONFIG_ADMIN, "at most 200"),
@@ -216,6 +217,53 @@ async def test_bad_input_gets_the_reason_and_usage(bot: Bot) -> None:
         reply = await bot.feeds(text, user)
         assert reason in reply and usage in reply, (text, reply)
     assert await bot.store.audit_log() == []
+
+
+async def test_a_paused_feed_shows_in_status_and_an_admin_resumes_it(bot: Bot) -> None:
+    feed = bot.config_feed
+    paused = FeedOutcome(feed, error="HTTP 404 Not Found", pause=True)
+    await bot.store.record_round([paused], None, now=NOW - timedelta(hours=1))
+    status = await bot.feeds("status")
+    assert "1 paused after repeated failures, not polled until an admin resumes them" in status
+    assert f"(`/feeds resume ID`): `{feed}`" in status
+    assert "*paused* since 2026-11-25 13:00 UTC" in status
+    assert f"next poll never until resumed (`/feeds resume {feed}`)" in status
+    assert "*paused*" in await bot.feeds("list")
+
+    refused = await bot.feeds(f"resume {feed}", MEMBER)
+    assert refused.startswith("Sorry, only Sitrep admins can resume feeds")
+    missing = await bot.feeds("resume nothing", CONFIG_ADMIN)
+    assert missing == "Not resumed: `nothing` — there is no feed nothing."
+    bot.scheduled.clear()
+    resumed = await bot.feeds(f"resume {feed}", CONFIG_ADMIN)
+    assert resumed.startswith(f"Resumed feed `{feed}` *Levant Wire*")
+    assert resumed.endswith("it is polled again from the next round.")
+    assert bot.scheduled == [feed]  # polled at once, not after its interval
+    state = await bot.store.feed(feed)
+    assert state is not None and state.paused_at is None and state.consecutive_failures == 0
+    assert "paused" not in await bot.feeds("status")
+    again = await bot.feeds(f"resume {feed}", CONFIG_ADMIN)
+    assert again == f"Not resumed: `{feed}` — feed {feed} is not paused."
+    (entry, pause) = await bot.store.audit_log(f"feed:{feed}")
+    assert (entry.action, entry.user_id, pause.action, pause.user_id) == (
+        "feed.resume",
+        CONFIG_ADMIN,
+        "feed.pause",
+        "sitrep",
+    )
+    (note,) = await bot.slack.wait_messages(ADMIN_CHANNEL)
+    assert note["text"].startswith(f"<@{CONFIG_ADMIN}> resumed feed `{feed}` *Levant Wire*")
+
+
+async def test_status_shows_a_servers_hold_and_list_a_saved_move(bot: Bot) -> None:
+    feed = bot.config_feed
+    url = (await bot.store.feed(feed)).spec.url  # type: ignore[union-attr]
+    held = FeedOutcome(feed, hold=NOW + timedelta(hours=2), moved=(url, "https://news.example/new.xml"))
+    await bot.store.record_round([held], None, now=NOW)
+    status = await bot.feeds("status")
+    assert "next poll ≈ 2026-11-25 16:00 UTC (the server asked us to wait" in status
+    listed = await bot.feeds("list")
+    assert f"— {url} → moved permanently to https://news.example/new.xml · every 300 s" in listed
 
 
 async def test_workspace_admin_answers_expire_after_ten_minutes(slack_api: FakeSlackApi) -> None:

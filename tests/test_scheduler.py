@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -41,6 +42,18 @@ def test_a_failing_feed_waits_longer_after_each_failure() -> None:
     feeds = [failing("once", 1), failing("twice", 2), failing("often", 5)]
     assert [f.spec.id for f in due_feeds(feeds, NOW)] == ["once"]  # 60 s; 120 s; 16 min
     assert [f.spec.id for f in due_feeds(feeds, NOW + timedelta(seconds=20))] == ["once", "twice"]
+
+
+def test_a_server_hold_is_respected_and_a_paused_feed_is_never_due() -> None:
+    last = NOW - timedelta(seconds=600)
+    held = replace(state("held", 300, last), not_before=NOW + timedelta(seconds=1))
+    new_held = replace(state("new-held", 300, None), not_before=NOW + timedelta(minutes=5))
+    released = replace(state("released", 300, last), not_before=NOW)
+    paused = replace(state("paused", 300, None), paused_at=NOW - timedelta(days=1))
+    feeds = [held, new_held, released, paused]
+    assert [f.spec.id for f in due_feeds(feeds, NOW)] == ["released"]
+    later = [f.spec.id for f in due_feeds(feeds, NOW + timedelta(minutes=5))]
+    assert later == ["held", "new-held", "released"]
 
 
 def test_a_feed_is_due_when_its_interval_has_passed_or_it_was_never_polled() -> None:

@@ -7,6 +7,13 @@ and turns every failure into one ``FetchError`` whose reason an admin can act on
 "Nothing new" is an answer, not an error: HTTP 304 gives ``NotModified``; a 200 whose body hashes
 the same as last time gives ``Fetched(unchanged=True)`` so the caller can skip parsing.
 
+What a server says about the next poll comes back raw for the core to judge
+(``bot.core.feed_health``): ``Cache-Control`` on a 200/304, ``Retry-After`` and the status on a
+``FetchError``, and ``moved_to`` when every redirect hop was permanent (301/308).
+
+A host's slot (``per_host``) is held at most ``slot_hold`` seconds: a request that hangs longer runs
+on (to its own timeouts) but no longer counts, so two hung feeds cannot stall the host's others.
+
 With a ``guard`` (an ``SsrfPolicy``), every connection, redirect hops included, goes through
 ``bot.adapters.ssrf.GuardedResolver`` and a refused address ends as ``UnsafeUrlError``. Without one
 (config-file feeds, which are trusted) nothing is filtered.
@@ -15,8 +22,10 @@ With a ``guard`` (an ``SsrfPolicy``), every connection, redirect hops included, 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import hashlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from importlib import metadata
@@ -57,6 +66,8 @@ class FetchPolicy:
     max_body_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 5
     per_host: int = 2
+    slot_hold: float = 5.0
+    """Seconds a request counts against ``per_host``; past it the slot goes to the host's next feed."""
     chunk_bytes: int = 64 * 1024
 
 
@@ -80,6 +91,9 @@ class Fetched:
     body: bytes = field(repr=False)
     validators: Validators
     unchanged: bool
+    cache_control: str | None = None
+    moved_to: str | None = None
+    """The final URL when every redirect on the way was permanent (301/308): the feed has moved."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +103,12 @@ class NotModified:
     feed_id: str
     url: str
     validators: Validators
+    cache_control: str | None = None
+    moved_to: str | None = None
+    """The final URL when every redirect on the way was permanent (301/308): the feed has moved."""
+
+
+PERMANENT_REDIRECTS = frozenset({301, 308})
 
 
 class Fetcher:
@@ -157,11 +177,29 @@ class Fetcher:
         async with self._slot(host):
             return await self._fetch(self._session, feed_id, url, validators)
 
-    def _slot(self, host: str) -> asyncio.Semaphore:
+    @contextlib.asynccontextmanager
+    async def _slot(self, host: str) -> AsyncIterator[None]:
+        """One of the host's ``per_host`` slots, given back when the request ends or after
+        ``slot_hold`` seconds, whichever is first: a hung request must not starve the host's other
+        feeds for its whole timeout (measured: 20–60 s behind two hanging feeds)."""
         slot = self._host_slots.get(host)
         if slot is None:
             slot = self._host_slots[host] = asyncio.Semaphore(self.policy.per_host)
-        return slot
+        await slot.acquire()
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                slot.release()
+
+        timer = asyncio.get_running_loop().call_later(self.policy.slot_hold, release)
+        try:
+            yield
+        finally:
+            timer.cancel()
+            release()
 
     async def _fetch(
         self, session: aiohttp.ClientSession, feed_id: str, url: str, validators: Validators
@@ -177,6 +215,8 @@ class Fetcher:
             # aiohttp gives up when it *receives* redirect number max_redirects; we allow that many.
             async with session.get(url, headers=headers, max_redirects=p.max_redirects + 1) as resp:
                 final_url = str(resp.url)
+                cache_control = resp.headers.get("Cache-Control")
+                moved_to = _moved_to(resp, url)
                 if resp.status == HTTPStatus.NOT_MODIFIED:
                     return NotModified(
                         feed_id=feed_id,
@@ -186,9 +226,16 @@ class Fetcher:
                             last_modified=resp.headers.get("Last-Modified") or validators.last_modified,
                             body_sha256=validators.body_sha256,
                         ),
+                        cache_control=cache_control,
+                        moved_to=moved_to,
                     )
                 if not 200 <= resp.status < 300:
-                    raise FetchError(feed_id, f"HTTP {resp.status} {resp.reason or ''}".rstrip())
+                    raise FetchError(
+                        feed_id,
+                        f"HTTP {resp.status} {resp.reason or ''}".rstrip(),
+                        status=resp.status,
+                        retry_after=resp.headers.get("Retry-After"),
+                    )
                 if resp.content_length is not None and resp.content_length > p.max_body_bytes:
                     raise FetchError(feed_id, _too_large(p.max_body_bytes))
                 reading_body = True
@@ -225,7 +272,17 @@ class Fetcher:
             body=body,
             validators=Validators(etag=etag, last_modified=last_modified, body_sha256=digest),
             unchanged=digest == validators.body_sha256,
+            cache_control=cache_control,
+            moved_to=moved_to,
         )
+
+
+def _moved_to(resp: aiohttp.ClientResponse, asked: str) -> str | None:
+    # A 302/307 anywhere on the way is "for now": only an all-permanent chain is a move.
+    if not resp.history or any(h.status not in PERMANENT_REDIRECTS for h in resp.history):
+        return None
+    final = str(resp.url)
+    return final if final != asked else None
 
 
 async def _read_capped(resp: aiohttp.ClientResponse, feed_id: str, policy: FetchPolicy) -> bytes:

@@ -64,6 +64,9 @@ feeds = Table(
     Column("consecutive_failures", Integer, nullable=False, default=0),
     Column("items_seen", Integer, nullable=False, default=0),
     Column("removed_at", UTCDateTime),  # removed from Slack: kept so the config file cannot bring it back
+    Column("not_before", UTCDateTime),  # the server asked for no poll before (Retry-After, max-age)
+    Column("moved_to", Text),  # a saved 301/308 move: polled there instead of url
+    Column("paused_at", UTCDateTime),  # paused after feed_pause_after failures, until /feeds resume
 )
 
 items = Table(

@@ -59,14 +59,34 @@ class FeedSpec:
     origin: str = "config"
 
 
+SYSTEM_USER = "sitrep"
+"""The audit log's user for changes the bot makes itself (a saved move, a pause)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A plain message for a channel (the admin channel), delivered through the outbox."""
+
+    channel: str
+    message: SlackMessage
+
+
 @dataclass(frozen=True, slots=True)
 class FeedOutcome:
-    """What one poll did to a feed's status row: new validators, or an error; items now seen."""
+    """What one poll did to a feed's status row: new validators, or an error; items now seen.
+
+    ``hold``: no poll before then (the server said so), None clears an earlier hold. ``moved``:
+    (from, to) of a permanent move to save. ``pause``: pause the feed (once; ``notice`` is queued
+    only by the poll that actually paused it)."""
 
     feed_id: str
     validators: Validators | None = None
     error: str | None = None
     seen: int = 0
+    hold: datetime | None = None
+    moved: tuple[str, str] | None = None
+    pause: bool = False
+    notice: Notice | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +99,17 @@ class FeedState:
     last_error_at: datetime | None
     consecutive_failures: int
     items_seen: int
+    not_before: datetime | None = None
+    """The server asked for no poll before this (Retry-After on 429/503, Cache-Control max-age)."""
+    moved_to: str | None = None
+    """Where a permanent (301/308) redirect chain led; polled there instead of ``spec.url``."""
+    paused_at: datetime | None = None
+    """Paused after too many failures: not polled until an admin resumes it."""
+
+    @property
+    def fetch_url(self) -> str:
+        """The URL a poll asks for: the saved move, else the feed's own."""
+        return self.moved_to or self.spec.url
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,13 +254,17 @@ class Store:
         """Seed and refresh the config file's feeds: insert feeds not yet known, refresh the url,
         name and interval of config-owned ones; polling state is kept. A feed removed from Slack stays
         removed, and a feed whose URL the database already polls under another id is skipped with a
-        warning (it was added from Slack first)."""
+        warning (it was added from Slack first).
+
+        A saved permanent move (``moved_to``) outlives restarts while the file still gives the URL
+        the feed moved from; once the file's URL changes, the file wins and the move is forgotten
+        (the admin has updated the file, to the new URL or another)."""
         async with self._engine.begin() as conn:
             await _one_at_a_time(conn, SYNC_KEY)
             rows = {r.id: r for r in await conn.execute(select(t.feeds))}
             urls = {r.url: r.id for r in rows.values()}
             for s in specs:
-                values = {"url": s.url, "name": s.name, "interval": s.interval}
+                values: dict[str, Any] = {"url": s.url, "name": s.name, "interval": s.interval}
                 row = rows.get(s.id)
                 if row is not None and (row.removed_at is not None or row.origin != "config"):
                     continue
@@ -240,6 +275,8 @@ class Store:
                     log.warning("config feed %s: %s %s %s; skipped", s.id, s.url, state, owner)
                     continue
                 if row is not None:
+                    if row.url != s.url:
+                        values["moved_to"] = None
                     await conn.execute(update(t.feeds).where(t.feeds.c.id == s.id).values(**values))
                 else:
                     await conn.execute(
@@ -278,8 +315,10 @@ class Store:
         async with self._engine.begin() as conn:
             clashes = list(
                 await conn.execute(
-                    select(t.feeds.c.id, t.feeds.c.url, t.feeds.c.removed_at).where(
-                        (t.feeds.c.id == spec.id) | (t.feeds.c.url == spec.url)
+                    select(t.feeds.c.id, t.feeds.c.url, t.feeds.c.moved_to, t.feeds.c.removed_at).where(
+                        (t.feeds.c.id == spec.id)
+                        | (t.feeds.c.url == spec.url)
+                        | (t.feeds.c.moved_to == spec.url)
                     )
                 )
             )
@@ -287,11 +326,14 @@ class Store:
                 if clash.removed_at is None:
                     if clash.url == spec.url:
                         return f"that URL is already watched as feed {clash.id}"
+                    if clash.moved_to == spec.url:
+                        return f"that URL is already watched as feed {clash.id} (the feed moved there)"
                     return f"the id {spec.id} is already taken"
             # A tombstone in the way is replaced: adding the feed again is the admin undoing a removal.
             # Its items stay in the items table, so what was already seen is not alerted again.
             for clash in clashes:
-                await conn.execute(delete(t.feeds).where(t.feeds.c.id == clash.id))
+                if clash.id == spec.id or clash.url == spec.url:
+                    await conn.execute(delete(t.feeds).where(t.feeds.c.id == clash.id))
             await conn.execute(
                 insert(t.feeds).values(
                     id=spec.id,
@@ -324,6 +366,33 @@ class Store:
             spec = _feed_state(row._mapping).spec
             await conn.execute(update(t.feeds).where(t.feeds.c.id == feed_id).values(removed_at=now))
             await _audit(conn, now, user_id, "feed.remove", f"feed:{feed_id}", _spec_json(spec), None)
+        return None
+
+    async def resume_feed(self, feed_id: str, *, user_id: str, now: datetime) -> str | None:
+        """Poll a paused feed again from the next round, with its audit row, in one transaction.
+        Its failure count starts again from zero (so do the back-off and the pause counter); the
+        last error stays on show until a poll succeeds. Returns why it was refused, or None."""
+        try:
+            async with self._engine.begin() as conn:
+                row = (
+                    await conn.execute(
+                        select(t.feeds).where(t.feeds.c.id == feed_id, t.feeds.c.removed_at.is_(None))
+                    )
+                ).first()
+                if row is None:
+                    return f"there is no feed {feed_id}"
+                if row.paused_at is None:
+                    return f"feed {feed_id} is not paused"
+                await conn.execute(
+                    update(t.feeds)
+                    .where(t.feeds.c.id == feed_id)
+                    .values(paused_at=None, consecutive_failures=0, not_before=None)
+                )
+                before = {"paused_at": row.paused_at.isoformat(), "failures": row.consecutive_failures}
+                after = {"paused_at": None}
+                await _audit(conn, now, user_id, "feed.resume", f"feed:{feed_id}", before, after)
+        except SQLAlchemyError as e:
+            raise StoreError(f"could not resume feed {feed_id}: {e.__class__.__name__}") from e
         return None
 
     # -- audit -------------------------------------------------------------------------------
@@ -613,7 +682,15 @@ class Store:
                         last_error_at=now,
                         consecutive_failures=t.feeds.c.consecutive_failures + 1,
                     )
+                values["not_before"] = o.hold
+                if o.moved is not None:
+                    values["moved_to"] = o.moved[1]
                 await conn.execute(update(t.feeds).where(t.feeds.c.id == o.feed_id).values(**values))
+                if o.moved is not None:
+                    before, after = ({"url": u} for u in o.moved)
+                    await _audit(conn, now, SYSTEM_USER, "feed.move", f"feed:{o.feed_id}", before, after)
+                if o.pause:
+                    await _pause(conn, o, now)
 
     # -- incidents ---------------------------------------------------------------------------
 
@@ -844,6 +921,34 @@ async def _audit(
     )
 
 
+async def _pause(conn: AsyncConnection, outcome: FeedOutcome, now: datetime) -> None:
+    # Only the poll that flips paused_at pauses: a second poller, or a poll of a stale state, finds
+    # the feed paused already and queues no second notice.
+    done = await conn.execute(
+        update(t.feeds)
+        .where(t.feeds.c.id == outcome.feed_id, t.feeds.c.paused_at.is_(None))
+        .values(paused_at=now)
+    )
+    if done.rowcount != 1:
+        return
+    subject = f"feed:{outcome.feed_id}"
+    await _audit(conn, now, SYSTEM_USER, "feed.pause", subject, None, {"reason": outcome.error})
+    if outcome.notice is not None:
+        await conn.execute(
+            insert(t.outbox).values(
+                incident_key=None,
+                kind="notice",
+                channel=outcome.notice.channel,
+                message=message_json(outcome.notice.message),
+                status="pending",
+                attempts=0,
+                created_at=now,
+                next_attempt_at=now,
+                facts=_facts_json(MessageFacts()),
+            )
+        )
+
+
 def _spec_json(spec: FeedSpec) -> dict[str, Any]:
     return {
         "id": spec.id,
@@ -1017,6 +1122,9 @@ def _feed_state(m: Any) -> FeedState:
         last_error_at=m["last_error_at"],
         consecutive_failures=m["consecutive_failures"],
         items_seen=m["items_seen"],
+        not_before=m["not_before"],
+        moved_to=m["moved_to"],
+        paused_at=m["paused_at"],
     )
 
 

@@ -3,6 +3,10 @@
 A load balancer or an uptime check reads the status code: 200 when the bot is doing its job, 503 when
 it is not — the scheduler stopped, the database unreachable, or most feeds failing (a bot that polls
 nothing useful is not healthy, even if the process is up). The body says which, for a person. Pure.
+
+A paused feed (too many failures, waiting for an admin) is no longer polled but still counts as a
+failing feed: pausing stops the useless requests, it does not fix the feed, so a bot whose feeds
+are mostly paused is degraded all the same. The body counts them apart (``paused_feeds``).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ FAILING_SHARE = 0.5
 class FeedHealth:
     polled: bool
     failing: bool
+    paused: bool = False
 
 
 def health_report(
@@ -38,10 +43,12 @@ def health_report(
         problems.append("the scheduler is not running: nothing is polled or delivered")
     if database_error is not None:
         problems.append(f"the database does not answer ({database_error})")
-    polled = [f for f in feeds or [] if f.polled]
-    failing = sum(f.failing for f in polled)
+    polled = [f for f in feeds or [] if f.polled or f.paused]
+    failing = sum(f.failing or f.paused for f in polled)
+    paused = sum(f.paused for f in polled)
     if polled and failing > FAILING_SHARE * len(polled):
-        problems.append(f"{failing} of {len(polled)} polled feeds are failing")
+        also = f" ({paused} of them paused)" if paused else ""
+        problems.append(f"{failing} of {len(polled)} polled feeds are failing{also}")
     body: dict[str, Any] = {
         "ok": not problems,
         "status": "ok" if not problems else "degraded",
@@ -50,7 +57,7 @@ def health_report(
     if leader is not None:
         body["leader"] = leader
     if feeds is not None:
-        body.update(feeds=len(feeds), failing_feeds=failing)
+        body.update(feeds=len(feeds), failing_feeds=failing, paused_feeds=paused)
     if outbox is not None:
         body["outbox"] = dict(outbox)
     return body

@@ -227,3 +227,70 @@ async def test_per_host_cap_is_per_fetcher(feed_server: FakeFeedServer) -> None:
 async def test_fetch_outside_context_is_a_programming_error() -> None:
     with pytest.raises(RuntimeError):
         await Fetcher().fetch("wire", "http://127.0.0.1/", NO_VALIDATORS)
+
+
+async def test_two_hung_feeds_do_not_stall_the_hosts_other_feeds(feed_server: FakeFeedServer) -> None:
+    # per_host=2 and two requests that never answer: without the slot hold the third feed of the
+    # host waits for their timeouts (20–60 s in production). With it, it waits at most slot_hold.
+    policy = FetchPolicy(per_host=2, slot_hold=0.2, read_timeout=30, total_timeout=30)
+    async with Fetcher(policy) as fetcher:
+        hung = [
+            asyncio.create_task(fetcher.fetch(f"hung{i}", feed_server.url(f"_/hang?n={i}"), NO_VALIDATORS))
+            for i in range(2)
+        ]
+        await feed_server.wait_hanging(2)
+        healthy = await asyncio.wait_for(
+            fetcher.fetch("healthy", feed_server.url("feed.xml"), NO_VALIDATORS), timeout=5
+        )
+        assert isinstance(healthy, Fetched) and healthy.body == small_feed()
+        assert not any(t.done() for t in hung) and feed_server.hanging == 2  # still hanging
+        feed_server.release_hangs()
+        assert all(isinstance(r, Fetched) for r in await asyncio.gather(*hung))
+
+
+async def test_the_slot_hold_does_not_lift_the_cap_for_quick_requests(feed_server: FakeFeedServer) -> None:
+    async with Fetcher(FetchPolicy(per_host=1, slot_hold=5)) as fetcher:
+        await asyncio.gather(
+            *(
+                fetcher.fetch(f"w{i}", feed_server.url(f"_/counted?hold=0.05&n={i}"), NO_VALIDATORS)
+                for i in range(4)
+            )
+        )
+    assert feed_server.max_active == 1
+
+
+@pytest.mark.parametrize("codes", ["301", "308", "301,308", "308,301,301"])
+async def test_an_all_permanent_redirect_chain_is_a_move(feed_server: FakeFeedServer, codes: str) -> None:
+    result = await fetch(feed_server, f"_/moved/{codes}?to=feed.xml")
+    assert isinstance(result, Fetched) and result.moved_to == feed_server.url("feed.xml")
+
+
+@pytest.mark.parametrize("codes", ["302", "307", "301,302", "307,308"])
+async def test_a_temporary_hop_anywhere_is_no_move(feed_server: FakeFeedServer, codes: str) -> None:
+    result = await fetch(feed_server, f"_/moved/{codes}?to=feed.xml")
+    assert isinstance(result, Fetched) and result.moved_to is None
+    assert result.url == feed_server.url("feed.xml")
+
+
+async def test_a_move_is_reported_on_304_too(feed_server: FakeFeedServer) -> None:
+    async with Fetcher() as fetcher:
+        first = await fetcher.fetch("wire", feed_server.url("feed.xml"), NO_VALIDATORS)
+        second = await fetcher.fetch("wire", feed_server.url("_/moved/301?to=feed.xml"), first.validators)
+    assert isinstance(second, NotModified) and second.moved_to == feed_server.url("feed.xml")
+    assert (await fetch(feed_server, "feed.xml")).moved_to is None  # no redirect: no move
+
+
+async def test_a_permanent_redirect_to_an_error_is_an_error_not_a_move(feed_server: FakeFeedServer) -> None:
+    with pytest.raises(FetchError, match="HTTP 404"):
+        await fetch(feed_server, "_/moved/301?to=gone.xml")
+
+
+async def test_retry_after_and_cache_control_come_back_raw(feed_server: FakeFeedServer) -> None:
+    with pytest.raises(FetchError) as caught:
+        await fetch(feed_server, "_/status/429?retry-after=1.5")
+    assert (caught.value.status, caught.value.retry_after) == (429, "1.5")
+    with pytest.raises(FetchError) as caught:
+        await fetch(feed_server, "_/status/500")
+    assert (caught.value.status, caught.value.retry_after) == (500, None)
+    cached = await fetch(feed_server, "_/cache?cc=public, max-age=900")
+    assert isinstance(cached, Fetched) and cached.cache_control == "public, max-age=900"

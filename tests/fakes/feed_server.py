@@ -5,7 +5,8 @@ extra routes that misbehave on purpose, and a request log so tests can check wha
 
 Misbehaving paths (all under ``/_/``):
 
-* ``status/<code>``       – that status with a short body (304, 404, 500, ...)
+* ``status/<code>``       – that status with a short body (304, 404, 500, ...); ``?retry-after=<v>``
+  adds that ``Retry-After`` header as given
 * ``slow-headers?s=<f>``  – waits ``s`` seconds before answering
 * ``drip?every=<f>``      – headers at once, then one byte every ``every`` seconds (for ~30 s)
 * ``endless``             – an unbounded body, 16 KB chunks until the client hangs up
@@ -19,6 +20,11 @@ Misbehaving paths (all under ``/_/``):
   ``Content-Encoding: gzip`` or ``deflate`` whatever the client asked for; ``br`` sends bytes
   labelled brotli (the client cannot decode them without the Brotli package)
 * ``slowloris?every=<f>`` – headers at once, then one byte every ``every`` seconds, forever
+* ``moved/<codes>?to=<path>`` – one redirect per code in the comma-separated ``codes`` (301, 302,
+  307, 308), in that order, then the feed at ``path``
+* ``cache?cc=<v>``        – a small feed with ``Cache-Control: <v>``
+* ``hang``                – hangs until the test calls ``release_hangs()``, then a small feed;
+  ``wait_hanging(n)`` waits until ``n`` requests hang
 
 Server-side sleeps pace the server; tests themselves never sleep to wait for anything.
 """
@@ -75,6 +81,9 @@ class FakeFeedServer:
         self.active = 0
         self.max_active = 0
         self._bombs: dict[tuple[str, int], bytes] = {}
+        self.hanging = 0
+        self._hung = asyncio.Condition()
+        self._released = asyncio.Event()
         self._server = FeedServer(routes=self._routes(), middlewares=[self._log])
 
     async def __aenter__(self) -> Self:
@@ -122,7 +131,19 @@ class FakeFeedServer:
             web.get("/_/counted", self._counted),
             web.get("/_/bomb/{coding}", self._bomb),
             web.get("/_/slowloris", self._slowloris),
+            web.get("/_/moved/{codes}", self._moved),
+            web.get("/_/cache", self._cache),
+            web.get("/_/hang", self._hang),
         ]
+
+    async def wait_hanging(self, n: int) -> None:
+        """Return once ``n`` requests to ``/_/hang`` are hanging."""
+        async with self._hung:
+            await self._hung.wait_for(lambda: self.hanging >= n)
+
+    def release_hangs(self) -> None:
+        """Let every hanging request (and any later one) answer."""
+        self._released.set()
 
     def bomb(self, coding: str, mb: int) -> bytes:
         """The compressed body ``bomb/<coding>?mb=<mb>`` serves, built once, a megabyte at a time."""
@@ -142,7 +163,30 @@ class FakeFeedServer:
         code = int(request.match_info["code"])
         if code == 304:
             return web.Response(status=304, headers={"ETag": '"fake"'})
-        return web.Response(status=code, text=f"status {code}\n")
+        headers = {}
+        if "retry-after" in request.query:
+            headers["Retry-After"] = request.query["retry-after"]
+        return web.Response(status=code, text=f"status {code}\n", headers=headers)
+
+    async def _moved(self, request: web.Request) -> web.StreamResponse:
+        code, *rest = request.match_info["codes"].split(",")
+        target = request.query.get("to", "feed.xml")
+        where = f"/_/moved/{','.join(rest)}?to={target}" if rest else "/" + target
+        return web.Response(status=int(code), headers={"Location": where})
+
+    async def _cache(self, request: web.Request) -> web.StreamResponse:
+        headers = {"Cache-Control": request.query.get("cc", "")}
+        return web.Response(body=small_feed(), content_type="application/rss+xml", headers=headers)
+
+    async def _hang(self, request: web.Request) -> web.StreamResponse:
+        async with self._hung:
+            self.hanging += 1
+            self._hung.notify_all()
+        try:
+            await self._released.wait()
+        finally:
+            self.hanging -= 1
+        return web.Response(body=small_feed(), content_type="application/rss+xml")
 
     async def _slow_headers(self, request: web.Request) -> web.StreamResponse:
         await asyncio.sleep(float(request.query.get("s", "5")))
