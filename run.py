@@ -24,11 +24,11 @@ import shutil
 import signal
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.adapters.sink import AlertSink
 from bot.adapters.store import FeedSpec, Store, sqlite_file
@@ -38,8 +38,11 @@ from bot.errors import CommandError, ConfigError, SitrepError
 from config.settings import SAMPLES_DIR, Settings, load_settings
 
 if TYPE_CHECKING:
+    from bot.adapters.metrics import Metrics
     from bot.adapters.reader import ReaderClient
-    from bot.engine import OnDelivered
+    from bot.demo import Replay, ReplayClock
+    from bot.engine import Engine, OnDelivered
+    from bot.scheduler import Poller
 
 log = logging.getLogger("sitrep")
 
@@ -100,6 +103,7 @@ class Runtime:
     store: Store
     engine: object  # bot.engine.Engine; typed loosely to keep imports lazy for fast CLI commands
     poller: object
+    metrics: Metrics
 
 
 def feed_specs(settings: Settings) -> list[FeedSpec]:
@@ -117,9 +121,11 @@ async def runtime(
     gazetteer: Gazetteer | None = None,
     on_delivered: OnDelivered | None = None,
 ) -> AsyncIterator[Runtime]:
-    """Store, engine and poller around ``settings``. ``gazetteer`` is built here unless given (it
-    takes seconds and never changes, so a process that starts several runtimes may build it once)."""
+    """Store, engine, poller and the process's metrics around ``settings``. ``gazetteer`` is built
+    here unless given (it takes seconds and never changes, so a process that starts several runtimes
+    may build it once)."""
     from bot.adapters.fetch import Fetcher, user_agent
+    from bot.adapters.metrics import Metrics
     from bot.core.incidents.places import PlaceHints
     from bot.core.incidents.same_event import EventPolicy
     from bot.core.matching import Matcher
@@ -160,7 +166,8 @@ async def runtime(
                 reader=reader,
                 on_delivered=on_delivered,
             )
-            yield Runtime(settings, store, engine, Poller(engine, store))
+            metrics = Metrics(outbox_counts=store.outbox_counts)
+            yield Runtime(settings, store, engine, Poller(engine, store, observer=metrics), metrics)
     finally:
         await store.close()
 
@@ -194,15 +201,129 @@ def slack_sink(settings: Settings) -> AlertSink:
     return SlackSink(make_web_client(settings.secrets.slack_bot_token, settings.slack_api_url))
 
 
+HealthCheck = Callable[[], Awaitable[dict[str, Any]]]
+
+
+def health_check(store: Store, running: Callable[[], bool]) -> HealthCheck:
+    """The /healthz body for a process whose scheduler runs while ``running()`` says so."""
+    from bot.core.health import FeedHealth, health_report
+    from bot.errors import StoreError
+
+    async def health() -> dict[str, Any]:
+        try:
+            feeds = [
+                FeedHealth(f.last_polled is not None, f.consecutive_failures > 0) for f in await store.feeds()
+            ]
+            outbox = await store.outbox_counts()
+        except StoreError as e:
+            return health_report(scheduler_running=running(), feeds=None, outbox=None, database_error=str(e))
+        return health_report(scheduler_running=running(), feeds=feeds, outbox=outbox)
+
+    return health
+
+
+@contextlib.asynccontextmanager
+async def ops_listener(metrics: Metrics, health: HealthCheck, port: int | None) -> AsyncIterator[None]:
+    """GET /metrics and GET /healthz on ``port`` (``METRICS_PORT``) for the block; nothing if None."""
+    if port is None:
+        yield
+        return
+    from aiohttp import web
+
+    from bot.adapters.metrics import ops_application
+
+    runner = web.AppRunner(ops_application(metrics, health), access_log=None)
+    await runner.setup()
+    try:
+        try:
+            await web.TCPSite(runner, "0.0.0.0", port).start()
+        except OSError as e:
+            raise ConfigError(f"cannot listen on METRICS_PORT {port}: {e.strerror or e}") from e
+        log.info("GET /metrics and GET /healthz on port %d", port)
+        yield
+    finally:
+        await runner.cleanup()
+
+
+class Stopper:
+    """SIGINT and SIGTERM for one long-running command: the first asks it to stop cleanly, any
+    later one is noted and ignored so it cannot cut the clean-up short.
+
+    A command waiting in ``wait()`` returns from it and shuts down in order; a command still starting
+    up or replaying is cancelled where it is, and its ``finally`` blocks close what it opened. (A
+    second Ctrl+C used to cancel the database's close and print its traceback.) Queued messages stay
+    in the outbox either way: it is a table, written in the same transaction as the items."""
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self._event: asyncio.Event | None = None
+        self._task: asyncio.Task[Any] | None = None
+        self._waiting = False
+
+    def install(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._event = asyncio.Event()
+        self._task = asyncio.current_task()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):  # not on Windows' event loop
+                loop.add_signal_handler(sig, self._on_signal, sig)
+
+    def _on_signal(self, sig: int) -> None:
+        name = signal.Signals(sig).name
+        if self.received is not None:
+            log.warning("%s: already stopping", name)
+            return
+        self.received = sig
+        log.warning("%s: stopping (queued messages stay in the outbox)", name)
+        assert self._event is not None
+        self._event.set()
+        if not self._waiting and self._task is not None:
+            self._task.cancel()
+
+    async def wait(self) -> None:
+        """Until SIGINT or SIGTERM."""
+        assert self._event is not None, "install() first"
+        self._waiting = True
+        await self._event.wait()
+
+    @property
+    def exit_code(self) -> int | None:
+        """130 after SIGINT (the shell's code for Ctrl+C), 0 after SIGTERM (a requested stop that
+        went cleanly), None with no signal."""
+        if self.received is None:
+            return None
+        return 130 if self.received == signal.SIGINT else 0
+
+
+def run_until_stopped(command: Callable[[Stopper], Coroutine[Any, Any, int]]) -> int:
+    """``asyncio.run`` a long-running command under a ``Stopper``."""
+    stopper = Stopper()
+
+    async def main() -> int:
+        stopper.install()
+        try:
+            return await command(stopper)
+        except asyncio.CancelledError:
+            if stopper.received is None:
+                raise
+            return 0
+
+    code = asyncio.run(main())
+    return stopper.exit_code if stopper.exit_code is not None else code
+
+
 # -- commands --------------------------------------------------------------------------------
 
 
 async def cmd_demo(
-    settings: Settings, args: argparse.Namespace, out: TextIO, environ: Mapping[str, str]
+    settings: Settings,
+    args: argparse.Namespace,
+    out: TextIO,
+    environ: Mapping[str, str],
+    stop: Stopper,
 ) -> int:
     from bot.adapters.feed_server import FeedServer
     from bot.adapters.terminal_sink import TerminalSink
-    from bot.core.digests.schedule import next_digest
     from bot.corpus import CorpusStats
     from bot.demo import Replay, ReplayClock, describe_feeds, load_corpus, load_samples
     from bot.engine import Engine
@@ -253,38 +374,55 @@ async def cmd_demo(
             ) as rt:
                 poller, engine = rt.poller, rt.engine
                 assert isinstance(poller, Poller) and isinstance(engine, Engine)
-                results = []
-                moment = None
-                for moment in replay.clock(timedelta(hours=args.step_hours)):
-                    replay.reveal(moment)
-                    clock.now = moment
-                    results += await poller.poll_all()
-                    await engine.run_digests()
-                    await poller.drain()
-                    if not args.once:
-                        await asyncio.sleep(args.pause)  # pace the replay for a human watching
-                if moment is not None:
-                    # The window's last items wait for the next scheduled digest: deliver it too.
-                    closing = [
-                        t for w in engine.rules.watchlists if (t := next_digest(w, moment)) is not None
-                    ]
-                    if closing:
-                        clock.now = max(closing)
-                        await engine.run_digests()
-                        await poller.drain()
-                _print_summary(results, out)
-                if args.once:
-                    return 0
-                await poller.start()
-                print(
-                    "Replay done; still polling the demo feeds. Press Ctrl+C to stop.", file=out, flush=True
-                )
-                await _wait_for_stop()
-                poller.shutdown()
-                return 0
+                # The replay loop is the scheduler until the poller starts: healthy while it runs.
+                health = health_check(rt.store, lambda: poller.running or stop.received is None)
+                async with ops_listener(rt.metrics, health, settings.metrics_port):
+                    try:
+                        return await _replay(replay, clock, poller, engine, args, out, stop)
+                    finally:
+                        await poller.stop()
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+async def _replay(
+    replay: Replay,
+    clock: ReplayClock,
+    poller: Poller,
+    engine: Engine,
+    args: argparse.Namespace,
+    out: TextIO,
+    stop: Stopper,
+) -> int:
+    """The demo's replay of ``replay`` through ``engine``, then (without --once) live polling of
+    the demo feeds until stopped."""
+    from bot.core.digests.schedule import next_digest
+
+    results = []
+    moment = None
+    for moment in replay.clock(timedelta(hours=args.step_hours)):
+        replay.reveal(moment)
+        clock.now = moment
+        results += await poller.poll_all()
+        await engine.run_digests()
+        await poller.drain()
+        if not args.once:
+            await asyncio.sleep(args.pause)  # pace the replay for a human watching
+    if moment is not None:
+        # The window's last items wait for the next scheduled digest: deliver it too.
+        closing = [t for w in engine.rules.watchlists if (t := next_digest(w, moment)) is not None]
+        if closing:
+            clock.now = max(closing)
+            await engine.run_digests()
+            await poller.drain()
+    _print_summary(results, out)
+    if args.once:
+        return 0
+    await poller.start()
+    print("Replay done; still polling the demo feeds. Press Ctrl+C to stop.", file=out, flush=True)
+    await stop.wait()
+    return 0
 
 
 def _print_summary(results: Sequence[object], out: TextIO) -> None:
@@ -322,7 +460,7 @@ async def cmd_poll(
         return 1 if results and all(r.error for r in results) else 0
 
 
-async def cmd_serve(settings: Settings, out: TextIO) -> int:
+async def cmd_serve(settings: Settings, out: TextIO, stop: Stopper) -> int:
     """Connect to Slack (Socket Mode or HTTP) and poll on schedule until stopped."""
     from aiohttp import web
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -330,9 +468,7 @@ async def cmd_serve(settings: Settings, out: TextIO) -> int:
 
     from bot.adapters.slack_errors import slack_error_code
     from bot.adapters.slack_sink import SlackSink, make_web_client
-    from bot.core.health import FeedHealth, health_report
     from bot.engine import Engine
-    from bot.errors import StoreError
     from bot.scheduler import Poller
     from bot.slack_app import build_app, http_application
     from handlers.context import Services
@@ -371,49 +507,38 @@ async def cmd_serve(settings: Settings, out: TextIO) -> int:
             services=services,
             verify_requests=mode == "http",
         )
-        await rt.poller.start()
-        try:
-            if mode == "socket":
-                handler = AsyncSocketModeHandler(app, settings.secrets.slack_app_token)
-                await handler.connect_async()  # type: ignore[no-untyped-call]
-                log.info("Socket Mode connected")
-                await _wait_for_stop()
-                await handler.close_async()  # type: ignore[no-untyped-call]
-            else:
-                poller = rt.poller
-                assert isinstance(poller, Poller)
-
-                async def health() -> dict[str, object]:
+        poller = rt.poller
+        health = health_check(rt.store, lambda: poller.running)
+        # METRICS_PORT: a private listener; HTTP mode serves both paths on PORT with Slack's anyway.
+        ops_port = settings.metrics_port if settings.metrics_port != settings.port or mode != "http" else None
+        async with ops_listener(rt.metrics, health, ops_port):
+            await poller.start()
+            try:
+                if mode == "socket":
+                    handler = AsyncSocketModeHandler(app, settings.secrets.slack_app_token)
+                    await handler.connect_async()  # type: ignore[no-untyped-call]
+                    log.info("Socket Mode connected")
                     try:
-                        feeds = [
-                            FeedHealth(f.last_polled is not None, f.consecutive_failures > 0)
-                            for f in await rt.store.feeds()
-                        ]
-                        outbox = await rt.store.outbox_counts()
-                    except StoreError as e:
-                        return health_report(
-                            scheduler_running=poller.running, feeds=None, outbox=None, database_error=str(e)
+                        await stop.wait()
+                    finally:
+                        await handler.close_async()  # type: ignore[no-untyped-call]
+                else:
+                    web_app = http_application(app, health)
+                    web_app.router.add_get("/metrics", rt.metrics.handle)
+                    runner = web.AppRunner(web_app)
+                    await runner.setup()
+                    try:
+                        await web.TCPSite(runner, "0.0.0.0", settings.port).start()
+                        log.info(
+                            "HTTP mode: POST /slack/events, GET /healthz and GET /metrics on port %d",
+                            settings.port,
                         )
-                    return health_report(scheduler_running=poller.running, feeds=feeds, outbox=outbox)
-
-                runner = web.AppRunner(http_application(app, health))
-                await runner.setup()
-                await web.TCPSite(runner, "0.0.0.0", settings.port).start()
-                log.info("HTTP mode: POST /slack/events and GET /healthz on port %d", settings.port)
-                await _wait_for_stop()
-                await runner.cleanup()
-        finally:
-            rt.poller.shutdown()
+                        await stop.wait()
+                    finally:
+                        await runner.cleanup()
+            finally:
+                await poller.stop()
     return 0
-
-
-async def _wait_for_stop() -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
 
 
 def watchlist_warnings(settings: Settings, gazetteer: Gazetteer) -> list[str]:
@@ -784,7 +909,7 @@ def main(
                 raise CommandError("usage: watch show NAME")
             return cmd_watch(settings, args, out)
         if command == "poll":
-            return asyncio.run(cmd_poll(settings, args, out, env))
+            return run_until_stopped(lambda _: cmd_poll(settings, args, out, env))
         if command == "export":
             return cmd_export(settings, args, out)
         if command == "feedback":
@@ -792,8 +917,9 @@ def main(
         if command == "demo" or settings.mode == "demo":
             if command == "run":
                 args = build_parser().parse_args(["demo"])
-            return asyncio.run(cmd_demo(settings, args, out, env))
-        return asyncio.run(cmd_serve(settings, out))
+            demo_args = args
+            return run_until_stopped(lambda stop: cmd_demo(settings, demo_args, out, env, stop))
+        return run_until_stopped(lambda stop: cmd_serve(settings, out, stop))
     except SitrepError as e:
         print(f"sitrep: {e}", file=sys.stderr)
         return 2

@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.adapters.store import FeedState, Store
 from bot.core.feed_health import next_poll
-from bot.engine import Engine, PollResult
+from bot.engine import DrainResult, Engine, PollResult
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,14 @@ def due_feeds(feeds: Sequence[FeedState], now: datetime) -> list[FeedState]:
     ]
 
 
+class PollObserver(Protocol):
+    """Hears every round's results and every drain's (``bot.adapters.metrics.Metrics``)."""
+
+    def round_done(self, results: Sequence[PollResult], seconds: float) -> None: ...
+
+    def drain_done(self, result: DrainResult) -> None: ...
+
+
 class Poller:
     def __init__(
         self,
@@ -47,8 +57,10 @@ class Poller:
         drain_every: float = 5.0,
         round_every: float = 15.0,
         digests_every: float = 60.0,
+        observer: PollObserver | None = None,
     ) -> None:
         self._engine = engine
+        self._observer = observer
         self._store = store
         self._drain_every = drain_every
         self._round_every = round_every
@@ -58,6 +70,7 @@ class Poller:
         self._round_lock = asyncio.Lock()
         self._background: asyncio.Task[None] | None = None
         self._again = False
+        self._jobs: set[asyncio.Task[object]] = set()
 
     async def start(self) -> None:
         now = datetime.now(UTC)
@@ -68,7 +81,7 @@ class Poller:
         )
         for job, every, name in jobs:
             self._scheduler.add_job(
-                job,
+                self._tracked(job),
                 IntervalTrigger(seconds=every),
                 id=name,
                 max_instances=1,
@@ -80,8 +93,25 @@ class Poller:
     def schedule(self, feed: FeedState) -> None:
         """Poll a feed just added from Slack now, rather than at the next round."""
         self._scheduler.add_job(
-            self.poll_all, args=[[feed]], id=f"new-feed:{feed.spec.id}", replace_existing=True
+            self._tracked(self.poll_all), args=[[feed]], id=f"new-feed:{feed.spec.id}", replace_existing=True
         )
+
+    def _tracked(self, job: Callable[..., Awaitable[object]]) -> Callable[..., Awaitable[None]]:
+        """``job`` as the scheduler runs it: known to ``stop`` while it runs."""
+
+        async def run(*args: object) -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            self._jobs.add(task)
+            try:
+                await job(*args)
+            except asyncio.CancelledError:
+                pass  # cut off by stop(): what it did not record is redone after the next start
+            finally:
+                self._jobs.discard(task)
+
+        run.__name__ = run.__qualname__ = getattr(job, "__qualname__", "job")  # the scheduler's logs
+        return run
 
     async def poll_due(self) -> list[PollResult]:
         """One scheduled round: every feed whose interval has passed, triaged together."""
@@ -101,11 +131,14 @@ class Poller:
         the fetcher), triaged together in publication order."""
         async with self._round_lock:
             feeds = feeds if feeds is not None else await self._store.feeds()
+            started = time.monotonic()
             try:
                 results = await self._engine.poll_round(feeds)
             except Exception:  # a bug in one round must not stop the process
                 log.exception("unexpected error while polling %d feeds", len(feeds))
                 return []
+            if self._observer is not None:
+                self._observer.round_done(results, time.monotonic() - started)
         for r in results:
             log.info("%s", r.describe())
         if any(r.alerts for r in results):
@@ -161,6 +194,8 @@ class Poller:
             try:
                 while True:
                     result = await self._engine.drain()
+                    if self._observer is not None:
+                        self._observer.drain_done(result)
                     if result.sent == 0:
                         break
             except Exception:
@@ -171,3 +206,17 @@ class Poller:
             self._scheduler.shutdown(wait=False)
         if self._background is not None and not self._background.done():
             self._background.cancel()  # queued messages stay in the outbox for the next start
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """``shutdown``, then give the jobs still running ``grace`` seconds to end and cancel the rest,
+        so the store is never closed under them. Each round and each send is recorded in its own
+        transaction: one cut off is redone after the next start, and the outbox asks Slack first."""
+        self.shutdown()
+        running = {t for t in self._jobs if not t.done()}
+        if not running:
+            return
+        _, late = await asyncio.wait(running, timeout=grace)
+        for task in late:
+            task.cancel()
+        if late:
+            await asyncio.wait(late)
