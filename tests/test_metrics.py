@@ -94,7 +94,7 @@ async def test_metrics_count_a_real_poll_and_delivery(
             assert value(m, "sitrep_fetch_errors_total", feed="gone-wire") == 1
             assert ("sitrep_fetch_errors_total", frozenset({("feed", "levant-wire")})) not in m
             assert value(m, "sitrep_items_total", feed="levant-wire") == 2
-            assert value(m, "sitrep_matches_total", feed="levant-wire") == 1  # the rates story matches nothing
+            assert value(m, "sitrep_matches_total", feed="levant-wire") == 1  # not the rates story
             assert value(m, "sitrep_tiers_total", watchlist="idlib", tier="push") == 1
             assert value(m, "sitrep_alerts_queued_total", feed="levant-wire") == 1
             assert value(m, "sitrep_alerts_total", outcome="posted") == 1
