@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import shutil
@@ -54,26 +55,64 @@ def utcnow() -> datetime:
 # -- logging ---------------------------------------------------------------------------------
 
 
+LOG_FORMATS = ("text", "json")
+
+
 class RedactSecrets(logging.Filter):
-    """Replace any secret value that reaches a log record with a marker."""
+    """Replace any secret value that reaches a log record with a marker: in the message, and in the
+    traceback and stack text (an exception's message can quote a URL or a header)."""
 
     def __init__(self, secrets: Sequence[str]) -> None:
         super().__init__()
         self._secrets = [s for s in secrets if s and len(s) >= 8]
 
+    def _redact(self, text: str) -> str:
+        for s in self._secrets:
+            text = text.replace(s, "[redacted]")
+        return text
+
     def filter(self, record: logging.LogRecord) -> bool:
         if self._secrets:
             message = record.getMessage()
             if any(s in message for s in self._secrets):
-                for s in self._secrets:
-                    message = message.replace(s, "[redacted]")
-                record.msg, record.args = message, None
+                record.msg, record.args = self._redact(message), None
+            if record.exc_info and not record.exc_text:
+                # Formatters reuse exc_text once set, so every format prints the redacted one.
+                record.exc_text = logging.Formatter().formatException(record.exc_info)
+            if record.exc_text:
+                record.exc_text = self._redact(record.exc_text)
+            if record.stack_info:
+                record.stack_info = self._redact(record.stack_info)
         return True
 
 
-def setup_logging(level: str, environ: Mapping[str, str]) -> None:
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time (UTC, ISO 8601), level, logger, message, and the exception's
+    traceback (``exception``) or the stack (``stack``) when the record has one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, str] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def setup_logging(level: str, environ: Mapping[str, str], log_format: str = "text") -> None:
+    """Log to stderr at ``level``, as text or (``json``) one JSON object per line, secrets redacted."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+    if log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
     handler.addFilter(
         RedactSecrets(
             [
@@ -827,10 +866,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", metavar="PATH", help="config file (default: $SITREP_CONFIG or config/sitrep.toml)"
     )
     p.add_argument("--verbose", "-v", action="store_true", help="log at DEBUG level")
+    p.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        help="log lines on stderr as text, or one JSON object each (default: $SITREP_LOG_FORMAT or text)",
+    )
     # "--config PATH" works after the command too ("backtest --config PATH ..."), as users write it;
     # SUPPRESS keeps a subcommand that was not given it from erasing the one given before.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
+    common.add_argument("--log-format", choices=LOG_FORMATS, default=argparse.SUPPRESS, help="text or json")
     sub = p.add_subparsers(dest="command")
 
     def command(name: str, help: str) -> argparse.ArgumentParser:
@@ -889,7 +934,11 @@ def main(
     out = out or sys.stdout
     args = build_parser().parse_args(argv)
     command = args.command or "run"
-    setup_logging("WARNING", env)  # until the config says otherwise: config warnings get a prefix too
+    log_format = args.log_format or env.get("SITREP_LOG_FORMAT") or "text"
+    if log_format not in LOG_FORMATS:
+        print(f"sitrep: SITREP_LOG_FORMAT must be text or json (got {log_format!r})", file=sys.stderr)
+        return 2
+    setup_logging("WARNING", env, log_format)  # until the config says otherwise: config warnings too
     try:
         if command == "extract":
             return cmd_extract(args, out)
@@ -899,7 +948,7 @@ def main(
         level = "DEBUG" if args.verbose else settings.file.log_level
         if command == "demo" or (command == "run" and settings.mode == "demo"):
             level = "DEBUG" if args.verbose else "WARNING"
-        setup_logging(level, env)
+        setup_logging(level, env, log_format)
         if command == "check":
             return cmd_check(settings, out)
         if command == "backtest":
@@ -921,7 +970,10 @@ def main(
             return run_until_stopped(lambda stop: cmd_demo(settings, demo_args, out, env, stop))
         return run_until_stopped(lambda stop: cmd_serve(settings, out, stop))
     except SitrepError as e:
-        print(f"sitrep: {e}", file=sys.stderr)
+        if log_format == "json":
+            log.error("%s", e)  # a log collector reading JSON lines must not meet a bare one
+        else:
+            print(f"sitrep: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
