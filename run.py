@@ -375,7 +375,11 @@ async def cmd_demo(
     # The demo's feeds are throw-away local servers: written into a production database they would
     # become trusted config feeds that the real bot then polls and exports. It never touches one.
     if environ.get("DATABASE_URL"):
-        print("DATABASE_URL is set; the demo leaves that database alone and uses a throw-away one.", file=out)
+        print(
+            "DATABASE_URL is set; the demo leaves that database alone and uses a throw-away one."
+            " Set the SLACK_ variables (README, Run modes) to run the bot on it.",
+            file=out,
+        )
     tmp = tempfile.mkdtemp(prefix="sitrep-demo-")
     database_url = f"sqlite+aiosqlite:///{tmp}/demo.db"
     try:
