@@ -208,15 +208,21 @@ class Poller:
             self._background.cancel()  # queued messages stay in the outbox for the next start
 
     async def stop(self, grace: float = 10.0) -> None:
-        """``shutdown``, then give the jobs still running ``grace`` seconds to end and cancel the rest,
-        so the store is never closed under them. Each round and each send is recorded in its own
-        transaction: one cut off is redone after the next start, and the outbox asks Slack first."""
+        """Stop cleanly: start nothing new, give the round, digest or drain in progress ``grace``
+        seconds to finish (a post in flight is then recorded, not left for a check at the next
+        start), then ``shutdown``, which cancels the rest. A round or send cut off is redone after
+        the next start: each is recorded in its own transaction, and the outbox asks Slack first."""
+        if self._scheduler.running:
+            self._scheduler.pause()  # shutdown() would cancel the running jobs at once
+        if running := self._in_flight():
+            await asyncio.wait(running, timeout=grace)
         self.shutdown()
-        running = {t for t in self._jobs if not t.done()}
-        if not running:
-            return
-        _, late = await asyncio.wait(running, timeout=grace)
-        for task in late:
-            task.cancel()
-        if late:
+        await asyncio.sleep(0)  # AsyncIOScheduler shuts down (cancelling its jobs) on the next loop turn
+        if late := self._in_flight():
             await asyncio.wait(late)
+
+    def _in_flight(self) -> set[asyncio.Task[object]]:
+        tasks: set[asyncio.Task[object]] = {t for t in self._jobs if not t.done()}
+        if self._background is not None and not self._background.done():
+            tasks.add(self._background)
+        return tasks
