@@ -122,8 +122,8 @@ async def start_demo(env: dict[str, str], *args: str) -> asyncio.subprocess.Proc
 async def test_demo_ctrl_c_during_the_replay_exits_130_without_a_traceback() -> None:
     proc = await start_demo(demo_environment(), "--pause", "0.5")
     assert proc.stdout is not None
-    await asyncio.wait_for(read_until(proc.stdout, "Replaying", []), timeout=90)
-    await asyncio.sleep(1)  # into the replay: polls, triage and the database are busy
+    # The first alert on screen: the replay is under way, polls, triage and the database busy.
+    await asyncio.wait_for(read_until(proc.stdout, "  ts=", []), timeout=90)
     # Ctrl+C pressed three times, as impatient people do: the later ones must not cut the clean-up.
     proc.send_signal(signal.SIGINT)
     proc.send_signal(signal.SIGINT)
