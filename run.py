@@ -18,17 +18,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import shutil
 import signal
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.adapters.sink import AlertSink
 from bot.adapters.store import FeedSpec, Store, sqlite_file
@@ -38,8 +39,11 @@ from bot.errors import CommandError, ConfigError, SitrepError
 from config.settings import SAMPLES_DIR, Settings, load_settings
 
 if TYPE_CHECKING:
+    from bot.adapters.metrics import Metrics
     from bot.adapters.reader import ReaderClient
-    from bot.engine import OnDelivered
+    from bot.demo import Replay, ReplayClock
+    from bot.engine import Engine, OnDelivered
+    from bot.scheduler import Poller
 
 log = logging.getLogger("sitrep")
 
@@ -51,26 +55,64 @@ def utcnow() -> datetime:
 # -- logging ---------------------------------------------------------------------------------
 
 
+LOG_FORMATS = ("text", "json")
+
+
 class RedactSecrets(logging.Filter):
-    """Replace any secret value that reaches a log record with a marker."""
+    """Replace any secret value that reaches a log record with a marker: in the message, and in the
+    traceback and stack text (an exception's message can quote a URL or a header)."""
 
     def __init__(self, secrets: Sequence[str]) -> None:
         super().__init__()
         self._secrets = [s for s in secrets if s and len(s) >= 8]
 
+    def _redact(self, text: str) -> str:
+        for s in self._secrets:
+            text = text.replace(s, "[redacted]")
+        return text
+
     def filter(self, record: logging.LogRecord) -> bool:
         if self._secrets:
             message = record.getMessage()
             if any(s in message for s in self._secrets):
-                for s in self._secrets:
-                    message = message.replace(s, "[redacted]")
-                record.msg, record.args = message, None
+                record.msg, record.args = self._redact(message), None
+            if record.exc_info and not record.exc_text:
+                # Formatters reuse exc_text once set, so every format prints the redacted one.
+                record.exc_text = logging.Formatter().formatException(record.exc_info)
+            if record.exc_text:
+                record.exc_text = self._redact(record.exc_text)
+            if record.stack_info:
+                record.stack_info = self._redact(record.stack_info)
         return True
 
 
-def setup_logging(level: str, environ: Mapping[str, str]) -> None:
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time (UTC, ISO 8601), level, logger, message, and the exception's
+    traceback (``exception``) or the stack (``stack``) when the record has one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, str] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def setup_logging(level: str, environ: Mapping[str, str], log_format: str = "text") -> None:
+    """Log to stderr at ``level``, as text or (``json``) one JSON object per line, secrets redacted."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+    if log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
     handler.addFilter(
         RedactSecrets(
             [
@@ -100,6 +142,7 @@ class Runtime:
     store: Store
     engine: object  # bot.engine.Engine; typed loosely to keep imports lazy for fast CLI commands
     poller: object
+    metrics: Metrics
 
 
 def feed_specs(settings: Settings) -> list[FeedSpec]:
@@ -117,9 +160,11 @@ async def runtime(
     gazetteer: Gazetteer | None = None,
     on_delivered: OnDelivered | None = None,
 ) -> AsyncIterator[Runtime]:
-    """Store, engine and poller around ``settings``. ``gazetteer`` is built here unless given (it
-    takes seconds and never changes, so a process that starts several runtimes may build it once)."""
+    """Store, engine, poller and the process's metrics around ``settings``. ``gazetteer`` is built
+    here unless given (it takes seconds and never changes, so a process that starts several runtimes
+    may build it once)."""
     from bot.adapters.fetch import Fetcher, user_agent
+    from bot.adapters.metrics import Metrics
     from bot.core.incidents.places import PlaceHints
     from bot.core.incidents.same_event import EventPolicy
     from bot.core.matching import Matcher
@@ -167,7 +212,9 @@ async def runtime(
                 pause_after=settings.file.feed_pause_after,
                 admin_channel=settings.file.admin_channel,
             )
-            yield Runtime(settings, store, engine, Poller(engine, store, lease=lease))
+            metrics = Metrics(outbox_counts=store.outbox_counts, leading=lambda: lease.is_leader)
+            poller = Poller(engine, store, observer=metrics, lease=lease)
+            yield Runtime(settings, store, engine, poller, metrics)
     finally:
         await store.close()
 
@@ -201,15 +248,139 @@ def slack_sink(settings: Settings) -> AlertSink:
     return SlackSink(make_web_client(settings.secrets.slack_bot_token, settings.slack_api_url))
 
 
+HealthCheck = Callable[[], Awaitable[dict[str, Any]]]
+
+
+def health_check(store: Store, running: Callable[[], bool], leading: Callable[[], bool]) -> HealthCheck:
+    """The /healthz body for a process whose scheduler runs while ``running()`` says so, and
+    which leads polling while ``leading()`` does."""
+    from bot.core.health import FeedHealth, health_report
+    from bot.errors import StoreError
+
+    async def health() -> dict[str, Any]:
+        try:
+            feeds = [
+                FeedHealth(
+                    f.last_polled is not None, f.consecutive_failures > 0, paused=f.paused_at is not None
+                )
+                for f in await store.feeds()
+            ]
+            outbox = await store.outbox_counts()
+        except StoreError as e:
+            return health_report(
+                scheduler_running=running(),
+                feeds=None,
+                outbox=None,
+                database_error=str(e),
+                leader=leading(),
+            )
+        return health_report(scheduler_running=running(), feeds=feeds, outbox=outbox, leader=leading())
+
+    return health
+
+
+@contextlib.asynccontextmanager
+async def ops_listener(metrics: Metrics, health: HealthCheck, port: int | None) -> AsyncIterator[None]:
+    """GET /metrics and GET /healthz on ``port`` (``METRICS_PORT``) for the block; nothing if None."""
+    if port is None:
+        yield
+        return
+    from aiohttp import web
+
+    from bot.adapters.metrics import ops_application
+
+    runner = web.AppRunner(ops_application(metrics, health), access_log=None)
+    await runner.setup()
+    try:
+        try:
+            await web.TCPSite(runner, "0.0.0.0", port).start()
+        except OSError as e:
+            raise ConfigError(f"cannot listen on METRICS_PORT {port}: {e.strerror or e}") from e
+        log.info("GET /metrics and GET /healthz on port %d", port)
+        yield
+    finally:
+        await runner.cleanup()
+
+
+class Stopper:
+    """SIGINT and SIGTERM for one long-running command: the first asks it to stop cleanly, any
+    later one is noted and ignored so it cannot cut the clean-up short.
+
+    A command waiting in ``wait()`` returns from it and shuts down in order; a command still starting
+    up or replaying is cancelled where it is, and its ``finally`` blocks close what it opened. (A
+    second Ctrl+C used to cancel the database's close and print its traceback.) Queued messages stay
+    in the outbox either way: it is a table, written in the same transaction as the items."""
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self._event: asyncio.Event | None = None
+        self._task: asyncio.Task[Any] | None = None
+        self._waiting = False
+
+    def install(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._event = asyncio.Event()
+        self._task = asyncio.current_task()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):  # not on Windows' event loop
+                loop.add_signal_handler(sig, self._on_signal, sig)
+
+    def _on_signal(self, sig: int) -> None:
+        name = signal.Signals(sig).name
+        if self.received is not None:
+            log.warning("%s: already stopping", name)
+            return
+        self.received = sig
+        log.warning("%s: stopping (queued messages stay in the outbox)", name)
+        assert self._event is not None
+        self._event.set()
+        if not self._waiting and self._task is not None:
+            self._task.cancel()
+
+    async def wait(self) -> None:
+        """Until SIGINT or SIGTERM."""
+        assert self._event is not None, "install() first"
+        self._waiting = True
+        await self._event.wait()
+
+    @property
+    def exit_code(self) -> int | None:
+        """130 after SIGINT (the shell's code for Ctrl+C), 0 after SIGTERM (a requested stop that
+        went cleanly), None with no signal."""
+        if self.received is None:
+            return None
+        return 130 if self.received == signal.SIGINT else 0
+
+
+def run_until_stopped(command: Callable[[Stopper], Coroutine[Any, Any, int]]) -> int:
+    """``asyncio.run`` a long-running command under a ``Stopper``."""
+    stopper = Stopper()
+
+    async def main() -> int:
+        stopper.install()
+        try:
+            return await command(stopper)
+        except asyncio.CancelledError:
+            if stopper.received is None:
+                raise
+            return 0
+
+    code = asyncio.run(main())
+    return stopper.exit_code if stopper.exit_code is not None else code
+
+
 # -- commands --------------------------------------------------------------------------------
 
 
 async def cmd_demo(
-    settings: Settings, args: argparse.Namespace, out: TextIO, environ: Mapping[str, str]
+    settings: Settings,
+    args: argparse.Namespace,
+    out: TextIO,
+    environ: Mapping[str, str],
+    stop: Stopper,
 ) -> int:
     from bot.adapters.feed_server import FeedServer
     from bot.adapters.terminal_sink import TerminalSink
-    from bot.core.digests.schedule import next_digest
     from bot.corpus import CorpusStats
     from bot.demo import Replay, ReplayClock, describe_feeds, load_corpus, load_samples
     from bot.engine import Engine
@@ -222,7 +393,11 @@ async def cmd_demo(
     # The demo's feeds are throw-away local servers: written into a production database they would
     # become trusted config feeds that the real bot then polls and exports. It never touches one.
     if environ.get("DATABASE_URL"):
-        print("DATABASE_URL is set; the demo leaves that database alone and uses a throw-away one.", file=out)
+        print(
+            "DATABASE_URL is set; the demo leaves that database alone and uses a throw-away one."
+            " Set the SLACK_ variables (README, Run modes) to run the bot on it.",
+            file=out,
+        )
     tmp = tempfile.mkdtemp(prefix="sitrep-demo-")
     database_url = f"sqlite+aiosqlite:///{tmp}/demo.db"
     try:
@@ -260,38 +435,57 @@ async def cmd_demo(
             ) as rt:
                 poller, engine = rt.poller, rt.engine
                 assert isinstance(poller, Poller) and isinstance(engine, Engine)
-                results = []
-                moment = None
-                for moment in replay.clock(timedelta(hours=args.step_hours)):
-                    replay.reveal(moment)
-                    clock.now = moment
-                    results += await poller.poll_all()
-                    await engine.run_digests()
-                    await poller.drain()
-                    if not args.once:
-                        await asyncio.sleep(args.pause)  # pace the replay for a human watching
-                if moment is not None:
-                    # The window's last items wait for the next scheduled digest: deliver it too.
-                    closing = [
-                        t for w in engine.rules.watchlists if (t := next_digest(w, moment)) is not None
-                    ]
-                    if closing:
-                        clock.now = max(closing)
-                        await engine.run_digests()
-                        await poller.drain()
-                _print_summary(results, out)
-                if args.once:
-                    return 0
-                await poller.start()
-                print(
-                    "Replay done; still polling the demo feeds. Press Ctrl+C to stop.", file=out, flush=True
+                # The replay loop is the scheduler until the poller starts: healthy while it runs.
+                health = health_check(
+                    rt.store, lambda: poller.running or stop.received is None, lambda: poller.leading
                 )
-                await _wait_for_stop()
-                poller.shutdown()
-                return 0
+                async with ops_listener(rt.metrics, health, settings.metrics_port):
+                    try:
+                        return await _replay(replay, clock, poller, engine, args, out, stop)
+                    finally:
+                        await poller.stop()
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+async def _replay(
+    replay: Replay,
+    clock: ReplayClock,
+    poller: Poller,
+    engine: Engine,
+    args: argparse.Namespace,
+    out: TextIO,
+    stop: Stopper,
+) -> int:
+    """The demo's replay of ``replay`` through ``engine``, then (without --once) live polling of
+    the demo feeds until stopped."""
+    from bot.core.digests.schedule import next_digest
+
+    results = []
+    moment = None
+    for moment in replay.clock(timedelta(hours=args.step_hours)):
+        replay.reveal(moment)
+        clock.now = moment
+        results += await poller.poll_all()
+        await engine.run_digests()
+        await poller.drain()
+        if not args.once:
+            await asyncio.sleep(args.pause)  # pace the replay for a human watching
+    if moment is not None:
+        # The window's last items wait for the next scheduled digest: deliver it too.
+        closing = [t for w in engine.rules.watchlists if (t := next_digest(w, moment)) is not None]
+        if closing:
+            clock.now = max(closing)
+            await engine.run_digests()
+            await poller.drain()
+    _print_summary(results, out)
+    if args.once:
+        return 0
+    await poller.start()
+    print("Replay done; still polling the demo feeds. Press Ctrl+C to stop.", file=out, flush=True)
+    await stop.wait()
+    return 0
 
 
 def _print_summary(results: Sequence[object], out: TextIO) -> None:
@@ -337,7 +531,7 @@ async def cmd_poll(
         return 1 if results and all(r.error for r in results) else 0
 
 
-async def cmd_serve(settings: Settings, out: TextIO) -> int:
+async def cmd_serve(settings: Settings, out: TextIO, stop: Stopper) -> int:
     """Connect to Slack (Socket Mode or HTTP) and poll on schedule until stopped."""
     from aiohttp import web
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -345,9 +539,7 @@ async def cmd_serve(settings: Settings, out: TextIO) -> int:
 
     from bot.adapters.slack_errors import slack_error_code
     from bot.adapters.slack_sink import SlackSink, make_web_client
-    from bot.core.health import FeedHealth, health_report
     from bot.engine import Engine
-    from bot.errors import StoreError
     from bot.scheduler import Poller
     from bot.slack_app import build_app, http_application
     from handlers.context import Services
@@ -386,59 +578,38 @@ async def cmd_serve(settings: Settings, out: TextIO) -> int:
             services=services,
             verify_requests=mode == "http",
         )
-        await rt.poller.start()
-        try:
-            if mode == "socket":
-                handler = AsyncSocketModeHandler(app, settings.secrets.slack_app_token)
-                await handler.connect_async()  # type: ignore[no-untyped-call]
-                log.info("Socket Mode connected")
-                await _wait_for_stop()
-                await handler.close_async()  # type: ignore[no-untyped-call]
-            else:
-                poller = rt.poller
-                assert isinstance(poller, Poller)
-
-                async def health() -> dict[str, object]:
+        poller = rt.poller
+        health = health_check(rt.store, lambda: poller.running, lambda: poller.leading)
+        # METRICS_PORT: a private listener; HTTP mode serves both paths on PORT with Slack's anyway.
+        ops_port = settings.metrics_port if settings.metrics_port != settings.port or mode != "http" else None
+        async with ops_listener(rt.metrics, health, ops_port):
+            await poller.start()
+            try:
+                if mode == "socket":
+                    handler = AsyncSocketModeHandler(app, settings.secrets.slack_app_token)
+                    await handler.connect_async()  # type: ignore[no-untyped-call]
+                    log.info("Socket Mode connected")
                     try:
-                        feeds = [
-                            FeedHealth(
-                                f.last_polled is not None,
-                                f.consecutive_failures > 0,
-                                paused=f.paused_at is not None,
-                            )
-                            for f in await rt.store.feeds()
-                        ]
-                        outbox = await rt.store.outbox_counts()
-                    except StoreError as e:
-                        return health_report(
-                            scheduler_running=poller.running,
-                            feeds=None,
-                            outbox=None,
-                            database_error=str(e),
-                            leader=poller.leading,
+                        await stop.wait()
+                    finally:
+                        await handler.close_async()  # type: ignore[no-untyped-call]
+                else:
+                    web_app = http_application(app, health)
+                    web_app.router.add_get("/metrics", rt.metrics.handle)
+                    runner = web.AppRunner(web_app)
+                    await runner.setup()
+                    try:
+                        await web.TCPSite(runner, "0.0.0.0", settings.port).start()
+                        log.info(
+                            "HTTP mode: POST /slack/events, GET /healthz and GET /metrics on port %d",
+                            settings.port,
                         )
-                    return health_report(
-                        scheduler_running=poller.running, feeds=feeds, outbox=outbox, leader=poller.leading
-                    )
-
-                runner = web.AppRunner(http_application(app, health))
-                await runner.setup()
-                await web.TCPSite(runner, "0.0.0.0", settings.port).start()
-                log.info("HTTP mode: POST /slack/events and GET /healthz on port %d", settings.port)
-                await _wait_for_stop()
-                await runner.cleanup()
-        finally:
-            rt.poller.shutdown()
+                        await stop.wait()
+                    finally:
+                        await runner.cleanup()
+            finally:
+                await poller.stop()
     return 0
-
-
-async def _wait_for_stop() -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
 
 
 def watchlist_warnings(settings: Settings, gazetteer: Gazetteer) -> list[str]:
@@ -727,10 +898,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", metavar="PATH", help="config file (default: $SITREP_CONFIG or config/sitrep.toml)"
     )
     p.add_argument("--verbose", "-v", action="store_true", help="log at DEBUG level")
+    p.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        help="log lines on stderr as text, or one JSON object each (default: $SITREP_LOG_FORMAT or text)",
+    )
     # "--config PATH" works after the command too ("backtest --config PATH ..."), as users write it;
     # SUPPRESS keeps a subcommand that was not given it from erasing the one given before.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
+    common.add_argument("--log-format", choices=LOG_FORMATS, default=argparse.SUPPRESS, help="text or json")
     sub = p.add_subparsers(dest="command")
 
     def command(name: str, help: str) -> argparse.ArgumentParser:
@@ -789,7 +966,11 @@ def main(
     out = out or sys.stdout
     args = build_parser().parse_args(argv)
     command = args.command or "run"
-    setup_logging("WARNING", env)  # until the config says otherwise: config warnings get a prefix too
+    log_format = args.log_format or env.get("SITREP_LOG_FORMAT") or "text"
+    if log_format not in LOG_FORMATS:
+        print(f"sitrep: SITREP_LOG_FORMAT must be text or json (got {log_format!r})", file=sys.stderr)
+        return 2
+    setup_logging("WARNING", env, log_format)  # until the config says otherwise: config warnings too
     try:
         if command == "extract":
             return cmd_extract(args, out)
@@ -799,7 +980,7 @@ def main(
         level = "DEBUG" if args.verbose else settings.file.log_level
         if command == "demo" or (command == "run" and settings.mode == "demo"):
             level = "DEBUG" if args.verbose else "WARNING"
-        setup_logging(level, env)
+        setup_logging(level, env, log_format)
         if command == "check":
             return cmd_check(settings, out)
         if command == "backtest":
@@ -809,7 +990,7 @@ def main(
                 raise CommandError("usage: watch show NAME")
             return cmd_watch(settings, args, out)
         if command == "poll":
-            return asyncio.run(cmd_poll(settings, args, out, env))
+            return run_until_stopped(lambda _: cmd_poll(settings, args, out, env))
         if command == "export":
             return cmd_export(settings, args, out)
         if command == "feedback":
@@ -817,10 +998,14 @@ def main(
         if command == "demo" or settings.mode == "demo":
             if command == "run":
                 args = build_parser().parse_args(["demo"])
-            return asyncio.run(cmd_demo(settings, args, out, env))
-        return asyncio.run(cmd_serve(settings, out))
+            demo_args = args
+            return run_until_stopped(lambda stop: cmd_demo(settings, demo_args, out, env, stop))
+        return run_until_stopped(lambda stop: cmd_serve(settings, out, stop))
     except SitrepError as e:
-        print(f"sitrep: {e}", file=sys.stderr)
+        if log_format == "json":
+            log.error("%s", e)  # a log collector reading JSON lines must not meet a bare one
+        else:
+            print(f"sitrep: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

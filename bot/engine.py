@@ -43,7 +43,7 @@ Clock = Callable[[], datetime]
 @dataclass(frozen=True, slots=True)
 class PollResult:
     feed_id: str
-    status: str  # "new", "nothing new", "not modified", "unchanged", "error"
+    status: str  # "new", "nothing new", "not modified", "unchanged", "error", "database error"
     items: int = 0
     new_items: int = 0
     alerts: int = 0
@@ -52,6 +52,8 @@ class PollResult:
     """Matches the reader (``[reader]``) answered NOT RELEVANT, so no alert was queued for them."""
     paused: bool = False
     """This failure paused the feed (and queued the admin channel's notice)."""
+    tiers: tuple[tuple[str, str], ...] = ()
+    """(watchlist, tier) of every match of this feed's new items that triage decided on (metrics)."""
 
     def describe(self) -> str:
         if self.error:
@@ -342,8 +344,11 @@ class Engine:
             await self._store.record_round(outcomes, plan, now=now)
         except StoreError as e:
             log.error("could not record polls of %s: %s", ", ".join(f.feed_id for f in fetched), e)
-            return [PollResult(f.feed_id, "error", error=f"database: {e}") for f in fetched]
+            return [PollResult(f.feed_id, "database error", error=f"database: {e}") for f in fetched]
         alerts = Counter(entry.trigger[0] for entry in (plan.outbox if plan else ()))
+        tiers: dict[str, list[tuple[str, str]]] = {}
+        for t in plan.tiers if plan else ():
+            tiers.setdefault(t.feed_id, []).append((t.watchlist, t.tier.value))
         results = []
         for f in fetched:
             if f.status != "parsed":
@@ -353,7 +358,13 @@ class Engine:
             status = "new" if new else "nothing new"
             results.append(
                 PollResult(
-                    f.feed_id, status, len(f.items), new, alerts[f.feed_id], withheld=withheld[f.feed_id]
+                    f.feed_id,
+                    status,
+                    len(f.items),
+                    new,
+                    alerts[f.feed_id],
+                    withheld=withheld[f.feed_id],
+                    tiers=tuple(tiers.get(f.feed_id, ())),
                 )
             )
         return results

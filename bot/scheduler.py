@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -29,7 +31,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.adapters.leadership import Lease, SoleLease
 from bot.adapters.store import FeedState, Store
 from bot.core.feed_health import next_poll
-from bot.engine import Engine, PollResult
+from bot.engine import DrainResult, Engine, PollResult
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,14 @@ def due_feeds(feeds: Sequence[FeedState], now: datetime) -> list[FeedState]:
     ]
 
 
+class PollObserver(Protocol):
+    """Hears every round's results and every drain's (``bot.adapters.metrics.Metrics``)."""
+
+    def round_done(self, results: Sequence[PollResult], seconds: float) -> None: ...
+
+    def drain_done(self, result: DrainResult) -> None: ...
+
+
 class Poller:
     def __init__(
         self,
@@ -60,8 +70,10 @@ class Poller:
         digests_every: float = 60.0,
         lease: Lease | None = None,
         lease_every: float = 5.0,
+        observer: PollObserver | None = None,
     ) -> None:
         self._engine = engine
+        self._observer = observer
         self._store = store
         self._lease: Lease = lease or SoleLease()
         self._lease_every = lease_every
@@ -73,6 +85,7 @@ class Poller:
         self._round_lock = asyncio.Lock()
         self._background: asyncio.Task[None] | None = None
         self._again = False
+        self._jobs: set[asyncio.Task[object]] = set()
 
     async def start(self) -> None:
         now = datetime.now(UTC)
@@ -84,7 +97,7 @@ class Poller:
         )
         for job, every, name in jobs:
             self._scheduler.add_job(
-                job,
+                self._tracked(job),
                 IntervalTrigger(seconds=every),
                 id=name,
                 max_instances=1,
@@ -107,7 +120,7 @@ class Poller:
             log.exception("could not renew the polling lease")
             return False
         if now and not was and self._scheduler.running:
-            self._scheduler.add_job(self.poll_due, id="lead-poll", replace_existing=True)
+            self._scheduler.add_job(self._tracked(self.poll_due), id="lead-poll", replace_existing=True)
         elif was and not now:
             log.warning("this process no longer leads polling; another replica will")
         return now
@@ -118,8 +131,25 @@ class Poller:
         if not self._lease.is_leader:
             return
         self._scheduler.add_job(
-            self.poll_all, args=[[feed]], id=f"new-feed:{feed.spec.id}", replace_existing=True
+            self._tracked(self.poll_all), args=[[feed]], id=f"new-feed:{feed.spec.id}", replace_existing=True
         )
+
+    def _tracked(self, job: Callable[..., Awaitable[object]]) -> Callable[..., Awaitable[None]]:
+        """``job`` as the scheduler runs it: known to ``stop`` while it runs."""
+
+        async def run(*args: object) -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            self._jobs.add(task)
+            try:
+                await job(*args)
+            except asyncio.CancelledError:
+                pass  # cut off by stop(): what it did not record is redone after the next start
+            finally:
+                self._jobs.discard(task)
+
+        run.__name__ = run.__qualname__ = getattr(job, "__qualname__", "job")  # the scheduler's logs
+        return run
 
     async def poll_due(self) -> list[PollResult]:
         """One scheduled round: every feed whose interval has passed, triaged together. Only the
@@ -143,11 +173,14 @@ class Poller:
         async with self._round_lock:
             if feeds is None:
                 feeds = [f for f in await self._store.feeds() if f.paused_at is None]
+            started = time.monotonic()
             try:
                 results = await self._engine.poll_round(feeds)
             except Exception:  # a bug in one round must not stop the process
                 log.exception("unexpected error while polling %d feeds", len(feeds))
                 return []
+            if self._observer is not None:
+                self._observer.round_done(results, time.monotonic() - started)
         for r in results:
             log.info("%s", r.describe())
         if any(r.alerts or r.paused for r in results):
@@ -205,6 +238,8 @@ class Poller:
             try:
                 while True:
                     result = await self._engine.drain()
+                    if self._observer is not None:
+                        self._observer.drain_done(result)
                     if result.sent == 0:
                         break
             except Exception:
@@ -215,3 +250,23 @@ class Poller:
             self._scheduler.shutdown(wait=False)
         if self._background is not None and not self._background.done():
             self._background.cancel()  # queued messages stay in the outbox for the next start
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop cleanly: start nothing new, give the round, digest or drain in progress ``grace``
+        seconds to finish (a post in flight is then recorded, not left for a check at the next
+        start), then ``shutdown``, which cancels the rest. A round or send cut off is redone after
+        the next start: each is recorded in its own transaction, and the outbox asks Slack first."""
+        if self._scheduler.running:
+            self._scheduler.pause()  # shutdown() would cancel the running jobs at once
+        if running := self._in_flight():
+            await asyncio.wait(running, timeout=grace)
+        self.shutdown()
+        await asyncio.sleep(0)  # AsyncIOScheduler shuts down (cancelling its jobs) on the next loop turn
+        if late := self._in_flight():
+            await asyncio.wait(late)
+
+    def _in_flight(self) -> set[asyncio.Task[object]]:
+        tasks: set[asyncio.Task[object]] = {t for t in self._jobs if not t.done()}
+        if self._background is not None and not self._background.done():
+            tasks.add(self._background)
+        return tasks

@@ -223,6 +223,9 @@ class Settings:
     database_url: str
     slack_api_url: str
     port: int
+    metrics_port: int | None = None
+    """``METRICS_PORT``: a listener for GET /metrics and GET /healthz alone, in any mode (unset: none;
+    HTTP mode serves both on ``PORT`` anyway)."""
 
     @property
     def watchlists(self) -> tuple[Watchlist, ...]:
@@ -376,13 +379,8 @@ def database_url(raw: str) -> str:
 def load_settings(cli_path: str | None, environ: Mapping[str, str]) -> Settings:
     path = resolve_config_path(cli_path, environ)
     file = load_file_config(path)
-    port_raw = environ.get("PORT", "3000")
-    try:
-        port = int(port_raw)
-        if not 0 < port < 65536:
-            raise ValueError(port_raw)
-    except ValueError as e:
-        raise ConfigError(f"environment: PORT must be a TCP port number (got {port_raw!r})") from e
+    port = _port(environ, "PORT", "3000")
+    metrics_port = _port(environ, "METRICS_PORT", "") if environ.get("METRICS_PORT") else None
     api_url = environ.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
     if not re.match(r"^https?://", api_url):
         raise ConfigError(f"environment: SLACK_API_URL must be an http(s) URL (got {api_url!r})")
@@ -400,4 +398,16 @@ def load_settings(cli_path: str | None, environ: Mapping[str, str]) -> Settings:
         database_url=database_url(environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL),
         slack_api_url=api_url,
         port=port,
+        metrics_port=metrics_port,
     )
+
+
+def _port(environ: Mapping[str, str], name: str, default: str) -> int:
+    raw = environ.get(name, default)
+    try:
+        port = int(raw)
+        if not 0 < port < 65536:
+            raise ValueError(raw)
+    except ValueError as e:
+        raise ConfigError(f"environment: {name} must be a TCP port number (got {raw!r})") from e
+    return port
