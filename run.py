@@ -570,6 +570,7 @@ async def cmd_serve(settings: Settings, out: TextIO, stop: Stopper) -> int:
             admin_channel=settings.file.admin_channel,
             fetch_policy=settings.file.fetch.policy,
             on_feed_added=rt.poller.schedule,
+            on_requeued=rt.poller.deliver_soon,
         )
         mode = settings.mode
         app = build_app(

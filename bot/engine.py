@@ -30,6 +30,7 @@ from bot.core.incidents.same_event import DEFAULT_POLICY, EventPolicy
 from bot.core.incidents.stories import story_key
 from bot.core.items import FeedItem
 from bot.core.matching import Match
+from bot.core.parking import FOLLOWS_PARKED, fix_for, parked_notice, problem_key
 from bot.core.reader import Reader, ReaderQuestion, ReadMatcher, TextKey, Verdict, question_for
 from bot.core.triage import MessageFacts, Plan, TextMatcher, triage
 from bot.core.watchlists import Watchlist
@@ -104,6 +105,8 @@ class DrainResult:
     retrying: int = 0
     failed: int = 0
     waiting: int = 0
+    parked: int = 0
+    """Refused for good by Slack and kept for ``/sitrep retry`` (``bot.core.parking``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -471,18 +474,12 @@ class Engine:
     async def drain(self, limit: int = 50) -> DrainResult:
         """Send due outbox entries to Slack in order. Failures stay queued with a backoff."""
         now = self._clock()
-        sent = retrying = failed = waiting = 0
+        outcomes: Counter[str] = Counter()
         for row in await self._store.due_outbox(now, limit):
-            outcome = await self._deliver(row, now)
-            if outcome == "sent":
-                sent += 1
-            elif outcome == "retry":
-                retrying += 1
-            elif outcome == "failed":
-                failed += 1
-            else:
-                waiting += 1
-        return DrainResult(sent, retrying, failed, waiting)
+            outcomes[await self._deliver(row, now)] += 1
+        return DrainResult(
+            outcomes["sent"], outcomes["retry"], outcomes["failed"], outcomes["waiting"], outcomes["parked"]
+        )
 
     async def _deliver(self, row: OutboxRow, now: datetime) -> str:
         thread_ts: str | None = None
@@ -493,6 +490,8 @@ class Engine:
             first = await self._store.posted_ts(row.incident_key, row.channel)
         if first is not None:
             status, thread_ts = first
+            if status == "parked":  # wait with it: `/sitrep retry` sends both, in order
+                return await self._park(row, now, FOLLOWS_PARKED, "the message it belongs to is parked")
             if status in ("failed", "missing"):
                 await self._store.mark_failed(row.id, error=f"the first message was never posted ({status})")
                 return "failed"
@@ -534,15 +533,33 @@ class Engine:
                 )
                 return "retry"
             if not e.retryable or row.attempts + 1 >= self._max_attempts:
-                log.error("alert %s to %s failed for good: %s", row.id, row.channel, e.reason)
-                await self._store.mark_failed(row.id, error=e.reason)
-                return "failed"
+                code = e.code if not e.retryable else "retries_exhausted"
+                return await self._park(row, now, problem_key(code, row.channel), e.reason)
             log.warning("alert %s to %s: %s; retrying in %d s", row.id, row.channel, e.reason, delay)
             await self._store.mark_retry(
                 row.id, error=e.reason, next_attempt_at=now + timedelta(seconds=delay)
             )
             return "retry"
         return await self._sent(row, ts)
+
+    async def _park(self, row: OutboxRow, now: datetime, problem: str, reason: str) -> str:
+        """Keep a message Slack will not take until an admin fixes the cause and re-queues it; the
+        admin channel hears of each new cause once (never of a notice that itself failed)."""
+        notice = None
+        if row.kind != "notice" and problem != FOLLOWS_PARKED and self._admin_channel is not None:
+            message = parked_notice(problem=problem, channel=row.channel, reason=reason, at=now)
+            notice = Notice(self._admin_channel, message)
+        told = await self._store.park_outbox(row.id, error=reason, problem=problem, now=now, notice=notice)
+        log.error(
+            "%s %s to %s parked: %s; fix: %s; then /sitrep retry%s",
+            row.kind,
+            row.id,
+            row.channel,
+            reason,
+            fix_for(problem, row.channel),
+            " (the admin channel is told)" if told else "",
+        )
+        return "parked"
 
     async def _sent(self, row: OutboxRow, ts: str | None) -> str:
         # If this record fails the row stays claimed: the next drain finds the post in Slack.

@@ -55,13 +55,17 @@ class DeliveryError(SitrepError):
     """Slack refused or could not be reached while delivering an alert.
 
     ``uncertain``: the request may have reached Slack and been stored (a timeout, a dropped
-    connection, a 5xx): before sending it again, the outbox asks Slack whether it is there."""
+    connection, a 5xx): before sending it again, the outbox asks Slack whether it is there.
+    ``code``: Slack's error code when it gave one (``not_in_channel``…), which decides the fix."""
 
-    def __init__(self, reason: str, *, retryable: bool, uncertain: bool = False) -> None:
+    def __init__(
+        self, reason: str, *, retryable: bool, uncertain: bool = False, code: str | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
         self.uncertain = uncertain
+        self.code = code
 
 
 class CommandError(SitrepError):

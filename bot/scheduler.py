@@ -198,6 +198,10 @@ class Poller:
         if queued:
             self._drain_in_background()
 
+    def deliver_soon(self) -> None:
+        """Messages were queued outside a round (``/sitrep retry``): send them now."""
+        self._drain_in_background()
+
     def _drain_in_background(self) -> None:
         """Start a drain without waiting for it; with one already running, run once more after it
         (it may have read the outbox before these messages were queued)."""

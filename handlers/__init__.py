@@ -13,7 +13,7 @@ from handlers.context import Services
 def register(app: AsyncApp, services: Services) -> None:
     admins = AdminCheck(services.admins)
     app_home = home.Home(services, admins)
-    commands.register(app, services)
+    commands.register(app, services, admins)
     incidents.register(app, services)
     alert_feedback.register(app, services)
     watch.register(app, services, admins, app_home.publish)

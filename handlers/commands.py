@@ -8,11 +8,14 @@ from typing import Any
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.command_args import CommandArgs, parse_args
 from bot.core.incident_query import parse_duration
+from bot.core.parking import parked_lines
 from bot.core.slack_text import escape
 from bot.errors import CommandError, StoreError
+from handlers.admins import AdminCheck, announce, mention, refusal
 from handlers.context import Services
 
 HELP = """*Sitrep* posts one alert per incident for the watchlists of this workspace.
@@ -26,14 +29,19 @@ HELP = """*Sitrep* posts one alert per incident for the watchlists of this works
 • `/watch history NAME` — who changed it, when, and what changed
 • `/feeds list` · `/feeds status` — feeds and their health
 Admins only:
+• `/sitrep retry` — send the alerts Slack refused for good (parked), once their cause is fixed
 • `/watch add NAME` · `/watch edit NAME` — a form: regions, keywords, exclusions, channels, rule, thresholds
 • `/watch remove NAME` · `/watch mute NAME [for 6h]` · `/watch unmute NAME`
 • `/feeds add URL [name]` · `/feeds remove ID` · `/feeds import [FILE]` (an OPML file shared in the channel)
 The *Home* tab of the Sitrep app shows the watchlists and feed health."""
 
 
-def register(app: AsyncApp, services: Services) -> None:
-    async def sitrep(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+def register(app: AsyncApp, services: Services, admins: AdminCheck | None = None) -> None:
+    admin_check = admins or AdminCheck(services.admins)
+
+    async def sitrep(
+        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
         await ack()
         try:
             args = parse_args(command.get("text") or "", options=("since",))
@@ -44,7 +52,20 @@ def register(app: AsyncApp, services: Services) -> None:
         if sub == "help":
             await respond(text=HELP, response_type="ephemeral")
         elif sub == "status":
-            await respond(text=await _status(services), response_type="ephemeral")
+            try:
+                text = await _status(services)
+            except StoreError as e:
+                text = f"Could not read the status right now: {escape(str(e))[:300]}. Try again in a minute."
+            await respond(text=text, response_type="ephemeral")
+        elif sub == "retry":
+            user_id = str(command.get("user_id") or "")
+            try:
+                text = await _retry(services, admin_check, user_id, client)
+            except CommandError as e:  # Slack could not say whether the user is an admin
+                text = escape(str(e))
+            except StoreError as e:
+                text = f"Nothing re-queued: {escape(str(e))[:300]}. Try again in a minute."
+            await respond(text=text, response_type="ephemeral")
         elif sub == "digest":
             for text, blocks in await _digest(services, args):
                 await respond(text=text, blocks=blocks, response_type="ephemeral")
@@ -101,6 +122,26 @@ async def _digest(services: Services, args: CommandArgs) -> list[Reply]:
     return out
 
 
+async def _retry(services: Services, admins: AdminCheck, user_id: str, client: AsyncWebClient) -> str:
+    """``/sitrep retry`` (admins): every parked message back in the queue, oldest first."""
+    if not await admins.is_admin(user_id, client):
+        return refusal("re-queue parked alerts")
+    groups = await services.store.parked()
+    if not groups:
+        return "Nothing is parked: every alert Slack took, or is still trying."
+    count = await services.store.requeue_parked(now=services.clock(), user_id=user_id)
+    if services.on_requeued is not None:
+        services.on_requeued()  # delivered now, not at the next drain tick
+    channels = ", ".join(sorted({f"<#{escape(g.channel)}>" for g in groups}))
+    noted = await announce(
+        client, services.admin_channel, f"{mention(user_id)} re-queued {count} parked alerts"
+    )
+    return (
+        f"Re-queued {count} parked alerts for {channels}; they go out now, oldest first. If the cause is"
+        f" not fixed they are parked again (without another notice) — see `/sitrep status`.{noted}"
+    )
+
+
 async def _status(services: Services) -> str:
     now = datetime.now(UTC)
     lines = [f"*Watchlists:* {', '.join(w.name for w in services.engine.rules.watchlists) or 'none'}"]
@@ -113,5 +154,9 @@ async def _status(services: Services) -> str:
             state = "not polled yet"
         lines.append(f"• *{escape(f.spec.name)}* — {state}; {f.items_seen} items seen")
     counts = await services.store.outbox_counts()
-    lines.append(f"*Alert queue:* {counts.get('pending', 0)} pending, {counts.get('failed', 0)} failed")
+    lines.append(
+        f"*Alert queue:* {counts.get('pending', 0) + counts.get('sending', 0)} waiting to be sent,"
+        f" {counts.get('parked', 0)} parked, {counts.get('failed', 0)} failed"
+    )
+    lines += parked_lines(await services.store.parked())
     return "\n".join(lines)

@@ -29,3 +29,5 @@ class Services:
     """DNS for the SSRF check of feeds added from Slack; None: the system's (tests inject one)."""
     on_feed_added: Callable[[FeedState], None] | None = None
     """Told about a feed added from Slack so it is polled without a restart (the scheduler)."""
+    on_requeued: Callable[[], None] | None = None
+    """Told when ``/sitrep retry`` re-queued parked alerts, so they are sent now (the scheduler)."""

@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.feedback import Tally
 from bot.adapters.slack_errors import slack_error_code
 from bot.adapters.store import FeedState, StoredWatchlist
+from bot.core.parking import ParkedGroup, parked_lines
 from bot.core.slack_text import escape
 from bot.core.tiers.counts import schedule_summary, tier_summary
 from bot.errors import AdminLookupError, StoreError
@@ -106,13 +107,16 @@ def home_view(
     admin: bool,
     feedback: Mapping[str, Tally] | None = None,
     tiers: Mapping[str, Mapping[str, int]] | None = None,
+    parked: Sequence[ParkedGroup] = (),
 ) -> dict[str, Any]:
     """The Home tab. ``feedback``: per watchlist, its recent alerts and how many the desk marked;
-    ``tiers``: per watchlist, how many items of the last 24 hours got each tier."""
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": "Sitrep"}},
-        _section(f"*Watchlists* ({len(watchlists)})"),
-    ]
+    ``tiers``: per watchlist, how many items of the last 24 hours got each tier; ``parked``:
+    alerts Slack refused for good, shown first, since a desk is missing them."""
+    blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": "Sitrep"}}]
+    if parked:
+        blocks += [_section(c) for c in _chunks(parked_lines(parked, limit=6))[:2]]
+        blocks.append({"type": "divider"})
+    blocks.append(_section(f"*Watchlists* ({len(watchlists)})"))
     if admin:
         blocks.append(
             {"type": "actions", "elements": [_button("New watchlist", ADD_ACTION, "new", "primary")]}
@@ -181,6 +185,7 @@ class Home:
                 admin=await self._may_edit(user, client),
                 feedback=await store.feedback.tallies(since=now - FEEDBACK_WINDOW),
                 tiers=await store.tier_counts(now - timedelta(hours=24)),
+                parked=await store.parked(),
             )
         except StoreError as e:
             log.error("App Home for %s: %s", user, e)

@@ -146,16 +146,18 @@ async def test_slack_outage_keeps_alert_queued_and_retries_with_backoff(rig: Rig
     assert len(rig.slack.messages_in("C0IDLIB0001")) == 1
 
 
-async def test_permanent_slack_error_marks_alert_failed_with_reason(
+async def test_permanent_slack_error_parks_the_alert_with_reason_and_fix(
     rig: Rig, caplog: pytest.LogCaptureFixture
 ) -> None:
     rig.slack.channels = {"C0SOMEWHERE"}
     rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST))
     await rig.poll()
     result = await rig.engine.drain()
-    assert result.failed == 1
-    assert "channel C0IDLIB0001 not found" in caplog.text
-    assert await rig.store.outbox_counts() == {"failed": 1}
+    assert result.parked == 1 and result.failed == 0
+    assert "channel C0IDLIB0001 not found" in caplog.text and "/sitrep retry" in caplog.text
+    assert await rig.store.outbox_counts() == {"parked": 1}
+    (group,) = await rig.store.parked()
+    assert group.problem == "channel_not_found:C0IDLIB0001" and group.count == 1
 
 
 async def test_muted_watchlist_posts_nothing(rig: Rig, gazetteer: Gazetteer) -> None:

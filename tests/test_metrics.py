@@ -109,7 +109,7 @@ async def test_metrics_count_a_real_poll_and_delivery(
             assert open_metrics.startswith("application/openmetrics-text") and text.endswith("# EOF\n")
 
 
-async def test_a_failed_post_and_the_waiting_outbox_show_in_the_metrics(
+async def test_a_parked_post_and_the_outbox_show_in_the_metrics(
     tmp_path: Path,
     feed_server: FakeFeedServer,
     slack_api: FakeSlackApi,
@@ -119,7 +119,7 @@ async def test_a_failed_post_and_the_waiting_outbox_show_in_the_metrics(
     feed_server.set_feed("wire.xml", rss(IDLIB_FIRST))
     (tmp_path / "sitrep.toml").write_text(config_toml(feed_server.url("wire.xml")), encoding="utf-8")
     settings = load_settings(str(tmp_path / "sitrep.toml"), {"SLACK_BOT_TOKEN": DEFAULT_TOKEN})
-    slack_api.fail_next("chat.postMessage", error="channel_not_found")  # permanent: failed for good
+    slack_api.fail_next("chat.postMessage", error="channel_not_found")  # permanent: parked
     async with slack_runtime(settings, slack_api.url, database_url, gazetteer) as bot:
         poller = bot.runtime.poller
         assert isinstance(poller, Poller)
@@ -129,9 +129,9 @@ async def test_a_failed_post_and_the_waiting_outbox_show_in_the_metrics(
             bot.runtime.metrics, run.health_check(bot.runtime.store, lambda: True, lambda: True)
         ) as base:
             m = parse((await scrape(base))[1])
-    assert value(m, "sitrep_alerts_total", outcome="failed") == 1
+    assert value(m, "sitrep_alerts_total", outcome="parked") == 1
     assert value(m, "sitrep_alerts_total", outcome="posted") == 0
-    assert value(m, "sitrep_outbox_messages", status="failed") == 1
+    assert value(m, "sitrep_outbox_messages", status="parked") == 1
 
 
 def test_each_runtime_has_its_own_registry() -> None:

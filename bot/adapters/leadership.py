@@ -39,6 +39,7 @@ LOCK_SPACE = 0x53495452
 LEADER_KEY = 1
 MIGRATION_KEY = 2
 SYNC_KEY = 3
+PARK_KEY = 4
 
 # A dead leader's host stops answering: the server gives up on it within about 10 + 3 × 5 s.
 _KEEPALIVES = (
@@ -186,4 +187,13 @@ def _key(key: int) -> dict[str, int]:
     return {"space": LOCK_SPACE, "key": key}
 
 
-__all__ = ["LEADER_KEY", "MIGRATION_KEY", "SYNC_KEY", "AdvisoryLease", "Lease", "LostLeadership", "SoleLease"]
+__all__ = [
+    "LEADER_KEY",
+    "MIGRATION_KEY",
+    "PARK_KEY",
+    "SYNC_KEY",
+    "AdvisoryLease",
+    "Lease",
+    "LostLeadership",
+    "SoleLease",
+]

@@ -30,7 +30,7 @@ OutboxCounts = Callable[[], Awaitable[Mapping[str, int]]]
 # the fetcher's timeout (30 s), and a round stuck behind the database shows up in the top buckets.
 ROUND_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0)
 # Statuses an outbox row can have; each is shown (0 when empty) so a dashboard never loses a series.
-OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
+OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "parked")
 
 
 def _outcome(status: str) -> str:
@@ -76,7 +76,8 @@ class Metrics:
         )
         self.alerts = Counter(
             "sitrep_alerts",
-            "Outbox delivery attempts by outcome: posted, failed (for good), retry, waiting",
+            "Outbox delivery attempts by outcome: posted, parked (refused for good, kept for"
+            " /sitrep retry), failed, retry, waiting",
             ["outcome"],
             registry=r,
         )
@@ -93,7 +94,7 @@ class Metrics:
             "sitrep_leader", "1 while this process polls and triages (holds the lead), else 0", registry=r
         )
         self.leader.set_function(lambda: 1.0 if leading is None or leading() else 0.0)
-        for outcome in ("posted", "failed", "retry", "waiting"):
+        for outcome in ("posted", "parked", "failed", "retry", "waiting"):
             self.alerts.labels(outcome)
         for status in OUTBOX_STATUSES:
             self.outbox.labels(status)
@@ -120,6 +121,7 @@ class Metrics:
     def drain_done(self, result: DrainResult) -> None:
         for outcome, n in (
             ("posted", result.sent),
+            ("parked", result.parked),
             ("failed", result.failed),
             ("retry", result.retrying),
             ("waiting", result.waiting),

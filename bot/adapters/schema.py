@@ -140,6 +140,7 @@ outbox = Table(
     Column("facts", JSON),  # bot.core.triage.MessageFacts: watchlist, figures shown, links reported
     Column("digest_id", Integer),  # a digest's messages: its id, and the part (0: the top-level post)
     Column("part", Integer, nullable=False, default=0),
+    Column("problem", String(120)),  # a parked row's cause (bot.core.parking.problem_key)
     Index("ix_outbox_status_next", "status", "next_attempt_at"),
     Index("ix_outbox_incident_channel", "incident_key", "channel"),
 )

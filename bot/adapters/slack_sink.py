@@ -170,11 +170,15 @@ def _api_error(e: SlackApiError, action: str, channel: str) -> DeliveryError:
             f"Slack returned HTTP {status} for {action} to channel {channel}", retryable=True, uncertain=True
         )
     if code in _PERMANENT:
-        return DeliveryError(_PERMANENT[code].format(channel=channel), retryable=False)
+        return DeliveryError(_PERMANENT[code].format(channel=channel), retryable=False, code=code)
     if code in _TRANSIENT:
         return DeliveryError(f"Slack failed {action} to channel {channel} ({code})", retryable=True)
     detail = code or f"HTTP {status}"
-    return DeliveryError(f"Slack refused {action} to channel {channel} ({detail})", retryable=False)
+    return DeliveryError(
+        f"Slack refused {action} to channel {channel} ({detail})",
+        retryable=False,
+        code=code or f"http_{status}",
+    )
 
 
 def _carries(message: dict[str, Any], key: str) -> bool:
@@ -210,7 +214,11 @@ class SlackSink:
                 uncertain=True,
             )
         elif isinstance(e, SlackClientError):
-            err = DeliveryError(f"Slack client error during {action} to channel {channel}", retryable=False)
+            err = DeliveryError(
+                f"Slack client error during {action} to channel {channel}",
+                retryable=False,
+                code="client_error",
+            )
         else:
             # Anything else the client raises (a bug in it, a reply it cannot read) fails this alert
             # alone and is retried later: it must never stop the outbox behind it.
@@ -220,7 +228,10 @@ class SlackSink:
                 uncertain=True,
             )
         return DeliveryError(
-            _redact(err.reason, self._client.token), retryable=err.retryable, uncertain=err.uncertain
+            _redact(err.reason, self._client.token),
+            retryable=err.retryable,
+            uncertain=err.uncertain,
+            code=err.code,
         )
 
     async def post(

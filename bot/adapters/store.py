@@ -30,12 +30,21 @@ from bot.adapters.digest_store import DigestStore
 from bot.adapters.feedback import Feedback
 from bot.adapters.fetch import Validators
 from bot.adapters.incident_rows import incident_from_row, incident_values
-from bot.adapters.leadership import LOCK_SPACE, MIGRATION_KEY, SYNC_KEY, AdvisoryLease, Lease, SoleLease
+from bot.adapters.leadership import (
+    LOCK_SPACE,
+    MIGRATION_KEY,
+    PARK_KEY,
+    SYNC_KEY,
+    AdvisoryLease,
+    Lease,
+    SoleLease,
+)
 from bot.adapters.process_lock import ProcessLock
 from bot.core.alerts import SlackMessage, message_from_json, message_json
 from bot.core.incident_query import matches_text
 from bot.core.incidents import Incident
 from bot.core.items import FeedItem
+from bot.core.parking import ParkedGroup
 from bot.core.triage import MessageFacts, OutboxEntry, Plan
 from bot.core.watchlist_validation import (
     definition_version,
@@ -156,7 +165,9 @@ class OutboxRow:
     status: str = "pending"
     """"pending", or "sending": claimed by a drainer that has not recorded the outcome (it crashed,
     Slack's answer never came, or the database refused the record). Slack is asked before a
-    "sending" row is sent again."""
+    "sending" row is sent again. "parked": Slack refused it for good; kept until ``requeue_parked``."""
+    problem: str | None = None
+    """A parked row's cause (``bot.core.parking.problem_key``)."""
 
     @property
     def key(self) -> str:
@@ -890,6 +901,78 @@ class Store:
             attempts=t.outbox.c.attempts + 1,
         )
 
+    async def park_outbox(
+        self, row_id: int, *, error: str, problem: str, now: datetime, notice: Notice | None = None
+    ) -> bool:
+        """Park a row Slack refused for good (``bot.core.parking``): kept, not retried, until
+        ``requeue_parked``. ``notice`` is queued, in the same transaction, only when no other row is
+        parked for this ``problem`` — the admin hears of a cause once, not once per alert. Whether
+        it was queued."""
+        async with self._engine.begin() as conn:
+            await _one_at_a_time(conn, PARK_KEY)  # two drainers parking at once: one notice
+            await conn.execute(
+                update(t.outbox)
+                .where(t.outbox.c.id == row_id)
+                .values(
+                    status="parked",
+                    last_error=error[:1000],
+                    problem=problem[:120],
+                    attempts=t.outbox.c.attempts + 1,
+                )
+            )
+            if notice is None:
+                return False
+            others = await conn.execute(
+                select(t.outbox.c.id)
+                .where(
+                    t.outbox.c.status == "parked",
+                    t.outbox.c.problem == problem[:120],
+                    t.outbox.c.id != row_id,
+                )
+                .limit(1)
+            )
+            if others.first() is not None:
+                return False
+            await _queue_notice(conn, notice, now)
+            return True
+
+    async def parked(self) -> list[ParkedGroup]:
+        """The parked rows, grouped by problem and channel, oldest problem first."""
+        query = (
+            select(
+                t.outbox.c.problem,
+                t.outbox.c.channel,
+                func.count(),
+                func.min(t.outbox.c.created_at),
+                func.max(t.outbox.c.last_error),
+            )
+            .where(t.outbox.c.status == "parked")
+            .group_by(t.outbox.c.problem, t.outbox.c.channel)
+        )
+        try:
+            async with self._engine.connect() as conn:
+                rows = list(await conn.execute(query))
+        except SQLAlchemyError as e:
+            raise StoreError(f"could not read the parked alerts: {e.__class__.__name__}") from e
+        groups = [
+            ParkedGroup(problem or "refused", channel, int(n), reason or "", since)
+            for problem, channel, n, since, reason in rows
+        ]
+        return sorted(groups, key=lambda g: (g.since, g.channel))
+
+    async def requeue_parked(self, *, now: datetime, user_id: str) -> int:
+        """Send every parked row again, in its original order, from now; audited. How many."""
+        async with self._engine.begin() as conn:
+            done = await conn.execute(
+                update(t.outbox)
+                .where(t.outbox.c.status == "parked")
+                .values(status="pending", next_attempt_at=now, attempts=0, problem=None)
+            )
+            count = int(done.rowcount or 0)
+            if count:
+                await _audit(conn, now, user_id, "outbox.retry", "outbox", None, {"requeued": count})
+        return count
+
     async def mark_failed(self, row_id: int, *, error: str) -> None:
         await self._set_outbox(
             row_id, status="failed", last_error=error[:1000], attempts=t.outbox.c.attempts + 1
@@ -934,19 +1017,23 @@ async def _pause(conn: AsyncConnection, outcome: FeedOutcome, now: datetime) -> 
     subject = f"feed:{outcome.feed_id}"
     await _audit(conn, now, SYSTEM_USER, "feed.pause", subject, None, {"reason": outcome.error})
     if outcome.notice is not None:
-        await conn.execute(
-            insert(t.outbox).values(
-                incident_key=None,
-                kind="notice",
-                channel=outcome.notice.channel,
-                message=message_json(outcome.notice.message),
-                status="pending",
-                attempts=0,
-                created_at=now,
-                next_attempt_at=now,
-                facts=_facts_json(MessageFacts()),
-            )
+        await _queue_notice(conn, outcome.notice, now)
+
+
+async def _queue_notice(conn: AsyncConnection, notice: Notice, now: datetime) -> None:
+    await conn.execute(
+        insert(t.outbox).values(
+            incident_key=None,
+            kind="notice",
+            channel=notice.channel,
+            message=message_json(notice.message),
+            status="pending",
+            attempts=0,
+            created_at=now,
+            next_attempt_at=now,
+            facts=_facts_json(MessageFacts()),
         )
+    )
 
 
 def _spec_json(spec: FeedSpec) -> dict[str, Any]:
@@ -1141,4 +1228,5 @@ def _outbox_row(m: Any) -> OutboxRow:
         digest_id=m["digest_id"],
         part=m["part"],
         status=m["status"],
+        problem=m["problem"],
     )
