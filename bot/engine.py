@@ -474,12 +474,31 @@ class Engine:
     async def drain(self, limit: int = 50) -> DrainResult:
         """Send due outbox entries to Slack in order. Failures stay queued with a backoff."""
         now = self._clock()
-        outcomes: Counter[str] = Counter()
+        by_channel: dict[str, list[OutboxRow]] = {}
         for row in await self._store.due_outbox(now, limit):
-            outcomes[await self._deliver(row, now)] += 1
+            by_channel.setdefault(row.channel, []).append(row)
+        # Each channel in order, channels side by side: one channel's rate limit or slow answer
+        # (Retry-After is waited out inside its own request) never holds up another's alerts.
+        outcomes: Counter[str] = Counter()
+        for counted in await asyncio.gather(
+            *(self._drain_channel(rows, now) for rows in by_channel.values())
+        ):
+            outcomes.update(counted)
         return DrainResult(
             outcomes["sent"], outcomes["retry"], outcomes["failed"], outcomes["waiting"], outcomes["parked"]
         )
+
+    async def _drain_channel(self, rows: Sequence[OutboxRow], now: datetime) -> Counter[str]:
+        outcomes: Counter[str] = Counter()
+        for i, row in enumerate(rows):
+            outcome = await self._deliver(row, now)
+            outcomes[outcome] += 1
+            if outcome == "retry":
+                # Slack is refusing this channel for now (a rate limit that outlasted the waits, an
+                # outage): its later messages wait for the next drain rather than overtake this one.
+                outcomes["waiting"] += len(rows) - i - 1
+                break
+        return outcomes
 
     async def _deliver(self, row: OutboxRow, now: datetime) -> str:
         thread_ts: str | None = None

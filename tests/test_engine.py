@@ -405,11 +405,17 @@ async def test_a_claimed_row_is_sent_by_one_drainer_only(rig: Rig) -> None:
 
 
 async def test_a_post_the_database_refused_to_record_is_confirmed_not_repeated(
-    rig: Rig, database_url: str
+    database_url: str, feed_server: FakeFeedServer, slack_api: FakeSlackApi, gazetteer: Gazetteer
 ) -> None:
     if not database_url.startswith("sqlite"):
         pytest.skip("the lock held from outside is SQLite's; PostgreSQL row claims are tested above")
-    path = database_url.split(":///", 1)[1]
+    feeds = [FeedSpec("wire", feed_server.url("wire.xml"), "Levant Wire", 300)]
+    # A short busy timeout (the URL's own): the lock below outlasts it without a 30 s wait.
+    async with running_engine(f"{database_url}?timeout=0.5", feeds, feed_server, slack_api, gazetteer) as rig:
+        await _refused_record(rig, database_url.split(":///", 1)[1])
+
+
+async def _refused_record(rig: Rig, path: str) -> None:
     locks: list[sqlite3.Connection] = []
 
     async def lock_the_database() -> None:
@@ -455,3 +461,27 @@ async def test_two_processes_draining_one_database_post_each_alert_once(
     assert len([m for m in messages if not m["thread_ts"]]) == 1
     assert len([m for m in messages if m["thread_ts"]]) <= 1
     assert await rig.store.outbox_counts() in ({"sent": 1}, {"sent": 2})
+
+
+async def test_a_rate_limited_channel_never_holds_up_another_channels_alerts(
+    rig: Rig, gazetteer: Gazetteer
+) -> None:
+    """One alert for two channels; Slack rate-limits the first (429, Retry-After 1.5, twice). The
+    second channel's alert lands while the first still waits out Retry-After; then the first lands,
+    once."""
+    two = replace(IDLIB, channels=("C0LIMITED01", "C0FREE00001"))
+    use_watchlist(rig, two, gazetteer)
+    rig.slack.rate_limit_channel("C0LIMITED01", 2, retry_after="1.5")
+    rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST))
+    await rig.poll()
+    drain = asyncio.create_task(rig.engine.drain())
+    (free,) = await rig.slack.wait_messages("C0FREE00001", within=10)
+    assert not drain.done() and rig.slack.messages_in("C0LIMITED01") == []
+    result = await drain
+    assert result.sent == 2
+    assert len(rig.slack.messages_in("C0LIMITED01")) == 1
+    limited_calls = [
+        c for c in rig.slack.calls_to("chat.postMessage") if c.params["channel"] == "C0LIMITED01"
+    ]
+    assert len(limited_calls) == 3  # two 429s waited out, then the post
+    assert free["text"] == rig.slack.messages_in("C0LIMITED01")[0]["text"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,6 +36,7 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.alerts import SlackMessage
+from bot.core.pacing import ChannelPacer
 from bot.core.retry_after import retry_after_seconds
 from bot.errors import DeliveryError
 
@@ -195,10 +197,15 @@ def _older_than(messages: list[dict[str, Any]], floor: float) -> bool:
 
 
 class SlackSink:
-    """An ``AlertSink`` posting to Slack. Link unfurling is off: the alert carries its own summary."""
+    """An ``AlertSink`` posting to Slack. Link unfurling is off: the alert carries its own summary.
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    Posts are paced per channel (``bot.core.pacing``: three at once, then one a second) so a burst
+    never trips Slack's per-channel limit; a 429 that comes anyway is waited out inside the request
+    for that channel alone, since the outbox drains each channel on its own."""
+
+    def __init__(self, client: AsyncWebClient, pacer: ChannelPacer | None = None) -> None:
         self._client = client
+        self._pacer = pacer or ChannelPacer()
 
     def _failure(self, e: Exception, action: str, channel: str) -> DeliveryError:
         if isinstance(e, SlackApiError):
@@ -240,6 +247,9 @@ class SlackSink:
         extra: dict[str, Any] = {}
         if key is not None:
             extra["metadata"] = {"event_type": METADATA_TYPE, "event_payload": {"key": key}}
+        wait = self._pacer.take(channel, time.monotonic())
+        if wait > 0:
+            await asyncio.sleep(wait)
         try:
             response = await self._client.chat_postMessage(
                 channel=channel,

@@ -20,7 +20,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Connection, delete, func, insert, select, text, update
+from sqlalchemy import Connection, delete, event, func, insert, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -183,6 +183,20 @@ def sqlite_file(url: str) -> Path | None:
     return Path(parsed.database)
 
 
+SQLITE_BUSY_SECONDS = 30.0
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Every SQLite connection: write-ahead logging, so readers (a slash command, the outbox's
+    look-ups) never block a writer nor wait for one, and writers (the drain's channels, a poll
+    round) only take turns with each other."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode = WAL")  # a file setting; in-memory databases keep theirs
+    finally:
+        cursor.close()
+
+
 def _migrate(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":
         # Replicas started together on a fresh database would race in the migrations (one fails on
@@ -220,10 +234,18 @@ class Store:
         db_file = sqlite_file(url)
         if db_file is not None:
             db_file.parent.mkdir(parents=True, exist_ok=True)
+        parsed = make_url(url)
+        # A writer waits its turn (a poll round committing) instead of failing at once; a URL's
+        # own ?timeout= wins.
+        waits = (
+            {"timeout": SQLITE_BUSY_SECONDS} if db_file is not None and "timeout" not in parsed.query else {}
+        )
         try:
-            engine = create_async_engine(url, pool_pre_ping=True)
+            engine = create_async_engine(url, pool_pre_ping=True, connect_args=waits)
         except (SQLAlchemyError, ImportError, ValueError) as e:
             raise StoreError(f"cannot use DATABASE_URL ({make_url(url).render_as_string(True)}): {e}") from e
+        if engine.dialect.name == "sqlite":
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         try:
             async with engine.begin() as conn:
                 await conn.run_sync(_migrate)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import socket
@@ -17,6 +18,7 @@ from bot.adapters.sink import AlertSink
 from bot.adapters.slack_sink import SlackSink, make_web_client
 from bot.core.alerts import AlertContent, AlertSource, SlackMessage, compose_alert
 from bot.core.figures import Casualties, Category, Headline
+from bot.core.pacing import ChannelPacer
 from bot.errors import DeliveryError
 from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
 from tests.fakes.slack_signing import sign
@@ -68,6 +70,20 @@ async def test_post_returns_ts_and_sends_blocks_without_unfurling(slack_api: Fak
     assert "thread_ts" not in call.params
     stored = slack_api.message("C0123", ts)
     assert stored is not None and stored["blocks"][0]["type"] == "header"
+
+
+async def test_posts_to_one_channel_are_paced_and_other_channels_are_not(slack_api: FakeSlackApi) -> None:
+    """Burst 2, then one per 0.2 s: five posts to one channel take at least 0.6 s, in order; a post
+    to another channel meanwhile is not held back by them."""
+    sink = SlackSink(_client(slack_api), ChannelPacer(interval=0.2, burst=2))
+    started = time.monotonic()
+    paced = asyncio.gather(*(sink.post("C0BUSY", _message()) for _ in range(5)))
+    await sink.post("C0QUIET", _message())
+    quiet_after = time.monotonic() - started
+    await paced
+    assert time.monotonic() - started >= 0.6
+    assert quiet_after < 0.6
+    assert [c.params["channel"] for c in slack_api.calls_to("chat.postMessage")].count("C0BUSY") == 5
 
 
 async def test_post_in_thread_and_ts_are_unique(slack_api: FakeSlackApi) -> None:

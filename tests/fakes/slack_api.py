@@ -109,6 +109,7 @@ class FakeSlackApi:
     something else can go wrong (the bot's database refusing to record the post, say)."""
     _runner: web.AppRunner | None = None
     _port: int = 0
+    _limited: dict[str, deque[float | str]] = field(default_factory=dict)
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -201,6 +202,11 @@ class FakeSlackApi:
         queue = self._failures.setdefault(method, deque())
         queue.extend(Failure(status=status, retry_after=retry_after, error=error) for _ in range(n))
 
+    def rate_limit_channel(self, channel: str, n: int, *, retry_after: float | str = 1) -> None:
+        """Answer the next ``n`` posts to ``channel`` with 429 and ``Retry-After`` (Slack limits
+        ``chat.postMessage`` per channel); other channels are not affected."""
+        self._limited.setdefault(channel, deque()).extend([retry_after] * n)
+
     def lose_answer(self, method: str, how: str = "reset", *, delay: float = 0.0, n: int = 1) -> None:
         """Carry out the next ``n`` calls of ``method`` but lose their answers: ``how`` "reset" drops
         the connection once the call is done, "slow" answers only after ``delay`` seconds."""
@@ -272,6 +278,13 @@ class FakeSlackApi:
         params = await self._params(request)
         auth = request.headers.get("Authorization")
         self.calls.append(Call(method=method, params=params, auth=auth))
+        limited = self._limited.get(str(params.get("channel"))) if method == "chat.postMessage" else None
+        if limited:
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"},
+                status=429,
+                headers={"Retry-After": str(limited.popleft())},
+            )
         queue = self._failures.get(method)
         lost: Failure | None = None
         if queue and queue[0].after_storing is not None:
