@@ -595,7 +595,12 @@ async def cmd_serve(settings: Settings, out: TextIO, stop: Stopper) -> int:
                     finally:
                         await handler.close_async()  # type: ignore[no-untyped-call]
                 else:
-                    web_app = http_application(app, health)
+                    web_app = http_application(
+                        app,
+                        health,
+                        replay_guard=rt.store.replay_guard(),
+                        signing_secret=settings.secrets.slack_signing_secret,
+                    )
                     web_app.router.add_get("/metrics", rt.metrics.handle)
                     runner = web.AppRunner(web_app)
                     await runner.setup()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
@@ -18,9 +17,12 @@ from urllib.parse import parse_qs
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.app.async_app import AsyncApp
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
+from bot.adapters.replay_guard import MemoryReplayGuard, ReplayGuard
+from bot.errors import StoreError
 from handlers.context import Services
 
 log = logging.getLogger(__name__)
@@ -39,29 +41,6 @@ def build_app(
     )
     handlers.register(app, services)
     return app
-
-
-class ReplayGuard:
-    """Refuses a request whose signature was already accepted within Slack's 5-minute window.
-
-    Bolt checks the HMAC and the timestamp; a captured request could still be sent again within
-    those five minutes. Slack signs every delivery anew (retries carry a new timestamp), so a
-    repeated signature is a replay. Memory is bounded by the window: entries expire with it.
-    """
-
-    def __init__(self, window_seconds: float = 300.0, clock: Callable[[], float] = time.monotonic) -> None:
-        self._window = window_seconds
-        self._clock = clock
-        self._seen: dict[str, float] = {}
-
-    def first_time(self, signature: str) -> bool:
-        now = self._clock()
-        if len(self._seen) > 10_000 or (self._seen and next(iter(self._seen.values())) < now):
-            self._seen = {s: t for s, t in self._seen.items() if t >= now}
-        if signature in self._seen:
-            return False
-        self._seen[signature] = now + self._window
-        return True
 
 
 def malformed_body(body: bytes, content_type: str) -> str | None:
@@ -89,16 +68,32 @@ def malformed_body(body: bytes, content_type: str) -> str | None:
 
 
 def http_application(
-    app: AsyncApp, health: HealthCheck, replay_guard: ReplayGuard | None = None
+    app: AsyncApp,
+    health: HealthCheck,
+    replay_guard: ReplayGuard | None = None,
+    signing_secret: str | None = None,
 ) -> web.Application:
-    guard = replay_guard or ReplayGuard()
+    """``POST /slack/events`` and ``GET /healthz``. A request whose signature verifies against
+    ``signing_secret`` is recorded by ``replay_guard`` (``bot.adapters.replay_guard``); a second
+    delivery of it gets a 401. Bolt verifies every request again and answers the rest."""
+    guard = replay_guard or MemoryReplayGuard()
+    verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
     async def events(request: web.Request) -> web.Response:
+        body = await request.read()
         signature = request.headers.get("X-Slack-Signature", "")
-        if signature and not guard.first_time(signature):
-            log.warning("refused a replayed Slack request from %s", request.remote)
-            return web.Response(status=401, text="replayed request")
-        problem = malformed_body(await request.read(), request.headers.get("Content-Type", ""))
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        # Only a request that verifies is remembered: forged ones cannot fill the guard's memory.
+        if signature and (verifier is None or verifier.is_valid(body, timestamp, signature)):
+            try:
+                first = await guard.first_time(signature)
+            except StoreError as e:
+                log.error("could not check a Slack request against replays: %s", e)
+                return web.Response(status=503, text="try again shortly")  # Slack retries
+            if not first:
+                log.warning("refused a replayed Slack request from %s", request.remote)
+                return web.Response(status=401, text="replayed request")
+        problem = malformed_body(body, request.headers.get("Content-Type", ""))
         if problem is not None:
             log.warning("refused a malformed Slack request from %s: %s", request.remote, problem)
             return web.Response(status=400, text=f"malformed request: {problem}")

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
+from bot.adapters.replay_guard import MemoryReplayGuard
+from bot.adapters.store import Store
 from bot.core.gazetteer import Gazetteer
 from bot.engine import Engine
-from bot.slack_app import ReplayGuard
 from handlers.context import Services
 from tests.fakes.bolt_server import bot_settings, serve_app, slack_runtime
 from tests.fakes.feed_server import FakeFeedServer
@@ -108,12 +110,44 @@ async def test_forged_request_is_logged(
     assert "bad, stale or missing signature" in caplog.text
 
 
-def test_replay_guard_forgets_after_the_window() -> None:
+async def test_the_in_memory_replay_guard_forgets_after_the_window() -> None:
     now = [0.0]
-    guard = ReplayGuard(window_seconds=300, clock=lambda: now[0])
-    assert guard.first_time("v0=a") and not guard.first_time("v0=a")
+    guard = MemoryReplayGuard(window_seconds=300, clock=lambda: now[0])
+    assert await guard.first_time("v0=a") and not await guard.first_time("v0=a")
     now[0] = 301.0
-    assert guard.first_time("v0=a")
+    assert await guard.first_time("v0=a")
+
+
+async def test_the_stored_replay_guard_survives_a_restart_and_forgets_after_the_window(
+    database_url: str,
+) -> None:
+    """Two stores on one database stand for a restart (or a second replica): a signature the first
+    accepted is a replay to the second, until its window has passed."""
+    now = [datetime(2026, 12, 6, 12, 0, tzinfo=UTC)]
+    first = await Store.open(database_url)
+    second = await Store.open(database_url)
+    try:
+        before = first.replay_guard(clock=lambda: now[0])
+        after = second.replay_guard(clock=lambda: now[0])
+        assert await before.first_time("v0=" + "a" * 64)
+        assert not await after.first_time("v0=" + "a" * 64)
+        now[0] += timedelta(minutes=11)
+        assert await after.first_time("v0=" + "a" * 64)
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_a_forged_signature_is_not_remembered(http_bot: TestServer, slack_api: FakeSlackApi) -> None:
+    """Bolt refuses a forged request; the guard never records it, so the real request with that
+    timestamp still gets through (a forger cannot block or fill it)."""
+    body = slash_body("/sitrep", "help", slack_api.response_url("r9"))
+    stamp = int(time.time())
+    forged = sign("not-the-secret", body, stamp)
+    for _ in range(2):
+        refused = await post_events(http_bot, body, forged)
+        assert refused.status == 401 and "replayed" not in await refused.text()  # bolt's refusal
+    assert (await post_events(http_bot, body, sign(SECRET, body, stamp))).status == 200
 
 
 async def test_oversized_command_is_refused_with_the_reason(

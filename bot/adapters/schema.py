@@ -155,6 +155,15 @@ watchlists = Table(
     Column("removed_at", UTCDateTime),  # removed from Slack: kept so the config file cannot bring it back
 )
 
+signed_requests = Table(
+    "signed_requests",
+    metadata,
+    # A Slack request signature (v0=<64 hex>) accepted once; a second delivery of it is a replay.
+    Column("signature", String(100), primary_key=True),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index("ix_signed_requests_expires", "expires_at"),
+)
+
 audit = Table(
     "audit",
     metadata,

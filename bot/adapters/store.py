@@ -12,7 +12,7 @@ never advanced past items that were not stored.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -40,6 +40,7 @@ from bot.adapters.leadership import (
     SoleLease,
 )
 from bot.adapters.process_lock import ProcessLock
+from bot.adapters.replay_guard import StoredReplayGuard
 from bot.core.alerts import SlackMessage, message_from_json, message_json
 from bot.core.incident_query import matches_text
 from bot.core.incidents import Incident
@@ -258,6 +259,10 @@ class Store:
     async def close(self) -> None:
         await self._lease.release()
         await self._engine.dispose()
+
+    def replay_guard(self, clock: Callable[[], datetime] | None = None) -> StoredReplayGuard:
+        """Slack request signatures accepted so far, in this database (``bot.adapters.replay_guard``)."""
+        return StoredReplayGuard(self._engine, clock=clock)
 
     async def take_lease(self) -> Lease:
         """Become a poller of this database: from now on poll rounds and digests are recorded only

@@ -32,7 +32,9 @@ async def _healthy() -> dict[str, object]:
 async def serve_app(client: AsyncWebClient, services: Services, secret: str) -> AsyncIterator[TestServer]:
     """The app with every listener, verifying request signatures against ``secret``, on a local port."""
     app = build_app(client=client, signing_secret=secret, services=services, verify_requests=True)
-    server = TestServer(http_application(app, _healthy))
+    server = TestServer(
+        http_application(app, _healthy, replay_guard=services.store.replay_guard(), signing_secret=secret)
+    )
     await server.start_server()
     try:
         yield server
