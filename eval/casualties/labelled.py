@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.core.text import html_to_text
+
 HERE = Path(__file__).resolve().parent
 SAMPLE = HERE / "sample.jsonl"
 LABELS = HERE / "labels"
@@ -57,7 +59,11 @@ def corpus_texts(links: set[str], corpus: Path = DEFAULT_CORPUS) -> dict[str, tu
                 continue
             link = row.get("link") if isinstance(row, dict) else None
             if link in links and link not in found:
-                found[link] = (str(row.get("title") or ""), str(row.get("description") or ""))
+                # As the bot reads a feed entry (and as the guideline says: HTML stripped).
+                found[link] = (
+                    html_to_text(str(row.get("title") or "")),
+                    html_to_text(str(row.get("description") or "")),
+                )
     return found
 
 
