@@ -11,7 +11,7 @@ word at all; a substring prefilter lets them exit in microseconds.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
 
 from bot.core import casualty_cues as cues
@@ -27,7 +27,7 @@ _CLAUSE_BREAK = re.compile(
 
 
 @dataclass(frozen=True, slots=True)
-class _Candidate:
+class Candidate:
     figure: Figure
     weak: bool = False
 
@@ -226,7 +226,7 @@ def _scope(sentence: str, q: Quantity, *, in_title: bool) -> str:
     return Scope.INCIDENT.value
 
 
-def _sentence_candidates(text: str, start: int, end: int, title_end: int, low: str) -> list[_Candidate]:
+def _sentence_candidates(text: str, start: int, end: int, title_end: int, low: str) -> list[Candidate]:
     """Figures of one sentence; ``low`` is that sentence lower-cased with a leading space."""
     sentence = text[start:end]
     if _DIGIT.search(sentence) is None and not _has_any(low, cues.NUMBER_HINTS):
@@ -268,7 +268,7 @@ def _sentence_candidates(text: str, start: int, end: int, title_end: int, low: s
             classified[i] = (q, (other[0], _group_after(sentence[q.end : q.end + 40]), other[2]), False)
             break
 
-    out: list[_Candidate] = []
+    out: list[Candidate] = []
     pending_sum: Figure | None = None
     for i, (q, info, subset) in enumerate(classified):
         if info is None or _is_hypothetical(sentence, q):
@@ -292,7 +292,7 @@ def _sentence_candidates(text: str, start: int, end: int, title_end: int, low: s
             update=toll,
             vague=q.vague,
         )
-        out.append(_Candidate(figure, weak=scope == _WEAK))
+        out.append(Candidate(figure, weak=scope == _WEAK))
         # Disjoint groups of one event, listed together, add up to the event's total.
         if i > 0 and not subset and pending_sum is not None:
             prev = classified[i - 1][0]
@@ -311,7 +311,7 @@ def _sentence_candidates(text: str, start: int, end: int, title_end: int, low: s
                     span=(pending_sum.span[0], figure.span[1]),
                     text=text[pending_sum.span[0] : figure.span[1]],
                 )
-                out.append(_Candidate(total, weak=scope == _WEAK))
+                out.append(Candidate(total, weak=scope == _WEAK))
                 pending_sum = total
                 continue
         pending_sum = figure
@@ -325,10 +325,6 @@ def _pick(figures: list[Figure]) -> Figure | None:
     pool = updates or [f for f in figures if not f.vague] or figures
     # equal values: the hedged, group-naming mention is the more informative one to display
     return max(pool, key=lambda f: (f.value, f.qualifier is not None, f.group is not None))
-
-
-def _headline(f: Figure) -> Headline:
-    return Headline(category=f.category, value=f.value, qualifier=f.qualifier, group=f.group)
 
 
 def _singular(title: str, text: str, found: Collection[Category]) -> dict[Category, int]:
@@ -411,38 +407,78 @@ def _counts_at(text: str, pos: int) -> bool:
     )
 
 
-def extract_casualties(title: str, description: str) -> Casualties:
-    """The casualty figures of one feed item (title and plain-text description)."""
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the rules found in one item before choosing: every candidate figure, with whether its
+    sentence only weakly belongs to the event. ``decide`` is the rules' choice;
+    ``bot.core.figure_ranker`` makes a learnt one."""
+
+    title: str
+    text: str
+    candidates: tuple[Candidate, ...] = ()
+
+    def singular(self, found: Collection[Category]) -> dict[Category, int]:
+        """Counts of 1 (or 0) read for the categories not in ``found`` (and zeros for any)."""
+        return _singular(self.title, self.text, found)
+
+
+def read_figures(title: str, description: str) -> Reading:
+    """Every candidate casualty figure of one feed item (title and plain-text description)."""
     title = title.strip()
     description = description.strip()
     text = f"{title}\n{description}" if description else title
     low = f" {text.lower()}"
     if not _has_any(low, cues.TRIGGER_STEMS):
-        return Casualties()
-    candidates: list[_Candidate] = []
+        return Reading(title, text)
+    candidates: list[Candidate] = []
     for start, end in _sentences(text):
         # lower() keeps offsets for all but a few exotic letters; a shifted slice only blurs this check
         sentence_low = " " + low[start + 1 : end + 1]
         if _has_any(sentence_low, cues.TRIGGER_STEMS):
             candidates.extend(_sentence_candidates(text, start, end, len(title), sentence_low))
+    return Reading(title, text, tuple(candidates))
 
+
+def triggered(reading: Reading) -> bool:
+    """Whether the item holds any casualty word at all (most do not)."""
+    return _has_any(f" {reading.text.lower()}", cues.TRIGGER_STEMS)
+
+
+def rules_pick(reading: Reading, category: Category) -> Figure | None:
+    """The candidate the rules choose for ``category`` (None: no numbered candidate fits)."""
+    mine = [c for c in reading.candidates if c.figure.category is category and not c.figure.subset]
+    incident = [c.figure for c in mine if c.figure.scope is Scope.INCIDENT and not c.weak]
+    weak = [c.figure for c in mine if c.figure.scope is Scope.INCIDENT and c.weak]
+    return _pick(incident) or _pick(weak)
+
+
+def decide(reading: Reading) -> Casualties:
+    """The rules' headline figures for a reading."""
+    if not triggered(reading):
+        return Casualties()
     heads: dict[Category, Headline] = {}
     for category in Category:
-        mine = [c for c in candidates if c.figure.category is category and not c.figure.subset]
-        incident = [c.figure for c in mine if c.figure.scope is Scope.INCIDENT and not c.weak]
-        weak = [c.figure for c in mine if c.figure.scope is Scope.INCIDENT and c.weak]
-        chosen = _pick(incident) or _pick(weak)
+        chosen = rules_pick(reading, category)
         if chosen is not None:
-            heads[category] = _headline(chosen)
-    for category, value in _singular(title, text, heads).items():
+            heads[category] = headline_of(chosen)
+    for category, value in reading.singular(heads).items():
         if category not in heads or value == 0 == heads[category].value:
             heads[category] = Headline(category=category, value=value)
+    return with_headlines(reading, heads)
 
+
+def headline_of(f: Figure) -> Headline:
+    return Headline(category=f.category, value=f.value, qualifier=f.qualifier, group=f.group)
+
+
+def with_headlines(reading: Reading, heads: Mapping[Category, Headline]) -> Casualties:
+    """The item's figures with ``heads`` as its headlines; a weakly placed figure not chosen is
+    background."""
     figures = tuple(
         replace(c.figure, scope=Scope.BACKGROUND)
-        if c.weak and heads.get(c.figure.category) != _headline(c.figure)
+        if c.weak and heads.get(c.figure.category) != headline_of(c.figure)
         else c.figure
-        for c in candidates
+        for c in reading.candidates
     )
     return Casualties(
         killed=heads.get(Category.KILLED),
@@ -451,3 +487,8 @@ def extract_casualties(title: str, description: str) -> Casualties:
         missing=heads.get(Category.MISSING),
         figures=figures,
     )
+
+
+def extract_casualties(title: str, description: str) -> Casualties:
+    """The casualty figures of one feed item (title and plain-text description), by the rules."""
+    return decide(read_figures(title, description))
