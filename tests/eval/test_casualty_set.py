@@ -31,7 +31,10 @@ def test_labels_follow_the_guideline_fields_and_no_corpus_text_is_stored() -> No
             assert set(row) <= {"link", "labels", "traits", "note"}, path
             labels = row["labels"]
             for c in CATEGORIES:
-                assert labels[c] is None or (isinstance(labels[c], int) and labels[c] >= 0), (path, row["link"])
+                assert labels[c] is None or (isinstance(labels[c], int) and labels[c] >= 0), (
+                    path,
+                    row["link"],
+                )
             assert labels["event_type"] in EVENT_TYPES
             assert all(b["category"] in CATEGORIES and isinstance(b["n"], int) for b in labels["background"])
     for row in read_jsonl(SAMPLE):

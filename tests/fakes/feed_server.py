@@ -33,9 +33,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
@@ -71,6 +72,8 @@ class LoggedRequest:
     method: str
     path: str
     headers: dict[str, str]
+    at: float = field(default_factory=time.monotonic)
+    """When it arrived (``time.monotonic()``)."""
 
 
 class FakeFeedServer:
@@ -84,6 +87,7 @@ class FakeFeedServer:
         self.hanging = 0
         self._hung = asyncio.Condition()
         self._released = asyncio.Event()
+        self._arrived = asyncio.Condition()
         self._server = FeedServer(routes=self._routes(), middlewares=[self._log])
 
     async def __aenter__(self) -> Self:
@@ -112,9 +116,17 @@ class FakeFeedServer:
         wanted = "/" + path.lstrip("/")
         return [r for r in self.requests if r.path == wanted]
 
+    async def wait_requests(self, path: str, n: int, *, within: float = 30.0) -> list[LoggedRequest]:
+        """The requests to ``path`` once ``n`` have arrived (woken by the server, no polling)."""
+        async with asyncio.timeout(within), self._arrived:
+            await self._arrived.wait_for(lambda: len(self.requests_to(path)) >= n)
+        return self.requests_to(path)
+
     @web.middleware
     async def _log(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         self.requests.append(LoggedRequest(request.method, request.path, dict(request.headers)))
+        async with self._arrived:
+            self._arrived.notify_all()
         return await handler(request)
 
     def _routes(self) -> list[web.RouteDef]:

@@ -5,7 +5,9 @@ in "/", since the SDK joins base_url + method name). It answers the methods Sitr
 every call in ``server.calls``, checks the bearer token, keeps posted messages, captures replies
 sent to ``response_url(id)``, serves shared files (``add_file``) to requests carrying the bot token,
 and can be told to fail the next calls of a method with a 429
-(Retry-After), a 500 or a Slack error code.
+(Retry-After), a 500 or a Slack error code, to answer 429 to every call of a method while a storm
+lasts (``start_storm``/``end_storm``), to answer every call ``latency`` seconds late, and to run a
+test's hook before or after a call (``before_call``/``after_call``: a kill -9 at a chosen moment).
 
 Use the ``slack_api`` fixture (import it into a test module or conftest) or ``FakeSlackApi`` directly.
 """
@@ -17,8 +19,10 @@ import contextlib
 import itertools
 import json
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import pytest_asyncio
@@ -31,6 +35,19 @@ DEFAULT_APP_TOKEN = "xapp-fake-test-token"
 _JSON_PARAMS = ("blocks", "view", "attachments", "metadata")
 
 Handler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+RetryAfter = float | str | Callable[[], str]
+"""A Retry-After value: seconds (fractions too), any text, or a function giving the text at the moment
+of the answer (an HTTP date a few seconds ahead)."""
+
+
+def http_date_in(seconds: float) -> Callable[[], str]:
+    """A Retry-After that is an HTTP date ``seconds`` after the moment it is sent (whole seconds, as
+    HTTP dates have no fractions)."""
+
+    def value() -> str:
+        return format_datetime(datetime.now(UTC) + timedelta(seconds=seconds), usegmt=True)
+
+    return value
 
 
 @dataclass(frozen=True)
@@ -107,6 +124,16 @@ class FakeSlackApi:
     after_call: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
     """Run once after the next call of a method is carried out, before it is answered: the moment
     something else can go wrong (the bot's database refusing to record the post, say)."""
+    before_call: dict[str, Callable[[], Awaitable[bool]]] = field(default_factory=dict)
+    """Run once when the next call of a method arrives, before it is carried out; the hook says
+    whether the call goes ahead. False drops the call unanswered and never carries it out: Slack never
+    got it (a sender killed before its request left). A hook may set itself again for the next call."""
+    latency: float = 0.0
+    """Seconds every Web API call waits before it is carried out (a slow Slack). The call is carried
+    out even if the caller has gone meanwhile, as Slack would once the request has reached it."""
+    storm_answers: list[str] = field(default_factory=list)
+    """The Retry-After of every 429 a storm answered, in order."""
+    _storms: dict[str, Callable[[], str]] = field(default_factory=dict)
     _runner: web.AppRunner | None = None
     _port: int = 0
     _limited: dict[str, deque[float | str]] = field(default_factory=dict)
@@ -213,6 +240,20 @@ class FakeSlackApi:
         queue = self._failures.setdefault(method, deque())
         queue.extend(Failure(after_storing=how, delay=delay) for _ in range(n))
 
+    def start_storm(self, method: str, retry_after: Sequence[RetryAfter] = (1,)) -> None:
+        """Answer every call of ``method`` with 429 until ``end_storm``; the Retry-After headers take
+        the values of ``retry_after`` in turn (e.g. ``(2, "1.5", http_date_in(2))``)."""
+        values = itertools.cycle(retry_after)
+
+        def next_value() -> str:
+            value = next(values)
+            return value() if callable(value) else str(value)
+
+        self._storms[method] = next_value
+
+    def end_storm(self, method: str) -> None:
+        self._storms.pop(method, None)
+
     # -- inspection ------------------------------------------------------------------------------
 
     async def wait_responses(self, rid: str, n: int = 1, *, within: float = 10.0) -> list[dict[str, Any]]:
@@ -278,6 +319,18 @@ class FakeSlackApi:
         params = await self._params(request)
         auth = request.headers.get("Authorization")
         self.calls.append(Call(method=method, params=params, auth=auth))
+        if (before := self.before_call.pop(method, None)) is not None and not await before():
+            if request.transport is not None:
+                request.transport.abort()  # never carried out, never answered
+            return web.Response(status=500)
+        if (storm := self._storms.get(method)) is not None:
+            value = storm()
+            self.storm_answers.append(value)
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": value}
+            )
+        if self.latency:
+            await asyncio.sleep(self.latency)
         limited = self._limited.get(str(params.get("channel"))) if method == "chat.postMessage" else None
         if limited:
             return web.json_response(
