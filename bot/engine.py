@@ -493,9 +493,10 @@ class Engine:
         for i, row in enumerate(rows):
             outcome = await self._deliver(row, now)
             outcomes[outcome] += 1
-            if outcome == "retry":
+            if outcome in ("retry", "waiting"):
                 # Slack is refusing this channel for now (a rate limit that outlasted the waits, an
-                # outage): its later messages wait for the next drain rather than overtake this one.
+                # outage), or another drainer holds this message, or it waits for its parent post:
+                # the channel's later messages wait for the next drain rather than overtake it.
                 outcomes["waiting"] += len(rows) - i - 1
                 break
         return outcomes

@@ -27,6 +27,7 @@ from bot.core.matching import Matcher
 from bot.core.watchlists import Region, Watchlist
 from bot.engine import Engine, EngineRules
 from tests.e2e.feeds import IDLIB_FIRST, IDLIB_SECOND_OUTLET, IDLIB_TOLL_UPDATE, T0, UNRELATED, rss
+from tests.e2e.test_replicas import SARAQIB
 from tests.fakes.feed_server import FakeFeedServer
 from tests.fakes.reader_api import FakeReaderApi, relevant_unless
 from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlackApi
@@ -485,3 +486,22 @@ async def test_a_rate_limited_channel_never_holds_up_another_channels_alerts(
     ]
     assert len(limited_calls) == 3  # two 429s waited out, then the post
     assert free["text"] == rig.slack.messages_in("C0LIMITED01")[0]["text"]
+
+
+async def test_a_message_another_drainer_holds_is_never_overtaken_in_its_channel(rig: Rig) -> None:
+    """Replicas drain one outbox: while another holds a channel's first message, this drainer sends
+    none of that channel's later ones, so a desk reads its alerts in the order they were queued."""
+    rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST, SARAQIB))
+    await rig.poll()
+    first, second = await rig.store.due_outbox(rig.clock.now)
+    assert first.channel == second.channel
+    assert await rig.store.claim_outbox(
+        first.id, now=rig.clock.now, until=rig.clock.now + timedelta(seconds=300)
+    )
+    result = await rig.engine.drain()
+    assert result.sent == 0 and rig.slack.messages_in("C0IDLIB0001") == []
+    rig.clock.advance(301)  # the other drainer died; its claim ran out
+    while (await rig.engine.drain()).sent:
+        pass
+    texts = [m["text"] for m in rig.slack.messages_in("C0IDLIB0001")]
+    assert len(texts) == 2 and "Saraqib" in texts[1]

@@ -860,15 +860,29 @@ class Store:
     # -- outbox ------------------------------------------------------------------------------
 
     async def due_outbox(self, now: datetime, limit: int = 50) -> list[OutboxRow]:
-        """Rows to send now: pending ones, and claims whose outcome was never recorded."""
+        """Rows to send now, oldest first: pending ones, and claims whose outcome was never
+        recorded. A channel's rows go in order: behind a row that is not due yet (held by another
+        drainer, or waiting out a retry) none of that channel's later rows is due."""
         query = (
             select(t.outbox)
-            .where(t.outbox.c.status.in_(("pending", "sending")), t.outbox.c.next_attempt_at <= now)
+            .where(t.outbox.c.status.in_(("pending", "sending")))
             .order_by(t.outbox.c.id)
-            .limit(limit)
+            .limit(limit * 4)
         )
         async with self._engine.connect() as conn:
-            return [_outbox_row(r._mapping) for r in await conn.execute(query)]
+            rows = [r._mapping for r in await conn.execute(query)]
+        blocked: set[str] = set()
+        due: list[OutboxRow] = []
+        for row in rows:
+            if row["channel"] in blocked:
+                continue
+            if row["next_attempt_at"] > now:
+                blocked.add(row["channel"])
+                continue
+            due.append(_outbox_row(row))
+            if len(due) == limit:
+                break
+        return due
 
     async def outbox_counts(self) -> dict[str, int]:
         query = select(t.outbox.c.status, func.count()).group_by(t.outbox.c.status)
