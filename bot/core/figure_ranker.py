@@ -17,9 +17,9 @@ chose another one (#18). This module turns the choice into a classification:
   category's threshold, else the category is empty. The probability is the figure's
   ``confidence``.
 
-Status: an experiment, not wired into the bot. Out of fold on the dev split it scores 0.795–0.800
-against the rules' 0.790 (a gradient-boosted model does no better), so no weights ship: the features
-here cannot tell the main event from the others well enough (``docs/ACCURACY.md``, #18).
+Status: an experiment, not wired into the bot. Out of fold on the dev split it scores 0.812 against
+the rules' 0.790, and 0.791 against 0.781 on the sealed split, so no weights ship: these features
+cannot tell the main event from the others well enough (``docs/ACCURACY.md``, #18).
 
 Pure: text in, figures out; the model is data handed in.
 """
@@ -64,7 +64,8 @@ _PERSON_AFTER = re.compile(
 _THING_AFTER = re.compile(
     r"^\s+(?:[\w'’-]+\s+){0,2}?(?:homes?|houses?|buildings?|cars?|vehicles?|towns?|villages?|"
     r"districts?|regions?|provinces?|countries|states?|hospitals?|schools?|tonnes?|tons?|acres?|"
-    r"hectares?|animals?|cattle|sheep|dogs?|birds?|fish|trees?|flights?|shops?|years?|days?|"
+    r"hectares?|animals?|cattle|cows?|horses?|sheep|goats?|dogs?|cats?|birds?|fish|whales?|dolphins?|"
+    r"elephants?|trees?|flights?|shops?|years?|days?|"
     r"months?|weeks?|hours?|times|percent|per\s+cent|drones?|missiles?|rockets?|shells?)\b",
     _I,
 )
@@ -103,6 +104,8 @@ _PLURAL_AFTER_CUE = re.compile(
     r"^\s*(?:\w+\s+){0,2}?(?:people|civilians|soldiers|children|dozens|scores|hundreds)\b", _I
 )
 WINDOW = 60
+LEXICAL = ("w<:", "w>:", "t:")
+"""Prefixes of the word features: the 4 words before a count, the 4 after it, the title's words."""
 
 FEATURES: tuple[str, ...] = (
     "rules_head",
@@ -132,6 +135,8 @@ FEATURES: tuple[str, ...] = (
     "log_value",
     "many_numbers",
     "repeated",
+    "title_cue_cat",
+    "title_cue_any",
     "one_option",
     "one_person_title",
     "one_person_body",
@@ -246,6 +251,12 @@ def options(reading: Reading, rules: Casualties | None = None) -> list[Option]:
         other_values = {c.figure.value for c in reading.candidates if c.figure.category is not category}
         cue = _CUE[category]
         others = [p for k, p in _CUE.items() if k is not category]
+        title = reading.title
+        item_feats = {
+            "title_cue_cat": float(cue.search(title) is not None),
+            "title_cue_any": float(any(p.search(title) for p in _CUE.values())),
+            **{f"t:{w}": 1.0 for w in _words(title)},
+        }
         for q, start, s_start, s_text in mentions:
             at = start - s_start
             before = s_text[max(0, at - WINDOW) : at]
@@ -271,6 +282,9 @@ def options(reading: Reading, rules: Casualties | None = None) -> list[Option]:
                     "toll_near": float(_TOLL.search(" ".join(before.split()[-12:])) is not None),
                 },
             )
+            lexical = {f"w<:{w}": 1.0 for w in _words(before)[-4:]}
+            lexical.update({f"w>:{w}": 1.0 for w in _words(after)[:4]})
+            _note(found, q.value, lexical)
             shown.setdefault(q.value, (q.qualifier, None))
         if category in singular:
             value = singular[category]
@@ -313,6 +327,11 @@ def options(reading: Reading, rules: Casualties | None = None) -> list[Option]:
             feats["many_numbers"] = min(len(mentions), 10) / 10
             feats["repeated"] = float(counts.get(value, 0) > 1)
             feats[f"cat_{category.value}"] = 1.0
+            feats.update(item_feats)
+            # words say different things of different categories: each also as its own feature
+            feats.update(
+                {f"{category.value}|{k}": v for k, v in list(feats.items()) if k.startswith(LEXICAL)}
+            )
             qualifier, group = shown.get(value, (None, None))
             out.append(Option(category, value, dict(feats), qualifier, group))
     return out
@@ -332,6 +351,14 @@ def rank(title: str, description: str, model: RankerModel) -> Ranked:
             heads[category] = Headline(category, option.value, option.qualifier, option.group)
             confidence[category] = p
     return Ranked(with_headlines(reading, heads), confidence)
+
+
+_WORD = re.compile(r"[a-z][a-z'’-]+")
+
+
+def _words(text: str) -> list[str]:
+    """Lower-cased words, for the lexical features (what the words themselves say)."""
+    return _WORD.findall(text.lower())
 
 
 def _one_person(text: str, title_end: int, cue: re.Pattern[str]) -> dict[str, float]:
@@ -404,4 +431,4 @@ def _first_sentence_end(text: str, title_end: int) -> int:
     return len(text)
 
 
-__all__ = ["FEATURES", "Option", "Ranked", "RankerModel", "load_model", "options", "rank"]
+__all__ = ["FEATURES", "LEXICAL", "Option", "Ranked", "RankerModel", "load_model", "options", "rank"]

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.core.casualties import decide, read_figures
-from bot.core.figure_ranker import FEATURES, Option, RankerModel, load_model, options, rank
+from bot.core.figure_ranker import Option, RankerModel, load_model, options, rank
 from bot.core.figures import Category
 from bot.core.scoring import CATEGORIES, Scored, score
 from eval.casualties.labelled import LabelledItem, load
@@ -29,7 +29,7 @@ from eval.casualties.labelled import LabelledItem, load
 MODEL_PATH = Path(__file__).resolve().parents[2] / "var" / "figure_ranker.json"
 """Where the fitted model goes (not shipped: see bot/core/figure_ranker.py, "Status")."""
 FOLDS = 5
-C = 1.0
+C = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,28 +48,33 @@ def prepare(items: Sequence[LabelledItem]) -> list[Prepared]:
     return out
 
 
-def vector(o: Option) -> list[float]:
-    return [o.features.get(name, 0.0) for name in FEATURES]
+def vector(o: Option) -> dict[str, float]:
+    return dict(o.features)
 
 
 def fit(prepared: Sequence[Prepared]) -> RankerModel:
+    from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    xs, ys = [], []
+    rows, ys = [], []
     for p in prepared:
         for o in p.options:
-            xs.append(vector(o))
+            rows.append(vector(o))
             ys.append(int(p.item.labels.get(o.category.value) == o.value))
+    vectorizer = DictVectorizer()
     model = LogisticRegression(C=C, max_iter=5000)
-    model.fit(xs, ys)
-    weights = {name: round(float(w), 5) for name, w in zip(FEATURES, model.coef_[0], strict=True)}
+    model.fit(vectorizer.fit_transform(rows), ys)
+    names = vectorizer.get_feature_names_out()
+    weights = {
+        str(n): round(float(w), 5) for n, w in zip(names, model.coef_[0], strict=True) if abs(w) > 1e-4
+    }
     return RankerModel(weights, round(float(model.intercept_[0]), 5))
 
 
 def best(p: Prepared, model: RankerModel) -> dict[str, tuple[int, float] | None]:
     out: dict[str, tuple[int, float] | None] = {c: None for c in CATEGORIES}
     for o in p.options:
-        pr = model.probability(o.features)
+        pr = model.probability(vector(o))
         cur = out[o.category.value]
         if cur is None or pr > cur[1]:
             out[o.category.value] = (o.value, pr)
