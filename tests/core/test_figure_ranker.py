@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.casualties import extract_casualties, read_figures
-from bot.core.figure_ranker import FEATURES, RankerModel, options, rank
+from bot.core.figure_ranker import FEATURES, LEXICAL, RankerModel, options, rank
 from bot.core.figures import Category
 
 IDLIB_TITLE = "Air raids kill 9 civilians in Idlib market"
@@ -24,7 +24,9 @@ def test_every_count_of_the_item_is_an_option_with_what_the_rules_made_of_it() -
     assert killed[380_000]["background_near"] == 1.0 and not killed[380_000].get("rules_head")
     wounded = by_value(Category.WOUNDED, IDLIB_TITLE, IDLIB_BODY)
     assert wounded[20]["cue_before"] == 1.0 and wounded[20]["rules_head"] == 1.0
-    assert set().union(*killed.values()) <= set(FEATURES)
+    named = {k for k in set().union(*killed.values()) if not k.split("|")[-1].startswith(LEXICAL)}
+    assert named <= set(FEATURES)
+    assert killed[9]["w<:raids"] == 1.0 and killed[9]["killed|w<:raids"] == 1.0  # "Air raids kill 9"
 
 
 def test_a_single_victim_without_a_number_is_an_option_of_one() -> None:
