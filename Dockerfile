@@ -14,6 +14,7 @@ RUN pip install --no-cache-dir --prefix=/install ".[postgres]"
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
+    SITREP_CACHE_DIR=/app/var/cache \
     PORT=3000 \
     METRICS_PORT=9464
 # A user of its own, no login, no root: the bot only needs to write its SQLite file (./var/).
