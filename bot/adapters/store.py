@@ -861,8 +861,9 @@ class Store:
 
     async def due_outbox(self, now: datetime, limit: int = 50) -> list[OutboxRow]:
         """Rows to send now, oldest first: pending ones, and claims whose outcome was never
-        recorded. A channel's rows go in order: behind a row that is not due yet (held by another
-        drainer, or waiting out a retry) none of that channel's later rows is due."""
+        recorded. Behind a row another drainer holds (claimed, not yet due again) none of its
+        channel's later rows is due, so replicas keep a channel's order. A row waiting out a retry
+        does not hold its channel up: after a rate-limit storm the rest go at once."""
         query = (
             select(t.outbox)
             .where(t.outbox.c.status.in_(("pending", "sending")))
@@ -877,7 +878,8 @@ class Store:
             if row["channel"] in blocked:
                 continue
             if row["next_attempt_at"] > now:
-                blocked.add(row["channel"])
+                if row["status"] == "sending":
+                    blocked.add(row["channel"])
                 continue
             due.append(_outbox_row(row))
             if len(due) == limit:
