@@ -537,7 +537,7 @@ async def cmd_serve(settings: Settings, out: TextIO, stop: Stopper) -> int:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
     from slack_sdk.errors import SlackApiError
 
-    from bot.adapters.slack_errors import slack_error_code
+    from bot.adapters.slack_errors import token_refusal
     from bot.adapters.slack_sink import SlackSink, make_web_client
     from bot.engine import Engine
     from bot.scheduler import Poller
@@ -550,10 +550,7 @@ async def cmd_serve(settings: Settings, out: TextIO, stop: Stopper) -> int:
     try:
         auth = await client.auth_test()
     except SlackApiError as e:  # Slack answered: say what it said (invalid_auth, account_inactive…)
-        raise ConfigError(
-            f"Slack refused the bot token at {settings.slack_api_url}: {slack_error_code(e)}"
-            " — check SLACK_BOT_TOKEN"
-        ) from e
+        raise ConfigError(token_refusal(e, settings.slack_api_url)) from e
     except Exception as e:  # any other failure here means we cannot talk to Slack at all
         raise ConfigError(
             f"Slack auth.test failed at {settings.slack_api_url}: {e.__class__.__name__}"
@@ -664,7 +661,7 @@ async def _check_services(s: Settings, mode: str | None, out: TextIO) -> list[st
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from bot.adapters.slack_errors import slack_error_code
+    from bot.adapters.slack_errors import token_refusal
     from bot.adapters.slack_sink import make_web_client
 
     problems: list[str] = []
@@ -690,7 +687,7 @@ async def _check_services(s: Settings, mode: str | None, out: TextIO) -> list[st
             auth = await client.auth_test()
             print(f"Slack token: OK (bot {auth.get('user')} in {auth.get('team')})", file=out)
         except SlackApiError as e:
-            problems.append(f"Slack refused the bot token: {slack_error_code(e)} — check SLACK_BOT_TOKEN")
+            problems.append(token_refusal(e, s.slack_api_url))
         except Exception as e:  # cannot reach Slack at all
             problems.append(f"Slack at {s.slack_api_url} does not answer ({type(e).__name__})")
     reader = s.file.reader

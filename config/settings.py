@@ -24,6 +24,8 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.adapters.ssrf import SsrfPolicy, parse_allow_entry
 from bot.core.feed_health import DEFAULT_PAUSE_AFTER
@@ -373,7 +375,23 @@ def database_url(raw: str) -> str:
             f"environment: DATABASE_URL scheme {raw.partition('://')[0]!r} is not supported "
             "(use sqlite+aiosqlite:// or postgresql+asyncpg://)"
         )
-    return f"{scheme}://{rest}"
+    authority = rest.split("/", 1)[0]
+    if authority.count("@") > 1:
+        raise ConfigError(
+            "environment: DATABASE_URL has more than one '@' before the host: percent-encode an '@'"
+            " in the user name or password as %40 (with compose: POSTGRES_PASSWORD must not contain"
+            " '@', ':', '/' or '%')"
+        )
+    url = f"{scheme}://{rest}"
+    try:
+        make_url(url).port  # noqa: B018 - parsing the port is the check
+    except (ValueError, ArgumentError):
+        # The parser's own message can quote the password: it is never shown.
+        raise ConfigError(
+            "environment: DATABASE_URL cannot be read: is the port a number, and are ':', '/' and"
+            " '%' in the password percent-encoded?"
+        ) from None
+    return url
 
 
 def load_settings(cli_path: str | None, environ: Mapping[str, str]) -> Settings:

@@ -78,7 +78,14 @@ async def test_check_tests_the_token_and_hides_it(slack_api: FakeSlackApi) -> No
     environ["SLACK_BOT_TOKEN"] = "xoxb-secret-1234"
     code, out = await asyncio.to_thread(call, "check", environ=environ)
     assert code == 1
-    assert "PROBLEM: Slack refused the bot token: invalid_auth" in out and "xoxb-secret-1234" not in out
+    assert "PROBLEM: Slack refused the bot token at" in out and "invalid_auth" in out
+    assert "xoxb-secret-1234" not in out
+    # Something that is not Slack's API answers (a wrong SLACK_API_URL): the URL is blamed, not the token.
+    environ["SLACK_BOT_TOKEN"] = DEFAULT_TOKEN
+    slack_api.fail_next("auth.test", status=404)
+    code, out = await asyncio.to_thread(call, "check", environ=environ)
+    assert code == 1
+    assert "answered auth.test with HTTP 404" in out and "check SLACK_API_URL" in out
 
 
 def test_check_reports_every_problem_and_fails(tmp_path: Path) -> None:

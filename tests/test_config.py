@@ -10,7 +10,7 @@ import pytest
 
 from bot.core.watchlists import Region, Rule
 from bot.errors import ConfigError
-from config.settings import DEFAULT_CONFIG, load_settings
+from config.settings import DEFAULT_CONFIG, database_url, load_settings
 
 EXAMPLE = """
 [[feeds]]
@@ -322,3 +322,23 @@ def test_feed_pause_after_defaults_to_20_and_must_be_positive(tmp_path: Path) ->
     path = write(tmp_path, "feed_pause_after = 0\n" + EXAMPLE)
     with pytest.raises(ConfigError, match="feed_pause_after"):
         load_settings(str(path), {})
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+asyncpg://sitrep:p@ss@db:5432/sitrep",  # an '@' in the password, not encoded
+        "postgresql+asyncpg://sitrep:Xy/9+k@Z#q:1@db:5432/sitrep",  # '/' and ':' in it
+        "postgres://user:pw@host:notaport/db",
+    ],
+)
+def test_a_database_url_that_cannot_be_read_is_a_config_error_that_never_shows_the_password(url: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        database_url(url)
+    message = str(refused.value)
+    assert "DATABASE_URL" in message and "p@ss" not in message and "Xy/9" not in message
+    assert "%40" in message or "percent-encoded" in message
+
+
+def test_a_percent_encoded_at_sign_in_the_password_is_fine() -> None:
+    assert database_url("postgresql+asyncpg://sitrep:p%40ss@db:5432/s").endswith("@db:5432/s")

@@ -25,4 +25,13 @@ def slack_error_code(e: SlackApiError) -> str:
     return f"HTTP {status}" if isinstance(status, int) else "no answer"
 
 
-__all__ = ["slack_error_code"]
+def token_refusal(e: SlackApiError, api_url: str) -> str:
+    """Why ``auth.test`` failed, pointing at what to fix: the token when Slack refused it, the
+    address when what answered was not Slack's API (an HTTP error with no Slack error code)."""
+    code = slack_error_code(e)
+    if code.startswith("HTTP ") or code == "no answer":
+        return f"{api_url} answered auth.test with {code}, not as Slack's Web API — check SLACK_API_URL"
+    return f"Slack refused the bot token at {api_url}: {code} — check SLACK_BOT_TOKEN"
+
+
+__all__ = ["slack_error_code", "token_refusal"]
