@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.figures import Casualties, Category, Headline
+from bot.core.incident_query import search_text
 from bot.core.incidents.model import Claim, Incident, Source
 from bot.core.incidents.signature import EventSignature
 
@@ -112,6 +113,7 @@ def incident_values(inc: Incident) -> dict[str, Any]:
         "missing": c.value(Category.MISSING),
         "headlines": _headlines_json(c),
         "terms": list(inc.terms),
+        "search": search_text(place=inc.place, title=inc.title, incident_terms=inc.terms),
         "sources": [
             {
                 "feed_id": s.feed_id,

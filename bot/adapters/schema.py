@@ -109,6 +109,9 @@ incidents = Table(
     Column("why", JSON),  # why the first alert pinged
     Column("severity", Integer, nullable=False, default=0),
     Column("held", String(200)),  # why it was not posted (digest instead), or NULL
+    # place, title and terms normalised (bot.core.incident_query.search_text): what /incidents
+    # searches, in SQL; PostgreSQL indexes it with pg_trgm (migration 0012)
+    Column("search", Text),
     Index("ix_incidents_updated", "updated"),
     Index("ix_incidents_watchlist_updated", "watchlist", "updated"),
     Index("ix_incidents_watchlist_first_seen", "watchlist", "first_seen"),

@@ -42,7 +42,7 @@ from bot.adapters.leadership import (
 from bot.adapters.process_lock import ProcessLock
 from bot.adapters.replay_guard import StoredReplayGuard
 from bot.core.alerts import SlackMessage, message_from_json, message_json
-from bot.core.incident_query import matches_text
+from bot.core.incident_query import search_terms
 from bot.core.incidents import Incident
 from bot.core.items import FeedItem
 from bot.core.parking import ParkedGroup
@@ -185,6 +185,11 @@ def sqlite_file(url: str) -> Path | None:
 
 
 SQLITE_BUSY_SECONDS = 30.0
+
+
+def _escape_like(term: str) -> str:
+    """A term as a literal inside a LIKE pattern (``%`` and ``_`` are wildcards there)."""
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -819,10 +824,10 @@ class Store:
         """One page of incidents updated since ``since`` that pass every filter, newest first, and
         how many pass in all. ``text`` is one term or several that must all match (``matches_text``).
 
-        The structured filters run in SQL. Text is matched in Python over the narrow columns only:
-        SQLite's lower() folds ASCII only and a JSON column's text differs between the two
-        databases, so this is the one way SQLite and PostgreSQL give the same answer (with accents,
-        case and apostrophes folded like watchlist matching does).
+        Everything runs in SQL. Text is matched on ``search``, the incident's place, title and terms
+        normalised once when stored (``search_text``), with each term normalised the same way: case,
+        accents and apostrophes fold alike on both databases, and PostgreSQL's trigram index
+        (migration 0012) serves the ``LIKE``.
         """
         c = t.incidents.c
         conds = [c.updated >= since]
@@ -833,29 +838,15 @@ class Store:
         if min_wounded is not None:
             conds.append(c.wounded >= min_wounded)
         terms = (text,) if isinstance(text, str) else tuple(text or ())
+        conds += [c.search.like(f"%{_escape_like(w)}%", escape="\\") for w in search_terms(terms)]
         order = (c.updated.desc(), c.key.desc())
         limit, offset = max(limit, 0), max(offset, 0)
         async with self._engine.connect() as conn:
-            if not terms:
-                total = (
-                    await conn.execute(select(func.count()).select_from(t.incidents).where(*conds))
-                ).scalar_one()
-                query = select(t.incidents).where(*conds).order_by(*order).limit(limit).offset(offset)
-                return [incident_from_row(r._mapping) for r in await conn.execute(query)], int(total)
-            candidates = await conn.execute(
-                select(c.key, c.place, c.title, c.terms).where(*conds).order_by(*order)
-            )
-            keys = [
-                r.key
-                for r in candidates
-                if matches_text(terms, place=r.place, title=r.title, incident_terms=r.terms)
-            ]
-            wanted = keys[offset : offset + limit]
-            if not wanted:
-                return [], len(keys)
-            rows = await conn.execute(select(t.incidents).where(c.key.in_(wanted)))
-            by_key = {r.key: incident_from_row(r._mapping) for r in rows}
-        return [by_key[k] for k in wanted if k in by_key], len(keys)
+            total = (
+                await conn.execute(select(func.count()).select_from(t.incidents).where(*conds))
+            ).scalar_one()
+            query = select(t.incidents).where(*conds).order_by(*order).limit(limit).offset(offset)
+            return [incident_from_row(r._mapping) for r in await conn.execute(query)], int(total)
 
     # -- outbox ------------------------------------------------------------------------------
 

@@ -241,11 +241,22 @@ def matches_text(
     Compared after ``normalize`` (case, accents, apostrophes, hyphens, Arabic letter variants), so
     "idlib", "IDLIB" and "Idlib" agree, and "al numan" finds "al-Nu'man" — the same on every database.
     """
-    wanted = [normalize(t) for t in terms]
+    wanted = search_terms(terms)
     if not wanted:
         return True
-    haystack = "\n".join(normalize(s) for s in (place or "", title, *incident_terms))
-    return all(w in haystack for w in wanted if w)
+    haystack = search_text(place=place, title=title, incident_terms=incident_terms)
+    return all(w in haystack for w in wanted)
+
+
+def search_terms(terms: Sequence[str]) -> list[str]:
+    """The terms as ``search_text`` holds words: normalised, empty ones dropped."""
+    return [w for w in (normalize(t) for t in terms) if w]
+
+
+def search_text(*, place: str | None, title: str, incident_terms: Sequence[str]) -> str:
+    """What a text search looks through, normalised once: stored with each incident (its
+    ``search`` column), so a query compares plain strings, in SQL, with an index."""
+    return "\n".join(normalize(s) for s in (place or "", title, *incident_terms))
 
 
 # -- the More button -----------------------------------------------------------------------------
