@@ -85,6 +85,9 @@ items = Table(
     Index("ix_items_story", "story"),
 )
 
+POSTGRES_ONLY_INDEXES = frozenset({"ix_incidents_search_trgm"})
+"""Indexes the migrations build on PostgreSQL alone (no such index type on SQLite)."""
+
 incidents = Table(
     "incidents",
     metadata,
@@ -115,6 +118,13 @@ incidents = Table(
     Index("ix_incidents_updated", "updated"),
     Index("ix_incidents_watchlist_updated", "watchlist", "updated"),
     Index("ix_incidents_watchlist_first_seen", "watchlist", "first_seen"),
+    # PostgreSQL only (migration 0012; where pg_trgm could be created): serves LIKE '%…%' on search
+    Index(
+        "ix_incidents_search_trgm",
+        "search",
+        postgresql_using="gin",
+        postgresql_ops={"search": "gin_trgm_ops"},
+    ).ddl_if(dialect="postgresql"),
 )
 
 incident_items = Table(
