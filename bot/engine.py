@@ -534,8 +534,10 @@ class Engine:
                 return await self._sent(row, found)
         # Claimed in its own transaction before Slack is asked: if the claim cannot be stored nothing
         # is sent, and a row two drainers both saw is sent by one of them.
-        if not await self._store.claim_outbox(row.id, now=now, until=now + self._claim_for):
+        claimed = await self._store.claim_outbox(row.id, now=now, until=now + self._claim_for)
+        if claimed is None:
             return "waiting"
+        row = claimed  # as it is now: a toll update may have been folded into the post meanwhile
         try:
             if row.kind == "edit":
                 assert thread_ts is not None
@@ -550,6 +552,16 @@ class Engine:
                 )
                 await self._store.mark_uncertain(
                     row.id, error=e.reason, next_attempt_at=now + timedelta(seconds=delay)
+                )
+                return "retry"
+            if e.retryable and e.retry_after is not None:
+                # A rate limit that outlasted the client's waits: try when Slack said, without the
+                # growing back-off (which kept alerts back for minutes after a storm ended) and
+                # without counting it towards parking (a long storm must not park alerts).
+                wait = max(1.0, e.retry_after)
+                log.warning("alert %s to %s: %s; again in %.1f s", row.id, row.channel, e.reason, wait)
+                await self._store.mark_retry(
+                    row.id, error=e.reason, next_attempt_at=now + timedelta(seconds=wait), counted=False
                 )
                 return "retry"
             if not e.retryable or row.attempts + 1 >= self._max_attempts:

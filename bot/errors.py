@@ -56,16 +56,25 @@ class DeliveryError(SitrepError):
 
     ``uncertain``: the request may have reached Slack and been stored (a timeout, a dropped
     connection, a 5xx): before sending it again, the outbox asks Slack whether it is there.
-    ``code``: Slack's error code when it gave one (``not_in_channel``…), which decides the fix."""
+    ``code``: Slack's error code when it gave one (``not_in_channel``…), which decides the fix.
+    ``retry_after``: seconds Slack asked to wait (a rate limit that outlasted the client's own
+    waits): the message is tried again then, not after an ever longer back-off."""
 
     def __init__(
-        self, reason: str, *, retryable: bool, uncertain: bool = False, code: str | None = None
+        self,
+        reason: str,
+        *,
+        retryable: bool,
+        uncertain: bool = False,
+        code: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
         self.uncertain = uncertain
         self.code = code
+        self.retry_after = retry_after
 
 
 class CommandError(SitrepError):

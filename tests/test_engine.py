@@ -505,3 +505,35 @@ async def test_a_message_another_drainer_holds_is_never_overtaken_in_its_channel
         pass
     texts = [m["text"] for m in rig.slack.messages_in("C0IDLIB0001")]
     assert len(texts) == 2 and "Saraqib" in texts[1]
+
+
+async def test_a_rate_limit_that_outlasts_the_clients_waits_is_retried_when_slack_says(rig: Rig) -> None:
+    """Four 429s in a row (the client waits out three): the alert is tried again after Slack's
+    Retry-After, not after the growing back-off, and the attempt does not count towards parking."""
+    rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST))
+    await rig.poll()
+    rig.slack.fail_next("chat.postMessage", 4, status=429, retry_after="0.1")
+    assert (await rig.engine.drain()).retrying == 1
+    (row,) = await rig.store.due_outbox(rig.clock.now + timedelta(seconds=1))
+    assert row.attempts == 0
+    assert await rig.store.due_outbox(rig.clock.now + timedelta(seconds=0.5)) == []
+    rig.clock.advance(1)
+    assert (await rig.engine.drain()).sent == 1
+
+
+async def test_a_toll_folded_into_a_queued_post_is_what_goes_out_even_if_the_drain_read_it_before(
+    rig: Rig,
+) -> None:
+    """The race the 429-storm sweep found: a drain reads the queued post, a poll round then folds
+    the toll update into it (the post had not gone out, so no reply is queued), and the drain sends
+    it. What goes out is the post as it is when claimed, with the new toll, not the old copy."""
+    rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST))
+    await rig.poll()
+    (stale,) = await rig.store.due_outbox(rig.clock.now)  # the drain's read
+    rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST, IDLIB_TOLL_UPDATE))
+    await rig.poll()  # folds the update into the still queued post
+    assert [r.id for r in await rig.store.due_outbox(rig.clock.now)] == [stale.id]
+    # the race's second half: the drain delivers the row it read
+    assert await rig.engine._deliver(stale, rig.clock.now) == "sent"
+    (post,) = rig.slack.messages_in("C0IDLIB0001")
+    assert re.search(r"\b12 (civilians )?killed", post["text"]), post["text"]

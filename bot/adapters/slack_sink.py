@@ -164,8 +164,15 @@ def _api_error(e: SlackApiError, action: str, channel: str) -> DeliveryError:
     data: Any = getattr(response, "data", None)
     code = str(data.get("error", "")) if isinstance(data, dict) else ""
     if status == 429 or code == "ratelimited":
+        headers: Any = getattr(response, "headers", None) or {}
+        raw = next((v for k, v in dict(headers).items() if str(k).lower() == "retry-after"), None)
+        value = raw[0] if isinstance(raw, list) and raw else raw
+        wait = retry_after_seconds(value if isinstance(value, str) else None, datetime.now(UTC))
         return DeliveryError(
-            f"Slack rate-limited {action} to channel {channel} and retries ran out", retryable=True
+            f"Slack rate-limited {action} to channel {channel} and retries ran out",
+            retryable=True,
+            code="ratelimited",
+            retry_after=min(wait, MAX_RATE_LIMIT_WAIT),
         )
     if isinstance(status, int) and status >= 500:
         return DeliveryError(
@@ -239,6 +246,7 @@ class SlackSink:
             retryable=err.retryable,
             uncertain=err.uncertain,
             code=err.code,
+            retry_after=err.retry_after,
         )
 
     async def post(

@@ -910,9 +910,11 @@ class Store:
             return ("missing", None)
         return (row.status, row.ts)
 
-    async def claim_outbox(self, row_id: int, *, now: datetime, until: datetime) -> bool:
-        """Take a due row for sending, atomically: False when another drainer has it (or it is done).
-        Until ``until`` nobody else sends it; after, it is due again and Slack is asked first."""
+    async def claim_outbox(self, row_id: int, *, now: datetime, until: datetime) -> OutboxRow | None:
+        """Take a due row for sending, atomically: the row as it is now, or None when another
+        drainer has it (or it is done). Until ``until`` nobody else sends it; after, it is due again
+        and Slack is asked first. The caller sends the returned row's message, not the one it read
+        earlier: a toll update may have been folded into the post in between (``_enqueue``)."""
         query = (
             update(t.outbox)
             .where(
@@ -921,28 +923,35 @@ class Store:
                 t.outbox.c.next_attempt_at <= now,
             )
             .values(status="sending", next_attempt_at=until)
+            .returning(*t.outbox.c)
         )
         async with self._engine.begin() as conn:
-            return (await conn.execute(query)).rowcount == 1
+            claimed = (await conn.execute(query)).first()
+        return None if claimed is None else _outbox_row(claimed._mapping)
 
     async def mark_sent(self, row_id: int, *, ts: str | None, now: datetime) -> None:
         await self._set_outbox(row_id, status="sent", ts=ts, sent_at=now, attempts=t.outbox.c.attempts + 1)
 
-    async def mark_retry(self, row_id: int, *, error: str, next_attempt_at: datetime) -> None:
-        """Slack surely did not store it: send again at ``next_attempt_at``."""
-        await self._reschedule(row_id, "pending", error, next_attempt_at)
+    async def mark_retry(
+        self, row_id: int, *, error: str, next_attempt_at: datetime, counted: bool = True
+    ) -> None:
+        """Slack surely did not store it: send again at ``next_attempt_at``. ``counted`` False: the
+        attempt does not count towards giving up (Slack only asked us to wait: a rate limit)."""
+        await self._reschedule(row_id, "pending", error, next_attempt_at, counted=counted)
 
     async def mark_uncertain(self, row_id: int, *, error: str, next_attempt_at: datetime) -> None:
         """Slack may have stored it: at ``next_attempt_at`` ask Slack before sending it again."""
         await self._reschedule(row_id, "sending", error, next_attempt_at)
 
-    async def _reschedule(self, row_id: int, status: str, error: str, at: datetime) -> None:
+    async def _reschedule(
+        self, row_id: int, status: str, error: str, at: datetime, *, counted: bool = True
+    ) -> None:
         await self._set_outbox(
             row_id,
             status=status,
             last_error=error[:1000],
             next_attempt_at=at,
-            attempts=t.outbox.c.attempts + 1,
+            attempts=t.outbox.c.attempts + (1 if counted else 0),
         )
 
     async def park_outbox(
