@@ -90,7 +90,7 @@ async def test_socket_mode_serves_metrics_on_metrics_port_and_sigint_leaves_the_
     proc = await start_bot(tmp_path, env)
     try:
         assert proc.stderr is not None
-        await asyncio.wait_for(read_until(proc.stderr, "retrying in", []), timeout=60)
+        await asyncio.wait_for(read_until(proc.stderr, "again in", []), timeout=60)
         m = await scrape_until(metrics_port, "sitrep_alerts_total", {"outcome": "retry"}, 1)
         assert m[("sitrep_alerts_total", frozenset({("outcome", "retry")}))] >= 1
         assert m[("sitrep_outbox_messages", frozenset({("status", "pending")}))] == 1
