@@ -87,8 +87,6 @@ items = Table(
 
 POSTGRES_ONLY_INDEXES = frozenset({"ix_incidents_search_trgm"})
 """Indexes the migrations build on PostgreSQL alone (no such index type on SQLite)."""
-SQLITE_ONLY_TABLES = frozenset({"incident_search"})
-"""Tables the migrations build on SQLite alone: the FTS5 index of ``incidents.search`` (0013)."""
 
 incidents = Table(
     "incidents",
@@ -128,10 +126,6 @@ incidents = Table(
         postgresql_ops={"search": "gin_trgm_ops"},
     ).ddl_if(dialect="postgresql"),
 )
-
-# SQLite's FTS5 trigram index over incidents.search (migration 0013; a virtual table, never created
-# from this metadata): declared so queries can name it.
-incident_search = Table("incident_search", MetaData(), Column("rowid", Integer), Column("search", Text))
 
 incident_items = Table(
     "incident_items",

@@ -20,7 +20,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Connection, delete, event, func, insert, literal_column, select, text, update
+from sqlalchemy import Connection, delete, event, func, insert, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -838,17 +838,7 @@ class Store:
         if min_wounded is not None:
             conds.append(c.wounded >= min_wounded)
         terms = (text,) if isinstance(text, str) else tuple(text or ())
-        for w in search_terms(terms):
-            pattern = f"%{_escape_like(w)}%"
-            if self._engine.dialect.name == "sqlite":
-                # through the FTS5 trigram index (migration 0013); PostgreSQL's pg_trgm index
-                # serves the plain LIKE on the column
-                found = select(t.incident_search.c.rowid).where(
-                    t.incident_search.c.search.like(pattern, escape="\\")
-                )
-                conds.append(literal_column("incidents.rowid").in_(found))
-            else:
-                conds.append(c.search.like(pattern, escape="\\"))
+        conds += [c.search.like(f"%{_escape_like(w)}%", escape="\\") for w in search_terms(terms)]
         order = (c.updated.desc(), c.key.desc())
         limit, offset = max(limit, 0), max(offset, 0)
         async with self._engine.connect() as conn:

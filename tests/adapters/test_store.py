@@ -477,7 +477,7 @@ async def test_config_never_overwrites_a_slack_feed_nor_clashes_with_its_url(
 
 
 async def test_search_follows_an_incident_whose_words_change(searchable: Store) -> None:
-    """The index (FTS5 on SQLite, pg_trgm on PostgreSQL) follows an update: the new title is found,
+    """The stored search text (indexed by pg_trgm on PostgreSQL) follows an update: the new title is found,
     the old one no longer is."""
     first = found(1, place="Idlib", title="Toll rises after Saraqib bombardment", killed=12, wounded=20)
     await searchable.record_poll("wire", now=NOW, plan=Plan(incidents=(first,)))
