@@ -93,7 +93,11 @@ async def test_socket_mode_serves_metrics_on_metrics_port_and_sigint_leaves_the_
         await asyncio.wait_for(read_until(proc.stderr, "again in", []), timeout=60)
         m = await scrape_until(metrics_port, "sitrep_alerts_total", {"outcome": "retry"}, 1)
         assert m[("sitrep_alerts_total", frozenset({("outcome", "retry")}))] >= 1
-        assert m[("sitrep_outbox_messages", frozenset({("status", "pending")}))] == 1
+        # queued: waiting for its retry, or being tried again at this moment
+        queued = sum(
+            m[("sitrep_outbox_messages", frozenset({("status", s)}))] for s in ("pending", "sending")
+        )
+        assert queued == 1
         assert await healthz(metrics_port) == 200
     finally:
         code, _, err = await stop(proc, signal.SIGINT)
@@ -102,7 +106,8 @@ async def test_socket_mode_serves_metrics_on_metrics_port_and_sigint_leaves_the_
     assert slack_api.messages_in("C0IDLIB0001") == []
     store = await Store.open(database_url)
     try:
-        assert await store.outbox_counts() == {"pending": 1}  # the alert waits for the next start
+        # the alert waits for the next start (claimed when the stop came: Slack is asked first then)
+        assert await store.outbox_counts() in ({"pending": 1}, {"sending": 1})
     finally:
         await store.close()
 
