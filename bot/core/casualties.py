@@ -45,7 +45,8 @@ def _has_any(low: str, words: tuple[str, ...]) -> bool:
     return False
 
 
-def _sentences(text: str) -> Iterator[tuple[int, int]]:
+def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each sentence of ``text`` (the title is one)."""
     start = 0
     for m in cues.SENTENCE_BREAK.finditer(text):
         if m.start() > start:
@@ -416,6 +417,8 @@ class Reading:
     title: str
     text: str
     candidates: tuple[Candidate, ...] = ()
+    triggered: bool = False
+    """The item holds a casualty word at all (most do not); read once, by ``read_figures``."""
 
     def singular(self, found: Collection[Category]) -> dict[Category, int]:
         """Counts of 1 (or 0) read for the categories not in ``found`` (and zeros for any)."""
@@ -431,17 +434,12 @@ def read_figures(title: str, description: str) -> Reading:
     if not _has_any(low, cues.TRIGGER_STEMS):
         return Reading(title, text)
     candidates: list[Candidate] = []
-    for start, end in _sentences(text):
+    for start, end in sentence_spans(text):
         # lower() keeps offsets for all but a few exotic letters; a shifted slice only blurs this check
         sentence_low = " " + low[start + 1 : end + 1]
         if _has_any(sentence_low, cues.TRIGGER_STEMS):
             candidates.extend(_sentence_candidates(text, start, end, len(title), sentence_low))
-    return Reading(title, text, tuple(candidates))
-
-
-def triggered(reading: Reading) -> bool:
-    """Whether the item holds any casualty word at all (most do not)."""
-    return _has_any(f" {reading.text.lower()}", cues.TRIGGER_STEMS)
+    return Reading(title, text, tuple(candidates), triggered=True)
 
 
 def rules_pick(reading: Reading, category: Category) -> Figure | None:
@@ -454,7 +452,7 @@ def rules_pick(reading: Reading, category: Category) -> Figure | None:
 
 def decide(reading: Reading) -> Casualties:
     """The rules' headline figures for a reading."""
-    if not triggered(reading):
+    if not reading.triggered:
         return Casualties()
     heads: dict[Category, Headline] = {}
     for category in Category:

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core import casualty_cues as cues
-from bot.core.casualties import Reading, decide, read_figures, triggered, with_headlines
+from bot.core.casualties import Reading, decide, read_figures, sentence_spans, with_headlines
 from bot.core.figures import Casualties, Category, Headline, Scope
 from bot.core.numbers import Quantity, find_quantities
 
@@ -214,7 +214,7 @@ class Ranked:
 
 def options(reading: Reading, rules: Casualties | None = None) -> list[Option]:
     """Every option of every category, with its features."""
-    if not triggered(reading):
+    if not reading.triggered:
         return []
     rules = rules or decide(reading)
     text = reading.text
@@ -340,7 +340,7 @@ def options(reading: Reading, rules: Casualties | None = None) -> list[Option]:
 def rank(title: str, description: str, model: RankerModel) -> Ranked:
     """The item's figures as the model chooses them, each with its confidence."""
     reading = read_figures(title, description)
-    if not triggered(reading):
+    if not reading.triggered:
         return Ranked(Casualties(), {})
     rules = decide(reading)
     heads: dict[Category, Headline] = {}
@@ -414,14 +414,7 @@ def _mentions(text: str) -> list[tuple[Quantity, int, int, str]]:
 
 
 def _sentences(text: str) -> list[tuple[int, str]]:
-    out, start = [], 0
-    for m in cues.SENTENCE_BREAK.finditer(text):
-        if m.start() > start:
-            out.append((start, text[start : m.start()]))
-        start = m.end()
-    if start < len(text):
-        out.append((start, text[start:]))
-    return out
+    return [(start, text[start:end]) for start, end in sentence_spans(text)]
 
 
 def _first_sentence_end(text: str, title_end: int) -> int:
