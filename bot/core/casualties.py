@@ -227,6 +227,22 @@ def _scope(sentence: str, q: Quantity, *, in_title: bool) -> str:
     return Scope.INCIDENT.value
 
 
+def _backdrop(sentence: str, q: Quantity, title: str) -> bool:
+    """A count in a relative clause on an event the title does not tell of: "Biden says … the attack
+    that killed about 1,400 …" (``cues.RELATIVE_TOLL``)."""
+    rel = cues.RELATIVE_TOLL.search(sentence, max(0, q.start - 70), q.start)
+    if rel is None:
+        return False
+    head = sentence[max(0, rel.start() - 60) : rel.start()]
+    kinds = [(m.start(), kind) for kind, pattern in cues.EVENT_KINDS for m in pattern.finditer(head)]
+    if not kinds:
+        return False
+    kind = max(kinds)[1]  # the event noun nearest the clause is its antecedent
+    if _has_any(f" {title.lower()}", cues.TRIGGER_STEMS):
+        return False
+    return not any(pattern.search(title) for k, pattern in cues.EVENT_KINDS if k == kind)
+
+
 def _sentence_candidates(text: str, start: int, end: int, title_end: int, low: str) -> list[Candidate]:
     """Figures of one sentence; ``low`` is that sentence lower-cased with a leading space."""
     sentence = text[start:end]
@@ -275,7 +291,10 @@ def _sentence_candidates(text: str, start: int, end: int, title_end: int, low: s
         if info is None or _is_hypothetical(sentence, q):
             continue
         category, group, toll = info
-        scope = _scope(sentence, q, in_title=start < title_end)
+        in_title = start < title_end
+        scope = _scope(sentence, q, in_title=in_title)
+        if not in_title and scope != Scope.BACKGROUND.value and _backdrop(sentence, q, text[:title_end]):
+            scope = Scope.BACKGROUND.value
         listed = _listed_singulars(sentence[max(0, q.start - 80) : q.start])
         if listed is not None and not subset:
             # each bare singular noun in the list is one more person of the same event
@@ -336,10 +355,17 @@ def _singular(title: str, text: str, found: Collection[Category]) -> dict[Catego
         killed = _singular_killed(title, text)
         if killed:
             out[Category.KILLED] = 1
-    if (
-        Category.WOUNDED not in found
-        and _has_any(low, cues.WOUNDED_HINTS)
-        and any(_counts_at(text, m.start()) for m in cues.SINGLE_WOUNDED.finditer(text))
+    if Category.WOUNDED not in found and (
+        (
+            _has_any(low, cues.WOUNDED_HINTS)
+            and any(_counts_at(text, m.start()) for m in cues.SINGLE_WOUNDED.finditer(text))
+        )
+        or (
+            Category.KILLED not in found
+            and Category.KILLED not in out
+            and _has_any(low, cues.ATTACKED_HINTS)
+            and any(_counts_at(text, m.start()) for m in cues.SINGLE_ATTACKED.finditer(text))
+        )
     ):
         out[Category.WOUNDED] = 1
     if (
