@@ -176,6 +176,8 @@ def _classify(sentence: str, q: Quantity) -> tuple[Category, str | None, bool] |
         return Category.DISPLACED, group, False
     if "toll" in before.lower() and cues.BEFORE_TOLL.search(before) is not None:
         return None if _names_things(after) else (Category.KILLED, group, True)
+    if cues.ALONGSIDE.search(before[-40:]) and not _names_things(after):
+        return Category.KILLED, group, False  # "killed alongside his three sons"
     b = cues.BEFORE.search(before[-50:])
     if b is None:
         # "killed a woman and three boys": look through the listed singulars to the verb
@@ -300,6 +302,9 @@ def _sentence_candidates(text: str, start: int, end: int, title_end: int, low: s
             # each bare singular noun in the list is one more person of the same event
             q = replace(q, value=q.value + len(cues.PERSON_RE.findall(listed.group(1))))
             group = None  # "a mother and two children": the sum is not all children
+        elif category is Category.KILLED and cues.ALONGSIDE.search(sentence, max(0, q.start - 40), q.start):
+            q = replace(q, value=q.value + 1)  # "killed alongside his three sons": four dead
+            group = None
         figure = Figure(
             category=category,
             value=q.value,
@@ -352,8 +357,10 @@ def _singular(title: str, text: str, found: Collection[Category]) -> dict[Catego
     out: dict[Category, int] = {}
     low = text.lower()
     if Category.KILLED not in found and _has_any(low, cues.KILLED_HINTS):
-        killed = _singular_killed(title, text)
-        if killed:
+        named = _named_victims(text)
+        if named:
+            out[Category.KILLED] = named
+        elif _singular_killed(title, text):
             out[Category.KILLED] = 1
     if Category.WOUNDED not in found and (
         (
@@ -364,7 +371,7 @@ def _singular(title: str, text: str, found: Collection[Category]) -> dict[Catego
             Category.KILLED not in found
             and Category.KILLED not in out
             and _has_any(low, cues.ATTACKED_HINTS)
-            and any(_counts_at(text, m.start()) for m in cues.SINGLE_ATTACKED.finditer(text))
+            and any(_attacked(text, m) for m in cues.SINGLE_ATTACKED.finditer(text))
         )
     ):
         out[Category.WOUNDED] = 1
@@ -385,6 +392,25 @@ def _singular(title: str, text: str, found: Collection[Category]) -> dict[Catego
         if cues.ZERO_WOUNDED.search(text):
             out[Category.WOUNDED] = 0
     return out
+
+
+def _attacked(text: str, m: re.Match[str]) -> bool:
+    """A stabbing or shooting victim who is a person: "Woman, 30, shot in …" counts, "Mural shot in …"
+    (a photograph's caption) does not."""
+    who = m.group("who")
+    # the person word is checked apart: a big alternation at every word of the text is slow
+    return (who is None or cues.PERSON_WORD.match(who) is not None) and _counts_at(text, m.start())
+
+
+def _named_victims(text: str) -> int:
+    """How many people a list of names with ages says died ("Cindy, 35, Kyu, 37, and James, 3, were
+    all shot dead" → 3), or 0."""
+    if len(cues.AGE_AFTER_NAME.findall(text)) < 2:  # cheap: the full pattern is slow on every text
+        return 0
+    for m in cues.NAMED_WITH_AGES.finditer(text):
+        if _counts_at(text, m.start("list")):
+            return len(re.findall(r",\s+(?:aged\s+)?\d{1,2}\b", m.group("list")))
+    return 0
 
 
 def _singular_killed(title: str, text: str) -> bool:

@@ -84,7 +84,8 @@ GROUP_NOUNS = frozenset(
     medics paramedics staff employees personnel skiers climbers hikers americans palestinians
     israelis ukrainians russians syrians afghans iraqis sudanese lebanese britons nationals citizens
     pedestrians motorists patients elderly physicians shoppers spectators fans mourners families
-    households peacekeepers suspects servicemembers""".split()
+    households peacekeepers suspects servicemembers sons daughters stepsons stepdaughters brothers
+    sisters siblings grandchildren nephews nieces cousins friends classmates colleagues""".split()
 )
 
 # The words right after a count, up to the first punctuation mark: only they can name its group.
@@ -267,7 +268,8 @@ STRONG_BACKGROUND = re.compile(
     | \b(?:every|each|per)\s+(?:year|month|week|day)\b | \bannually\b | \ba\s+year\b(?!\s+(?:ago|after|since))
     | \bin\s+total\b | \ball\s+told\b | \bsince\s+the\s+(?:start|beginning|outbreak)\b
     | \bago\b | \bhonou?r(?:s|ed|ing)?\s+(?:the\s|those\s|victims|\d) | \bcommemorat
-    | (?<!during\s)(?<!during\sa\s)(?<!at\sa\s)(?<!during\sthe\s)\bmemorial\b | \banniversary\b
+    | \bmemorial\b(?<!during\smemorial)(?<!during\sa\smemorial)(?<!at\sa\smemorial)(?<!during\sthe\smemorial)
+    | \banniversary\b
     | \b(?:\w+|\d+)\s+(?:days|weeks|months|years|decades)\s+later\b
     """,
     _I | re.VERBOSE,
@@ -300,7 +302,7 @@ EVENT_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 # Only when it comes before the figure: the figure then belongs to the earlier event.
 EARLIER_EVENT = re.compile(
     # "its worst attack in more than 10 years after a rebel group killed 41": a span, not a time shift
-    r"""(?<!\bfor\s)(?<!than\s)(?<!over\s)(?<!\bin\s)\b(?:a|one|two|three|four|five|six|several|\d+)\s+(?:days?|weeks?|months?|years?|decades?)\s+
+    r"""\b(?<!\bfor\s)(?<!than\s)(?<!over\s)(?<!\bin\s)(?:a|one|two|three|four|five|six|several|\d+)\s+(?:days?|weeks?|months?|years?|decades?)\s+
           (?:after|before)\b
       | \bthe\s+day\s+(?:after|before)\b | \b(?:days|weeks|months|years)\s+after\b
       | \b(?:comes?|came|coming)\s+(?:just\s+|only\s+|barely\s+)?(?:hours|minutes)\s+after\b
@@ -422,9 +424,9 @@ SINGLE_WOUNDED = re.compile(
 # "A man was stabbed", "Woman, 30, shot in …": hurt, unless the same text tells of a death (the caller
 # only uses this when it reads no killed figure at all).
 SINGLE_ATTACKED = re.compile(
-    rf"""\b(?:was|has\s+been|had\s+been|is|been|being|got)\s+(?:\w+ly\s+)?(?:stabbed|knifed|shot|mauled)\b
+    r"""\b(?:was|has\s+been|had\s+been|is|been|being|got)\s+(?:\w+ly\s+)?(?:stabbed|knifed|shot|mauled)\b
          (?!\s+(?:and\s+killed|to\s+death|dead))
-    | \b{PERSON},?\s+(?:\d{{1,3}},\s+)?(?:stabbed|knifed|shot|mauled)
+    | \b(?P<who>[A-Za-z][\w'’-]*),?\s+(?:\d{1,3},\s+)?(?:stabbed|knifed|shot|mauled)
          \s+(?:in|at|on|near|outside|after|by|during)\b""",
     _I | re.VERBOSE,
 )
@@ -482,10 +484,27 @@ LISTED_SINGULARS = re.compile(
     rf"((?:{_DET_SINGLE}\b{PERSON},\s+)*{_DET_SINGLE}\b{PERSON})\s*,?\s+and\s+{_DET_SINGLE}\Z", _I
 )
 PERSON_RE = re.compile(rf"\b{PERSON}\b", _I)
+PERSON_WORD = re.compile(rf"{PERSON}\Z", _I)
 
 # "Two men, 25 and 30, were killed": ages between a count and its verb are skipped.
 INSERTED_AGES = re.compile(
-    r"^(\s+[\w'’-]+(?:\s+[\w'’-]+){0,2}),\s+(?:aged\s+)?\d{1,3}(?:\s+and\s+\d{1,3})?,", _I
+    r"^(\s+[\w'’-]+(?:\s+[\w'’-]+){0,2})(?:,\s+(?:aged\s+)?\d{1,3}(?:\s+and\s+\d{1,3})?,"
+    r"|\s+aged\s+\d{1,3}(?:\s+(?:and|to)\s+\d{1,3})?(?=\s))",
+    _I,
+)
+# "was killed alongside his three sons", "died along with 10 other crew members": the count leaves
+# out the subject, who died too.
+ALONGSIDE = re.compile(
+    r"\b(?:killed|died|dead|perished|murdered|shot\s+dead)\s+(?:alongside|along\s+with|together\s+with)\s+"
+    r"(?:(?:his|her|their|the|all)\s+)?\Z",
+    _I,
+)
+AGE_AFTER_NAME = re.compile(r"[a-z],\s+(?:aged\s+)?\d{1,2},?\s")
+# "Cindy, 35, Kyu, 37, and James Cho, 3, were all shot dead": named victims listed with their ages.
+NAMED_WITH_AGES = re.compile(
+    r"(?P<list>(?:\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2},\s+(?:aged\s+)?\d{1,2},?\s+(?:and\s+)?){2,6})"
+    r"(?:were|have\s+been|had\s+been|all|both|were\s+all|were\s+both|\s)+"
+    r"(?:killed|died|dead|shot\s+dead|murdered|found\s+dead|stabbed\s+to\s+death)\b",
 )
 
 ANIMAL = re.compile(

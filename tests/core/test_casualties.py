@@ -379,6 +379,23 @@ HELD_OUT_PATTERNS = [
         killed=2,
     ),
     Case("Man accused of plotting to kill the governor is remanded in custody"),
+    # the subject dies too, and named victims listed with their ages are counted
+    Case(
+        "Farmhouse fire",
+        "A farmer, 52, was killed alongside his two sons and three nephews on Sunday.",
+        killed=6,
+    ),
+    Case(
+        "Helicopter down",
+        "The pilot died along with 4 other crew members when the helicopter crashed.",
+        killed=5,
+    ),
+    Case(
+        "Rampage at a fair",
+        "Anna, 31, Tomas, 40, and Lena Hart, 6, were all shot dead near the stalls.",
+        killed=3,
+    ),
+    Case("Four climbing friends aged 19 and 20 killed in avalanche", killed=4),
 ]
 
 ALL = (
