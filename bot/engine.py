@@ -23,6 +23,7 @@ from bot.core.digests.compose import DigestPart, compose_digest
 from bot.core.digests.schedule import digest_times_between
 from bot.core.feed_health import DEFAULT_PAUSE_AFTER, cache_hold, pause_notice, retry_hold, should_pause
 from bot.core.feed_parsing import parse_feed
+from bot.core.figure_confidence import Extractor
 from bot.core.freshness import split_stale
 from bot.core.gazetteer import Gazetteer
 from bot.core.incidents.places import PlaceHints
@@ -141,6 +142,7 @@ class Engine:
         on_delivered: OnDelivered | None = None,
         pause_after: int | None = DEFAULT_PAUSE_AFTER,
         admin_channel: str | None = None,
+        extract: Extractor = extract_casualties,
     ) -> None:
         """``build_matcher`` makes a matcher for a new set of watchlists; with it the engine follows
         watchlist changes in the store (``refresh_rules``), without it the rules stay as given.
@@ -151,7 +153,11 @@ class Engine:
         ``on_delivered`` hears of every message once it is sent and recorded (the replay's JSON log).
 
         After ``pause_after`` consecutive failures (None: never) a feed is paused, and a notice for
-        ``admin_channel`` (when there is one) is queued in the outbox in the same transaction."""
+        ``admin_channel`` (when there is one) is queued in the outbox in the same transaction.
+
+        ``extract`` reads an item's casualty figures (``bot.core.figure_confidence.confident_extractor``
+        adds each figure's confidence; the default is the rules alone)."""
+        self._extract = extract
         self._store = store
         self._fetcher = fetcher
         self._untrusted_fetcher = untrusted_fetcher
@@ -318,7 +324,7 @@ class Engine:
                 items,
                 watchlists=self.rules.watchlists,
                 matcher=matcher,
-                extract=extract_casualties,
+                extract=self._extract,
                 open_incidents=await self._store.open_incidents(
                     min(i.published for i in items) - self._policy.window
                 ),
