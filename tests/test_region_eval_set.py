@@ -109,9 +109,8 @@ def test_place_only_counts_off_theme_items_as_relevant(tmp_path: Path) -> None:
         ("http://t/2", "Kramatorsk orchestra gives a concert", False, "off-theme: a concert"),
         ("http://t/3", "Missile strike kills 2 in Lviv", False, "outside the region"),
     ]
-    corpus.write_text(
-        "".join(json.dumps({"link": link, "title": title, "description": ""}) + "\n" for link, title, *_ in items)
-    )
+    rows = ({"link": link, "title": title, "description": ""} for link, title, *_ in items)
+    corpus.write_text("".join(json.dumps(row) + "\n" for row in rows))
     labels = tmp_path / "labels"
     labels.mkdir()
     (labels / "labels-donetsk.jsonl").write_text(
