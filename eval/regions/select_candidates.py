@@ -27,9 +27,10 @@ import argparse
 import random
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.core.text import html_to_text
 from bot.match_evaluation import DEFAULT_CORPUS, corpus_lines
@@ -476,10 +477,15 @@ def _spread(found: list[Candidate], size: int, rng: random.Random) -> list[Candi
 
 def select(corpus_path: Path, region: str, seed: int = SEED) -> list[Candidate]:
     """The candidates of one region in their seeded labelling order. An item joins one pool only."""
+    return select_from(corpus_lines(corpus_path), region, seed)
+
+
+def select_from(objs: Iterable[Mapping[str, Any]], region: str, seed: int = SEED) -> list[Candidate]:
+    """``select`` over corpus records in corpus order (any subset that keeps every pooled item)."""
     spec = REGIONS[region]
     members: dict[str, list[Candidate]] = {name: [] for name in spec.sizes}
     seen: set[str] = set()
-    for obj in corpus_lines(corpus_path):
+    for obj in objs:
         link = str(obj.get("link") or "")
         if not link or link in seen:
             continue
