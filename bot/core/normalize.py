@@ -79,6 +79,16 @@ def _folded(text: str) -> tuple[str, list[int] | None]:
     """The normalised text and, unless it is a 1:1 map, the original index of each of its chars."""
     if text.isascii():
         return text.lower().replace("`", "'").replace("-", " "), None
+    # Most non-ASCII text (curly quotes, accents) folds one character to one: str.translate does
+    # that in C, and the offsets are then the identity. The loop below is for the rest.
+    table = {ord(ch): _fold_char(ch) for ch in set(text)}
+    if all(len(f) == 1 for f in table.values()):
+        return text.translate(table), None
+    return _folded_each(text)
+
+
+def _folded_each(text: str) -> tuple[str, list[int]]:
+    """``_folded`` one character at a time, keeping each output character's original index."""
     chars: list[str] = []
     origin: list[int] = []
     for i, ch in enumerate(text):
