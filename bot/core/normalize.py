@@ -118,7 +118,9 @@ def tokenize(text: str) -> list[Token]:
 def normalize(text: str) -> str:
     """The normalised words joined by single spaces ("Ma'arrat al-Nu'man" -> "maarrat al numan")."""
     folded, _ = _folded(text)
-    return " ".join(m.group(1).replace("'", "") for m in _TOKEN.finditer(folded))
+    # findall gives each word (the one group); no word is only apostrophes, so removing them from
+    # the joined string is removing them from each word.
+    return " ".join(_TOKEN.findall(folded)).replace("'", "")
 
 
 def words(text: str) -> tuple[str, ...]:

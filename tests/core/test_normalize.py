@@ -102,3 +102,8 @@ def test_the_quick_fold_is_the_character_by_character_fold(text: str) -> None:
     slow, slow_origin = _folded_each(text)
     assert folded == slow
     assert (origin or list(range(len(folded)))) == slow_origin
+
+
+@given(st.text() | st.sampled_from(["Syria's north-west", "Ma'arrat al-Nu'man's", "'s 's' x'y"]))
+def test_normalize_is_the_tokens_joined(text: str) -> None:
+    assert normalize(text) == " ".join(t.norm for t in tokenize(text))
