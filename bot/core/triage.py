@@ -286,10 +286,13 @@ def triage(
     now: datetime,
     policy: EventPolicy = DEFAULT_POLICY,
     known_stories: frozenset[str] = frozenset(),
+    story_keys: Mapping[tuple[str, str], str] | None = None,
     recent_posts: Mapping[str, Sequence[datetime]] | None = None,
     places: PlaceHints | None = None,
 ) -> Plan:
     """``known_stories``: story keys of articles already seen (``stories.story_key``);
+    ``story_keys``: the items' own story keys by (feed id, item id), when the caller has computed
+    them already (to ask for ``known_stories``); any missing one is computed here;
     ``recent_posts``: per channel, when its top-level alerts of the last hour went out;
     ``places``: what the gazetteer knows of place names and capitals (``PlaceHints``)."""
     by_name = {w.name: w for w in watchlists}
@@ -307,7 +310,9 @@ def triage(
     repeats = 0
     for item in ordered:
         outlet = source_names.get(item.feed_id, item.feed_id)
-        story = story_key(item.link, item.title, outlet)
+        story = story_keys.get((item.feed_id, item.id)) if story_keys else None
+        if story is None:
+            story = story_key(item.link, item.title, outlet)
         story_rows.append((item.feed_id, item.id, story))
         if story in stories:
             repeats += 1  # the same article again: not a new report, no edit
