@@ -406,8 +406,10 @@ class Matcher:
         Arabic words are let through: a clitic ("بإدلب", "in Idlib") hides the name's first word.
         """
         found = normalize(text).split()
-        words, pairs = self._region_words, self._region_pairs
-        return any(w in words or _is_arabic(w) for w in found) or any(p in pairs for p in pairwise(found))
+        # Set operations, so the scan of the words runs in C.
+        if not self._region_words.isdisjoint(found) or not self._region_pairs.isdisjoint(pairwise(found)):
+            return True
+        return not text.isascii() and any(_is_arabic(w) for w in found)
 
     def _survey(self, title: str, summary: str, *, link: str | None = None) -> list[Survey]:
         text = f"{title}\n{summary}"
