@@ -21,7 +21,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Connection, Table, delete, event, func, insert, select, text, update
+from sqlalchemy import Connection, Table, bindparam, delete, event, func, insert, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -717,28 +717,8 @@ class Store:
             await self._lease.check(conn)
             if plan is not None and not plan.is_empty:
                 await _apply_plan(conn, plan, now)
+            await _update_feeds(conn, outcomes, now)
             for o in outcomes:
-                values: dict[str, Any] = {"last_polled": now}
-                if o.error is None:
-                    values.update(last_success=now, last_error=None, consecutive_failures=0)
-                    if o.validators is not None:
-                        values.update(
-                            etag=o.validators.etag,
-                            last_modified=o.validators.last_modified,
-                            body_sha256=o.validators.body_sha256,
-                        )
-                    if o.seen:
-                        values["items_seen"] = t.feeds.c.items_seen + o.seen
-                else:
-                    values.update(
-                        last_error=o.error[:1000],
-                        last_error_at=now,
-                        consecutive_failures=t.feeds.c.consecutive_failures + 1,
-                    )
-                values["not_before"] = o.hold
-                if o.moved is not None:
-                    values["moved_to"] = o.moved[1]
-                await conn.execute(update(t.feeds).where(t.feeds.c.id == o.feed_id).values(**values))
                 if o.moved is not None:
                     before, after = ({"url": u} for u in o.moved)
                     await _audit(conn, now, SYSTEM_USER, "feed.move", f"feed:{o.feed_id}", before, after)
@@ -1178,6 +1158,40 @@ async def _apply_plan(conn: AsyncConnection, plan: Plan, now: datetime) -> None:
         )
     for entry in plan.outbox:
         await _enqueue(conn, entry, now)
+
+
+async def _update_feeds(conn: AsyncConnection, outcomes: Sequence[FeedOutcome], now: datetime) -> None:
+    """Each polled feed's status row, one executemany per shape of update (a round of 1,000 feeds
+    was 1,000 statements)."""
+    groups: dict[tuple[bool, tuple[str, ...]], list[dict[str, Any]]] = {}
+    for o in outcomes:
+        values: dict[str, Any] = {"last_polled": now, "not_before": o.hold}
+        if o.error is None:
+            values.update(last_success=now, last_error=None, consecutive_failures=0)
+            if o.validators is not None:
+                values.update(
+                    etag=o.validators.etag,
+                    last_modified=o.validators.last_modified,
+                    body_sha256=o.validators.body_sha256,
+                )
+            if o.seen:
+                values["items_seen"] = o.seen  # added to the count, below
+        else:
+            # consecutive_failures goes up by one, below.
+            values.update(last_error=o.error[:1000], last_error_at=now)
+        if o.moved is not None:
+            values["moved_to"] = o.moved[1]
+        params = {f"p_{k}": v for k, v in values.items()}
+        params["p_feed_id"] = o.feed_id
+        groups.setdefault((o.error is None, tuple(sorted(values))), []).append(params)
+    c = t.feeds.c
+    for (ok, columns), rows in groups.items():
+        sets: dict[str, Any] = {k: bindparam(f"p_{k}", type_=c[k].type) for k in columns}
+        if "items_seen" in sets:
+            sets["items_seen"] = c.items_seen + sets["items_seen"]
+        if not ok:
+            sets["consecutive_failures"] = c.consecutive_failures + 1
+        await conn.execute(update(t.feeds).where(c.id == bindparam("p_feed_id")).values(sets), rows)
 
 
 _INSERT_BATCH = 1_000
