@@ -293,9 +293,12 @@ class Engine:
         fresh: dict[str, list[FeedItem]] = {}
         items: list[FeedItem] = []
         stale: list[FeedItem] = []
+        unseen = await self._store.unseen_by_feed(
+            {f.feed_id: [i.id for i in f.items] for f in fetched if f.items}
+        )
         for f in fetched:
             if f.items:
-                new_ids = await self._store.unseen(f.feed_id, [i.id for i in f.items])
+                new_ids = unseen[f.feed_id]
                 fresh[f.feed_id] = [i for i in f.items if i.id in new_ids]
                 news, old = split_stale(
                     fresh[f.feed_id], now=now, max_age=self._max_item_age, first_poll=f.first_poll
@@ -319,7 +322,9 @@ class Engine:
             matcher = self.rules.matcher
             if self._reader is not None:
                 matcher, withheld = await self._read(items, matcher, now)
-            stories = [story_key(i.link, i.title, names.get(i.feed_id, i.feed_id)) for i in items]
+            stories = {
+                (i.feed_id, i.id): story_key(i.link, i.title, names.get(i.feed_id, i.feed_id)) for i in items
+            }
             plan = triage(
                 items,
                 watchlists=self.rules.watchlists,
@@ -331,7 +336,8 @@ class Engine:
                 source_names=names,
                 now=now,
                 policy=self._policy,
-                known_stories=await self._store.known_stories(stories),
+                known_stories=await self._store.known_stories(list(stories.values())),
+                story_keys=stories,
                 places=self.rules.places,
                 recent_posts=await self._store.recent_posts(now - timedelta(hours=1)),
             )

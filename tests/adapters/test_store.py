@@ -123,6 +123,16 @@ async def test_failed_transaction_marks_nothing_seen(store: Store) -> None:
     assert feed is not None and feed.validators.etag is None
 
 
+async def test_unseen_by_feed_answers_each_feed_of_a_round_for_its_own_items(store: Store) -> None:
+    await store.record_poll("wire", now=NOW, plan=Plan(seen=(item(1), item(2))))
+    # "guid-1" is seen on "wire" only: the same id on another feed is another item.
+    assert await store.unseen_by_feed({"wire": ["guid-1", "guid-3"], "other": ["guid-1"]}) == {
+        "wire": {"guid-3"},
+        "other": {"guid-1"},
+    }
+    assert await store.unseen_by_feed({}) == {}
+
+
 async def test_edits_coalesce_into_a_pending_post(store: Store) -> None:
     await store.record_poll(
         "wire",
