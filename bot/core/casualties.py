@@ -420,20 +420,19 @@ def _singular_killed(title: str, text: str) -> bool:
     obituary = (_DIGIT.search(text) is not None or _has_any(low, cues.OBITUARY_HINTS)) and (
         cues.OBITUARY.search(text) is not None
     )
-    hits = [
-        m
-        for guards, pattern in cues.SINGLE_KILLED_RULES
-        if _has_any(low, guards)
-        for m in pattern.finditer(text)
-        if _counts_at(text, m.start())
-    ]
-    # an obituary's "died" is a natural death; violent wording ("shot dead") still counts
-    if obituary and not any(not m.group(0).lower().startswith(("die", "who")) for m in hits):
+    for guards, pattern in cues.SINGLE_KILLED_RULES:
+        if not _has_any(low, guards):
+            continue
+        for m in pattern.finditer(text):
+            # an obituary's "died" is a natural death; violent wording ("shot dead") still counts
+            if obituary and m.group(0).lower().startswith(("die", "who")):
+                continue
+            if _counts_at(text, m.start()):  # the first that counts will do: each check is costly
+                return True
+    if obituary:
         return False
-    if hits:
-        return True
     t = cues.TITLE_SINGLE_KILLED.search(title)
-    if t is None or obituary or not _counts_at(title, t.start()):
+    if t is None or not _counts_at(title, t.start()):
         return False
     aux = (t.group("aux") or "").lower()
     return not aux.startswith(("were", "are", "have")) and not cues.PLURAL_SUBJECT.search(

@@ -104,6 +104,27 @@ class ConfidenceModel:
 
 def features(reading: Reading, casualties: Casualties, category: Category) -> dict[str, float]:
     """How the headline of ``category`` was decided, as numbers (empty when there is none)."""
+    return _features(reading, casualties, category, _item_features(reading, casualties))
+
+
+def _item_features(reading: Reading, casualties: Casualties) -> dict[str, float]:
+    """What every category's figure shares: read once per item (each is a pass over the text)."""
+    text = reading.text
+    return {
+        "title_trigger": float(any(s in f" {reading.title.lower()}" for s in cues.TRIGGER_STEMS)),
+        "background_any": float(any(c.figure.scope is Scope.BACKGROUND for c in reading.candidates)),
+        "categories": float(len(casualties.headlines)),
+        "log_length": math.log1p(len(text) - len(reading.title)) / 8.0,
+        "dispute": float(_DISPUTE.search(text) is not None),
+        "other_event": float(_OTHER_EVENT.search(text) is not None),
+        "follow_up": float(_FOLLOW_UP.search(text) is not None),
+        "candidates": float(min(6, len(reading.candidates))) / 6.0,
+    }
+
+
+def _features(
+    reading: Reading, casualties: Casualties, category: Category, item: Mapping[str, float]
+) -> dict[str, float]:
     head = casualties.headline(category)
     if head is None:
         return {}
@@ -112,9 +133,8 @@ def features(reading: Reading, casualties: Casualties, category: Category) -> di
     incident = [c for c in mine if c.figure.scope is Scope.INCIDENT]
     chosen = [c for c in incident if c.figure.value == head.value]
     values = {c.figure.value for c in incident}
-    text = reading.text
-    description = text[title_end:]
     return {
+        **item,
         "bias": 1.0,
         category.value: 1.0,
         "zero": float(head.value == 0),
@@ -125,29 +145,23 @@ def features(reading: Reading, casualties: Casualties, category: Category) -> di
         "qualifier": float(head.qualifier is not None),
         "group": float(head.group is not None),
         "in_title": float(any(c.figure.span[0] < title_end for c in chosen)),
-        "title_trigger": float(any(s in f" {reading.title.lower()}" for s in cues.TRIGGER_STEMS)),
         "rivals": float(min(3, len(values - {head.value}))),
         "rivals_larger": float(any(v > head.value for v in values)),
         "background_same": float(any(c.figure.scope is Scope.BACKGROUND for c in mine)),
-        "background_any": float(any(c.figure.scope is Scope.BACKGROUND for c in reading.candidates)),
-        "categories": float(len(casualties.headlines)),
         "log_value": math.log1p(head.value) / 10.0,
-        "log_length": math.log1p(len(description)) / 8.0,
-        "dispute": float(_DISPUTE.search(text) is not None),
-        "other_event": float(_OTHER_EVENT.search(text) is not None),
-        "follow_up": float(_FOLLOW_UP.search(text) is not None),
-        "candidates": float(min(6, len(reading.candidates))) / 6.0,
     }
 
 
 def with_confidence(reading: Reading, casualties: Casualties, model: ConfidenceModel) -> Casualties:
     """``casualties`` with each headline's ``confidence`` and ``uncertain`` set by ``model``."""
 
+    item = _item_features(reading, casualties)
+
     def judged(category: Category) -> Headline | None:
         head = casualties.headline(category)
         if head is None:
             return None
-        p = round(model.probability(features(reading, casualties, category)), 3)
+        p = round(model.probability(_features(reading, casualties, category, item)), 3)
         return replace(head, confidence=p, uncertain=p < model.low)
 
     return replace(
