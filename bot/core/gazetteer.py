@@ -466,8 +466,25 @@ class Gazetteer:
         twin_keys = set(self.capitals_of.get(place.key, ()))
         for k in twin_keys:
             own.extend(self.places[k].names)
+        for k in (place.key, *twin_keys):
+            own.extend(self._capital_phrases(self.places[k]))
         inside = tuple(p for p in self.descendants(place.key) if p.key not in twin_keys)
         return RegionExpansion(region_name, place, tuple(dict.fromkeys(own)), inside)
+
+    def _capital_phrases(self, place: Place) -> list[str]:
+        """For a country's capital city, how reports name it without its name: "Sudan's capital",
+        "the Sudanese capital", "the capital of Sudan"."""
+        if place.kind is not PlaceKind.CITY or place.country is None:
+            return []
+        capital = self.capitals.get(place.country)
+        country = self.places.get(place.country)
+        if capital is None or country is None or normalize(capital) != normalize(place.name):
+            return []
+        out: list[str] = []
+        for n in country.names:
+            if n.isascii():
+                out.extend((f"{n}'s capital", f"capital of {n}", f"{n} capital"))
+        return out
 
     def historic_names(self, expansion: RegionExpansion) -> frozenset[str]:
         """The historic names among a region's own names: its place's and its namesake capital's
@@ -531,11 +548,14 @@ class Gazetteer:
             if _near(place, other):
                 continue  # the same spot across a border or a namesake suburb: the story is here
             if place.kind is not PlaceKind.CITY:
-                # A province's name is the province, not a village elsewhere; two provinces abroad
-                # that share a name (Florida, US and Uruguay) are each their country's.
-                if other.kind is PlaceKind.SUBDIVISION or (
-                    other.kind is PlaceKind.CITY and other.population < _BIG_CITY
-                ):
+                # A province's name is the province, not a village elsewhere. Of two provinces that
+                # share a name, the one with five times the towns is what the name means (Florida,
+                # US; Uruguay's Florida needs "Uruguay" beside it). Provinces carry no population.
+                if other.kind is PlaceKind.CITY and other.population < _BIG_CITY:
+                    continue
+                if other.kind is PlaceKind.SUBDIVISION and len(
+                    self.children.get(place.key, ())
+                ) >= _DOMINANT * len(self.children.get(other.key, ())):
                     continue
             elif fuzz.ratio(norm, normalize(other.name)) < _OWN_NAME_SIMILARITY:
                 # The rival bears it as an alternate or historic name, not as its own: Engels was
@@ -549,7 +569,12 @@ class Gazetteer:
             return NameUse(place, name, Need.ALONE)
         # A rival at home, or a bigger one abroad (Melbourne, Australia for Melbourne, Florida), is
         # not ruled out by naming the country: only the province does.
-        strong = [r for r in rivals if r.country == place.country or r.population >= place.population]
+        strong = [
+            r
+            for r in rivals
+            if r.country == place.country
+            or (place.kind is PlaceKind.CITY and r.population >= place.population)
+        ]
         need = Need.REGION if strong or historic else Need.COUNTRY
         ancestors = self.ancestors(place.key)
         context: list[str] = []
@@ -563,6 +588,10 @@ class Gazetteer:
             expansion.resolved is not None and expansion.resolved.kind is not PlaceKind.COUNTRY
         ) or need is Need.COUNTRY:
             context.extend(expansion.names)
+        if not context:
+            # Nothing between the place and its country (a province on a country's watch): the
+            # country's names are the context there is.
+            context.extend(n for up in ancestors if up.kind is PlaceKind.COUNTRY for n in up.names)
         reasons: list[str] = []
         if historic:
             reasons.append(f"a historic or foreign name of {place.name}")

@@ -569,6 +569,8 @@ class Matcher:
                     span = (tokens[i].start, tokens[i + len(seq) - 1].end)
                     for wi in ids:
                         blocked[wi].append(span)
+                        # Nor is any word of it a fuzzy spelling of a place ("Xi Jinping").
+                        covered[wi].update(range(i, i + len(seq)))
         for wi, spans in blocked.items():
             # "Sudan" inside "South Sudan" names another country, "Sabha" inside "Lok Sabha" a
             # parliament: not hits.

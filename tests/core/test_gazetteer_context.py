@@ -218,3 +218,26 @@ def test_watch_show_says_what_matches_what_needs_context_and_what_is_filtered() 
     )
     assert "miners ostrava: a football club" in club
     assert "context rules" in club
+
+
+def test_of_two_provinces_sharing_a_name_the_one_with_five_times_the_towns_keeps_it() -> None:
+    """Florida is the US state; Uruguay's Florida counts only beside "Uruguay"."""
+    g = Gazetteer.build(
+        [
+            PlaceRecord("OS", "Ostland", PlaceKind.COUNTRY, "OS", 40_000_000, primary=("Ostland",)),
+            PlaceRecord("WM", "Westmark", PlaceKind.COUNTRY, "WM", 140_000_000, primary=("Westmark",)),
+            PlaceRecord("OS-F", "Florin", PlaceKind.SUBDIVISION, "OS", primary=("Florin",), parent="OS"),
+            PlaceRecord("WM-F", "Florin", PlaceKind.SUBDIVISION, "WM", primary=("Florin",), parent="WM"),
+            *(_rec(f"o{i}", f"Ostburg{'x' * i}", "OS", 20_000, "OS-F") for i in range(5)),
+            _rec("w0", "Westheim", "WM", 20_000, "WM-F"),
+        ],
+        POLICY,
+    )
+    big = _uses(g, "Ostland")[("OS-F", "Florin")]
+    small = _uses(g, "Westmark")[("WM-F", "Florin")]
+    assert big.need is Need.ALONE
+    assert small.need is Need.COUNTRY and "Westmark" in small.context
+    m = _matcher(g, "Ostland", "Westmark")
+    assert _hit(m, "Storms hit Florin") == [("ostland", ["Florin"])]
+    # Beside its country the smaller one counts too (the bigger one still does: the name is its own).
+    assert ("westmark", ["Florin", "Westmark"]) in _hit(m, "Storms hit Florin, Westmark")

@@ -108,3 +108,11 @@ def test_genre_cues_send_region_items_to_the_digest_not_to_nowhere(
     )
     assert [t.tier for t in result.tiers] == [Tier.DIGEST], result.tiers
     assert result.tiers[0].reasons
+
+
+def test_a_capital_is_named_by_its_country_too(gazetteer: Gazetteer) -> None:
+    """Reports name Khartoum as "Sudan's capital" or "the Sudanese capital" as often as by name."""
+    m = Matcher([_watch("khartoum", "Khartoum")], gazetteer)
+    assert _hits(m, "Heavy fighting rages in Sudan's capital") == {"khartoum": ["Sudan's capital"]}
+    assert _hits(m, "Families flee the Sudanese capital") == {"khartoum": ["Sudanese capital"]}
+    assert _hits(m, "Fighting spreads across Sudan") == {}
