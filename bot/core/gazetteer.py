@@ -146,8 +146,13 @@ class NameUse:
     need: Need
     why: str = ""
     context: tuple[str, ...] = ()
-    """Names (display form) any one of which, named in the item, makes the name count."""
+    """Names (display form) any one of which, named in the item, makes the name count (for a name
+    that counts on its own but has ``unless``: names that keep it counting even so)."""
     historic: bool = False
+    unless: tuple[str, ...] = ()
+    """For a name that counts on its own: the provinces (or, for a province, the countries) of the
+    smaller namesakes elsewhere. Named beside it without ``context``, the name is theirs ("Pokrovsk,
+    Saratov region" is not the Donetsk town; "Florida, Uruguay" not the US state)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -534,6 +539,7 @@ class Gazetteer:
     def _use(self, place: Place, name: str, inside: set[str], expansion: RegionExpansion) -> NameUse:
         norm = normalize(name)
         rivals: list[Place] = []
+        dismissed: list[Place] = []
         historic = name in place.historic
         own = fuzz.ratio(norm, normalize(place.name)) >= _OWN_NAME_SIMILARITY
         for key in self.by_name.get(norm, ()):
@@ -556,17 +562,20 @@ class Gazetteer:
                 if other.kind is PlaceKind.SUBDIVISION and len(
                     self.children.get(place.key, ())
                 ) >= _DOMINANT * len(self.children.get(other.key, ())):
+                    dismissed.append(other)
                     continue
             elif fuzz.ratio(norm, normalize(other.name)) < _OWN_NAME_SIMILARITY:
                 # The rival bears it as an alternate or historic name, not as its own: Engels was
                 # once Pokrovsk, but "Pokrovsk" is Pokrovsk unless the rival is far bigger.
                 if other.population < _HISTORIC_RIVAL * max(place.population, 1):
+                    dismissed.append(other)
                     continue
             elif other.kind is PlaceKind.CITY and place.population >= _DOMINANT * other.population:
+                dismissed.append(other)
                 continue
             rivals.append(other)
         if not rivals and not historic:
-            return NameUse(place, name, Need.ALONE)
+            return self._alone(place, name, dismissed, expansion)
         # A rival at home, or a bigger one abroad (Melbourne, Australia for Melbourne, Florida), is
         # not ruled out by naming the country: only the province does.
         strong = [
@@ -603,6 +612,42 @@ class Gazetteer:
             reasons.append(f"also {first.name}{where} ({first.population:,} people){more}")
         return NameUse(
             place, name, need, "; ".join(reasons), tuple(dict.fromkeys(c for c in context if c)), historic
+        )
+
+    def _context_names(self, ancestors: Iterable[Place], *, countries: bool) -> list[str]:
+        """The names of ``ancestors`` and of their namesake capitals (countries' only if asked)."""
+        out: list[str] = []
+        for up in ancestors:
+            if up.kind is PlaceKind.COUNTRY:
+                if countries:
+                    out.extend(up.names)
+                continue
+            out.extend(up.names)
+            for k in self.capitals_of.get(up.key, ()):
+                out.extend(self.places[k].names)
+        return out
+
+    def _alone(self, place: Place, name: str, dismissed: list[Place], expansion: RegionExpansion) -> NameUse:
+        """A name that counts on its own, unless a smaller namesake's province is named beside it and
+        nothing of its own is."""
+        if not dismissed:
+            return NameUse(place, name, Need.ALONE)
+        own = self._context_names(self.ancestors(place.key), countries=True)
+        own.extend(expansion.names)
+        unless: list[str] = []
+        for other in dismissed:
+            # A city rival's province, not its country: "Russian" is in every Ukraine war story.
+            unless.extend(
+                self._context_names(self.ancestors(other.key), countries=other.kind is PlaceKind.SUBDIVISION)
+            )
+        mine = {normalize(n) for n in (*own, *place.names)}
+        unless = [n for n in dict.fromkeys(unless) if n and normalize(n) not in mine]
+        if not unless:
+            return NameUse(place, name, Need.ALONE)
+        first = max(dismissed, key=lambda p: p.population)
+        why = f"a smaller namesake: {first.name}{self._where(first)}"
+        return NameUse(
+            place, name, Need.ALONE, why, tuple(dict.fromkeys(n for n in own if n)), unless=tuple(unless)
         )
 
     def _where(self, place: Place) -> str:
@@ -672,6 +717,18 @@ def describe_expansion(gazetteer: Gazetteer, watchlist: Watchlist) -> str:
                 )
                 label = use.name if use.name == use.place.name else f"{use.name} ({use.place.name})"
                 lines.append(f"      {label}: only beside {ctx or 'its region'}; {use.why}")
+        yielding = [use for use in uses if use.unless]
+        if yielding:
+            lines.append(
+                f"    names that count on their own, but not beside only a smaller namesake's"
+                f" province ({len(yielding)}):"
+            )
+            for use in yielding:
+                label = use.name if use.name == use.place.name else f"{use.name} ({use.place.name})"
+                them = ", ".join(use.unless[:_SHOWN_CONTEXT]) + (
+                    " …" if len(use.unless) > _SHOWN_CONTEXT else ""
+                )
+                lines.append(f"      {label}: not beside {them} alone")
         filtered = [(p, name, why) for p in (place, *exp.places) for name, why in p.filtered]
         if filtered:
             lines.append(f"    never matched ({len(filtered)}):")

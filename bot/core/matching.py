@@ -175,6 +175,9 @@ class _Term:
     of context set ``context`` is in the item; -1: counts on its own."""
     historic: bool = False
     """A historic name of the place ("Zhdanov"): never a hit right after a title or a given name."""
+    unless: int = -1
+    """A context set that, named without ``unless_own``, makes the name a namesake's elsewhere."""
+    unless_own: int = -1
 
 
 _Entry = tuple[tuple[str, ...], tuple[_Term, ...]]
@@ -257,15 +260,19 @@ class _Contexts:
         """The id of the context set ``use`` needs (-1: none), registering it once."""
         if use.need is Need.ALONE:
             return -1
-        found = self._memo.get(use.context)
+        return self.id_of_names(use.context)
+
+    def id_of_names(self, names: tuple[str, ...]) -> int:
+        """The id of the set of ``names``, registering it once."""
+        found = self._memo.get(names)
         if found is None:
-            seqs = frozenset(w for w in (words(n) for n in use.context) if w)
+            seqs = frozenset(w for w in (words(n) for n in names) if w)
             found = self.ids.get(seqs)
             if found is None:
                 found = self.ids[seqs] = len(self.ids)
                 for seq in seqs:
                     self.of[seq].add(found)
-            self._memo[use.context] = found
+            self._memo[names] = found
         return found
 
 
@@ -355,6 +362,8 @@ class Matcher:
                         context=contexts.id_of(use),
                         # Any name but the place's own may be a surname ("Zhdanov" for Zhdanivka).
                         historic=use.historic or normalize(use.name) != normalize(use.place.name),
+                        unless=contexts.id_of_names(use.unless) if use.unless else -1,
+                        unless_own=contexts.id_of_names(use.context) if use.unless else -1,
                     )
                     slot = names[seq]
                     held = slot.get((wi, region.name))
@@ -493,11 +502,17 @@ class Matcher:
             return None
         hits: dict[int, list[_Raw]] = defaultdict(list)
         covered = self._exact(text, tokens, hits)
-        if any(r[0].context >= 0 for found in hits.values() for r in found):
-            # A name other places share counts only beside its province's or country's name.
+        if any(r[0].context >= 0 or r[0].unless >= 0 for found in hits.values() for r in found):
+            # A name other places share counts only beside its province's or country's name; a name
+            # that counts on its own yields to a smaller namesake whose province alone is named.
             present = self._present_contexts(text, tokens)
             for wi, found in hits.items():
-                hits[wi] = [r for r in found if r[0].context < 0 or r[0].context in present]
+                hits[wi] = [
+                    r
+                    for r in found
+                    if (r[0].context < 0 or r[0].context in present)
+                    and not (r[0].unless in present and r[0].unless_own not in present)
+                ]
         descriptive = any(r[0].needs_context for found in hits.values() for r in found)
         if self._fuzzy_exact or descriptive:
             # A fuzzy spelling or a descriptive alias only counts in a text that also names the region

@@ -92,6 +92,19 @@ def test_a_name_another_place_once_had_is_not_dropped_from_the_town_that_has_it(
     assert _uses(g, "Kohlfeld")[("t1", "Pokrova")].need is Need.ALONE
 
 
+def test_a_name_yields_to_a_smaller_namesake_whose_province_alone_is_named() -> None:
+    """ "Pokrovsk, Saratov region" is not the Donetsk town, though "Pokrovsk" alone is."""
+    g = _world()
+    use = _uses(g, "Kohlfeld")[("t1", "Pokrova")]
+    assert use.need is Need.ALONE and "Rotberg" in use.unless and "Kohlfeld" in use.context
+    m = _matcher(g, "Kohlfeld")
+    assert _hit(m, "Drones hit Pokrova in Rotberg province") == []
+    assert _hit(m, "Drones hit Pokrova") == [("kohlfeld", ["Pokrova"])]
+    assert _hit(m, "Drones hit Pokrova, Kohlfeld, and Rotberg") == [("kohlfeld", ["Pokrova", "Kohlfeld"])]
+    text = describe_expansion(g, Watchlist("k", CH, regions=(Region("Kohlfeld"),), rule=Rule.REGION))
+    assert "Pokrova: not beside Rotberg alone" in text
+
+
 def test_a_village_name_common_in_the_country_needs_its_province() -> None:
     g = _world()
     use = _uses(g, "Kohlfeld")[("a1", "Andrivka")]
