@@ -597,10 +597,6 @@ class Gazetteer:
             expansion.resolved is not None and expansion.resolved.kind is not PlaceKind.COUNTRY
         ) or need is Need.COUNTRY:
             context.extend(expansion.names)
-        if not context:
-            # Nothing between the place and its country (a province on a country's watch): the
-            # country's names are the context there is.
-            context.extend(n for up in ancestors if up.kind is PlaceKind.COUNTRY for n in up.names)
         reasons: list[str] = []
         if historic:
             reasons.append(f"a historic or foreign name of {place.name}")
@@ -610,9 +606,14 @@ class Gazetteer:
             where = self._where(first)
             more = f" and {len(rivals) - 1} more" if len(rivals) > 1 else ""
             reasons.append(f"also {first.name}{where} ({first.population:,} people){more}")
-        return NameUse(
-            place, name, need, "; ".join(reasons), tuple(dict.fromkeys(c for c in context if c)), historic
-        )
+        # A province named like its town is no context for the town's name ("Florida", Uruguay).
+        itself = {normalize(n) for n in place.names}
+        kept = tuple(dict.fromkeys(c for c in context if c and normalize(c) not in itself))
+        if not kept:
+            # Nothing between the place and its country (a province on a country's watch): the
+            # country's names are the context there is.
+            kept = tuple(n for up in ancestors if up.kind is PlaceKind.COUNTRY for n in up.names)
+        return NameUse(place, name, need, "; ".join(reasons), kept, historic)
 
     def _context_names(self, ancestors: Iterable[Place], *, countries: bool) -> list[str]:
         """The names of ``ancestors`` and of their namesake capitals (countries' only if asked)."""

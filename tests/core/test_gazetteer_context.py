@@ -254,3 +254,17 @@ def test_of_two_provinces_sharing_a_name_the_one_with_five_times_the_towns_keeps
     assert _hit(m, "Storms hit Florin") == [("ostland", ["Florin"])]
     # Beside its country the smaller one counts too (the bigger one still does: the name is its own).
     assert ("westmark", ["Florin", "Westmark"]) in _hit(m, "Storms hit Florin, Westmark")
+
+
+def test_a_province_named_like_its_town_is_no_context_for_the_town() -> None:
+    g = Gazetteer.build(
+        [
+            *_world_records(),
+            PlaceRecord("OS-L", "Lindau", PlaceKind.SUBDIVISION, "OS", primary=("Lindau",), parent="OS"),
+            _rec("n1", "Lindau", "OS", 30_000, "OS-L", lat=40.0, lon=30.0),
+            _rec("n2", "Lindau", "WM", 90_000, "WM-R", lat=50.0, lon=10.0),
+        ],
+        POLICY,
+    )
+    use = _uses(g, "Ostland")[("n1", "Lindau")]
+    assert use.need is Need.REGION and "Lindau" not in use.context
