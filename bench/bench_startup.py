@@ -1,7 +1,9 @@
-"""Start-up: the gazetteer built from geonames (the baseline) beside the one read from the disk cache.
+"""Start-up: the gazetteer built from geonames (the baseline) beside the one read from the disk cache,
+and a process that reads it and builds the matcher for three region watches (Idlib, Donetsk Oblast,
+and the whole of Ukraine, whose watch holds every village in the country).
 
 Each measure is a fresh process (so neither warms the other), repeated; it prints the median wall
-time and the process's peak RSS.
+time and the process's peak RSS. Run it on two commits to compare gazetteers (docs/BENCHMARKS.md).
 
     python bench/bench_startup.py [--runs 5]
 """
@@ -26,6 +28,16 @@ if sys.argv[1] == "build":
     g = build_gazetteer()
 else:
     g = load_gazetteer(environ={{"SITREP_CACHE_DIR": sys.argv[2]}})
+if sys.argv[1] == "watch":
+    from bot.core.matching import Matcher
+    from bot.core.watchlists import Region, Rule, Watchlist
+    Matcher(
+        [
+            Watchlist(n.lower(), ("C0BENCH0001",), regions=(Region(n),), rule=Rule.REGION)
+            for n in ("Idlib", "Donetsk Oblast", "Ukraine")
+        ],
+        g,
+    )
 seconds = time.perf_counter() - started
 rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({{"seconds": seconds, "rss_mb": rss_mb, "places": len(g.places)}}))
@@ -61,8 +73,13 @@ def main() -> None:
         measure("load", cache, 1)  # writes the cache
         base = measure("build", cache, args.runs)
         warm = measure("load", cache, args.runs)
+        watch = measure("watch", cache, args.runs)
     print(f"{'gazetteer':<34}{'median s':>10}{'peak RSS MB':>13}{'places':>9}")
-    for name, r in (("built from geonames (baseline)", base), ("read from the disk cache", warm)):
+    for name, r in (
+        ("built from geonames (baseline)", base),
+        ("read from the disk cache", warm),
+        ("cache + matcher for 3 watches", watch),
+    ):
         print(f"{name:<34}{r['seconds']:>10.2f}{r['rss_mb']:>13.0f}{r['places']:>9}")
     print(f"speed-up ×{base['seconds'] / warm['seconds']:.1f}")
 

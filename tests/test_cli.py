@@ -227,6 +227,10 @@ def test_watch_show_lists_the_expansion() -> None:
     assert code == 0
     for place in ("Idleb", "Saraqib", "Maarat al-Numan", "إدلب".replace("إ", "ا")):
         assert place in out
+    # What matches only with context, what never matches, and why (issue #19).
+    assert "names that count only beside their province or country" in out
+    assert "never matched" in out and "a name of 4 letters or fewer" in out
+    assert "context rules (a hit they describe does not count)" in out
 
 
 def test_watch_show_gives_the_scope_told_to_the_reader() -> None:

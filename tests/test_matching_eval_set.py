@@ -142,7 +142,7 @@ def test_score_counts_and_rates() -> None:
 _CORPUS = [
     {"link": "http://t/1", "title": "Airstrikes kill 4 in Idlib city",
      "description": "<p>Regime jets struck a market in Idlib &amp; Saraqib.</p>"},
-    {"link": "http://t/2", "title": "Idlib football club wins cup", "description": "A sunny final."},
+    {"link": "http://t/2", "title": "Idlib olive harvest begins", "description": "A sunny season."},
     {"link": "http://t/3", "title": "Airstrike kills 3 in Yemen", "description": "Houthi area hit."},
     {"link": "http://t/4", "title": "Shelling in Khartoum as RSF clashes with army",
      "description": "Residents fled the fighting."},

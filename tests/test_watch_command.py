@@ -626,3 +626,34 @@ async def test_sitrep_digest_shows_the_period_to_the_asker_only(bot: Bot, gazett
     assert "No watchlist `gaza`" in unknown["text"]
     (bad,) = await bot.command("/sitrep", "digest idlib since: forever")
     assert "since:" in bad["text"]
+
+
+async def test_test_a_place_in_any_spelling_or_script_covers_the_towns_inside(bot: Bot) -> None:
+    """`/watch test PLACE` (issue #19): no watchlist needed; the gazetteer finds the place by any
+    spelling or script, and a province's test counts the towns inside it."""
+    items = (
+        stored_item(21, "Shelling kills 3 in Saraqib", "Rescuers said three died.", 5),
+        stored_item(22, "Air raids hit Idleb city", "Two people were wounded.", 4),
+        stored_item(23, "Central bank holds rates", "Nothing to do with the watch.", 3),
+    )
+    await bot.store.record_round([], Plan(seen=items), now=NOW)
+    latin = await bot.watch("test Idleb 7d")
+    assert (
+        latin is not None
+        and "*Test of place Idlib*" in latin
+        and "3 stored items scanned, 2 matched" in latin
+    )
+    arabic = await bot.watch("test إدلب 7d", user=ADMIN)
+    assert arabic is not None and "*Test of place Idlib*" in arabic and "2 matched" in arabic
+    town = await bot.watch("test Saraqib", user=MEMBER)
+    assert town is not None and "*Test of place Saraqib*" in town and "1 matched" in town
+    unknown = await bot.watch("test Qwzrtvale 7d", user=WORKSPACE_ADMIN)
+    assert unknown is not None and "no watchlist named 'Qwzrtvale'" in unknown
+
+
+async def test_show_says_which_names_need_context_and_which_never_match(bot: Bot) -> None:
+    shown = await bot.watch("show idlib")
+    assert shown is not None
+    assert "names, matching on their own" in shown
+    assert "names that count only beside their province or country" in shown
+    assert "never matched" in shown

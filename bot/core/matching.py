@@ -48,9 +48,10 @@ from typing import TypeVar
 
 from rapidfuzz import fuzz, process
 
-from bot.core.gazetteer import Gazetteer, RegionExpansion
+from bot.core.gazetteer import Gazetteer, NameUse, Need, RegionExpansion
 from bot.core.genre import genre_veto
 from bot.core.keyword_sense import political_sense
+from bot.core.name_sense import not_the_place
 from bot.core.normalize import Token, normalize, stem, tokenize, words
 from bot.core.relevance import RelevanceModel, relevance_veto
 from bot.core.watchlists import Rule, Watchlist
@@ -170,6 +171,14 @@ class _Term:
     needs_context: bool = False
     """A descriptive alias (written all in lower case): counts only beside a name of the region or its
     country ("rebel-held areas" is Idlib in a Syria story, not in a Yemen one)."""
+    context: int = -1
+    """A place name other places share (``Gazetteer.name_uses``): counts only when one of the names
+    of context set ``context`` is in the item; -1: counts on its own."""
+    historic: bool = False
+    """A historic name of the place ("Zhdanov"): never a hit right after a title or a given name."""
+    unless: int = -1
+    """A context set that, named without ``unless_own``, makes the name a namesake's elsewhere."""
+    unless_own: int = -1
 
 
 _Entry = tuple[tuple[str, ...], tuple[_Term, ...]]
@@ -195,6 +204,9 @@ _SKELETON_PAIRS = (
     ("y", "i"),
 )
 _STEM_MEMO_LIMIT = 200_000
+_FUZZY_MIN_POPULATION = 5_000
+"""Places smaller than this are matched by their exact spellings only (0 is unknown: geonames lists
+admin seats without a figure, Maarat al-Numan among them)."""
 _ARABIC_CLITICS = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ب", "ل", "ف")
 
 
@@ -236,6 +248,35 @@ def _is_arabic(word: str) -> bool:
     return "\u0600" <= word[0] <= "\u06ff"
 
 
+class _Contexts:
+    """The context sets shared place names need, numbered: each set's names as token sequences."""
+
+    def __init__(self) -> None:
+        self.ids: dict[frozenset[tuple[str, ...]], int] = {}
+        self.of: dict[tuple[str, ...], set[int]] = defaultdict(set)
+        # Every village in a province shares the province's context: tokenise it once.
+        self._memo: dict[tuple[str, ...], int] = {}
+
+    def id_of(self, use: NameUse) -> int:
+        """The id of the context set ``use`` needs (-1: none), registering it once."""
+        if use.need is Need.ALONE:
+            return -1
+        return self.id_of_names(use.context)
+
+    def id_of_names(self, names: tuple[str, ...]) -> int:
+        """The id of the set of ``names``, registering it once."""
+        found = self._memo.get(names)
+        if found is None:
+            seqs = frozenset(w for w in (words(n) for n in names) if w)
+            found = self.ids.get(seqs)
+            if found is None:
+                found = self.ids[seqs] = len(self.ids)
+                for seq in seqs:
+                    self.of[seq].add(found)
+            self._memo[names] = found
+        return found
+
+
 class Matcher:
     """Matches text against a fixed set of watchlists. Build once per watchlist change."""
 
@@ -262,6 +303,8 @@ class Matcher:
         fuzzy: dict[int, dict[str, dict[str, _Term]]] = defaultdict(lambda: defaultdict(dict))
         context: dict[tuple[str, ...], set[int]] = defaultdict(set)
         blockers: dict[tuple[str, ...], set[int]] = defaultdict(set)
+        # Context sets of shared place names: the names (as token sequences) that make one count.
+        contexts = _Contexts()
         for phrase in gazetteer.not_places:
             blockers[tuple(phrase.split())].update(range(len(self._watchlists)))
         for wi, wl in enumerate(self._watchlists):
@@ -284,23 +327,62 @@ class Matcher:
                         (wi, region.name),
                         _Term(wi, HitKind.REGION, region.name, None, True, alias == alias.lower()),
                     )
-                spellings: list[tuple[str, str | None]] = [(n, None) for n in expansion.names]
-                for place in expansion.places:
-                    spellings.extend((n, place.name) for n in place.names)
-                for spelling, place_name in spellings:
-                    seq = words(spelling)
+                # A historic name of the region itself ("Stalino" for Donetsk, "Zhdanov" for Mariupol)
+                # counts only beside one of its current names or its country's.
+                old_names = gazetteer.historic_names(expansion)
+                current = [n for n in expansion.names if n not in old_names]
+                if country is not None and country.key != (
+                    expansion.resolved.key if expansion.resolved else ""
+                ):
+                    current.extend(country.names)
+                for seq_name in expansion.names:
+                    seq = words(seq_name)
                     if not seq:
                         continue
+                    own_term = _Term(wi, HitKind.REGION, region.name)
+                    if seq_name in old_names and expansion.resolved is not None:
+                        use = NameUse(expansion.resolved, seq_name, Need.REGION, "", tuple(current), True)
+                        own_term = _Term(
+                            wi,
+                            HitKind.REGION,
+                            region.name,
+                            context=contexts.id_of(use),
+                            historic=True,
+                        )
                     # The region's own name wins over a place inside it with the same spelling.
-                    names[seq].setdefault(
-                        (wi, region.name), _Term(wi, HitKind.REGION, region.name, place_name)
+                    names[seq].setdefault((wi, region.name), own_term)
+                for use in gazetteer.name_uses(expansion):
+                    seq = words(use.name)
+                    if not seq:
+                        continue
+                    term = _Term(
+                        wi,
+                        HitKind.REGION,
+                        region.name,
+                        use.place.name,
+                        context=contexts.id_of(use),
+                        # Any name but the place's own may be a surname ("Zhdanov" for Zhdanivka).
+                        historic=use.historic or normalize(use.name) != normalize(use.place.name),
+                        unless=contexts.id_of_names(use.unless) if use.unless else -1,
+                        unless_own=contexts.id_of_names(use.context) if use.unless else -1,
                     )
+                    slot = names[seq]
+                    held = slot.get((wi, region.name))
+                    # Of two places inside the region that share a name, the one it means on its
+                    # own wins (places come biggest first).
+                    if held is None or (held.context >= 0 and term.context < 0 and not held.caseless):
+                        slot[(wi, region.name)] = term
                 # Fuzzy targets are the curated main names only: geonames alternates are too loose, and
                 # admin aliases are exact phrases ("northwest Syria" must not catch "northeastern Syria").
                 targets: list[tuple[str, str | None]] = [(region.name, None)]
                 # Only names that survived the gazetteer's filters: a denied "Vladimir" must not
                 # come back as a fuzzy spelling of the town.
-                targets.extend((p.name, p.name) for p in expansion.places if p.name in p.names)
+                # Villages are left out: a fuzzy spelling of one is likelier another word.
+                targets.extend(
+                    (p.name, p.name)
+                    for p in expansion.places
+                    if p.name in p.names and not 0 < p.population < _FUZZY_MIN_POPULATION
+                )
                 for spelling, place_name in targets:
                     seq = words(spelling)
                     key = skeleton(seq)
@@ -328,6 +410,7 @@ class Matcher:
             wi: {k: tuple(v.values()) for k, v in keys.items()} for wi, keys in fuzzy.items()
         }
         self._context = _by_first_token(context)
+        self._place_context = _by_first_token(contexts.of)
         self._blockers = _by_first_token(blockers)
         # Every word a region hit (exact, or fuzzy once corroborated) must start with; see survey.
         self._all_regional = all(w.regions for w in self._watchlists)
@@ -445,6 +528,17 @@ class Matcher:
             return None
         hits: dict[int, list[_Raw]] = defaultdict(list)
         covered = self._exact(text, tokens, hits)
+        if any(r[0].context >= 0 or r[0].unless >= 0 for found in hits.values() for r in found):
+            # A name other places share counts only beside its province's or country's name; a name
+            # that counts on its own yields to a smaller namesake whose province alone is named.
+            present = self._present_contexts(text, tokens)
+            for wi, found in hits.items():
+                hits[wi] = [
+                    r
+                    for r in found
+                    if (r[0].context < 0 or r[0].context in present)
+                    and not (r[0].unless in present and r[0].unless_own not in present)
+                ]
         descriptive = any(r[0].needs_context for found in hits.values() for r in found)
         if self._fuzzy_exact or descriptive:
             # A fuzzy spelling or a descriptive alias only counts in a text that also names the region
@@ -516,6 +610,8 @@ class Matcher:
                     span = (tokens[i].start, tokens[i + len(seq) - 1].end)
                     for wi in ids:
                         blocked[wi].append(span)
+                        # Nor is any word of it a fuzzy spelling of a place ("Xi Jinping").
+                        covered[wi].update(range(i, i + len(seq)))
         for wi, spans in blocked.items():
             # "Sudan" inside "South Sudan" names another country, "Sabha" inside "Lok Sabha" a
             # parliament: not hits.
@@ -535,6 +631,16 @@ class Matcher:
                 if found is not None:
                     return found
         return None
+
+    def _present_contexts(self, text: str, tokens: list[Token]) -> set[int]:
+        """The context sets (of shared place names) that the text names, capitalised."""
+        norms = [t.norm for t in tokens]
+        out: set[int] = set()
+        for i, word in enumerate(norms):
+            for seq, ids in self._place_context.get(word, ()):
+                if tuple(norms[i : i + len(seq)]) == seq and not text[tokens[i].start].islower():
+                    out |= ids
+        return out
 
     def _mentioned(self, text: str, tokens: list[Token]) -> set[int]:
         """Watchlists whose region or its country is named (exactly, capitalised) in the text."""
@@ -603,7 +709,7 @@ class Matcher:
     def _decide(self, text: str, hits: dict[int, list[_Raw]], *, title_end: int) -> list[Match]:
         out: list[Match] = []
         for wi in sorted(hits):
-            raw = [r for r in hits[wi] if not _non_event_sense(text, r)]
+            raw = [r for r in hits[wi] if not _non_event_sense(text, r) and not _not_the_place(text, r)]
             kinds = {r[0].kind for r in raw}
             wl = self._watchlists[wi]
             # Decide on the kinds present first: most texts hit a keyword and nothing else, and
@@ -625,7 +731,7 @@ class Matcher:
             # Most texts hit only a watch word: a watchlist with regions has nothing to say of them.
             if wl.regions and not any(r[0].kind is HitKind.REGION for r in hits[wi]):
                 continue
-            raw = [r for r in hits[wi] if not _non_event_sense(text, r)]
+            raw = [r for r in hits[wi] if not _non_event_sense(text, r) and not _not_the_place(text, r)]
             kinds = {r[0].kind for r in raw}
             if not raw or (not wl.regions and HitKind.KEYWORD not in kinds):
                 continue
@@ -692,6 +798,17 @@ def _non_event_sense(text: str, raw: _Raw) -> bool:
     """A keyword hit whose word names no event here ("civilian rule")."""
     term, start, end, _ = raw
     return term.kind is HitKind.KEYWORD and political_sense(text, start, end)
+
+
+def _not_the_place(text: str, raw: _Raw) -> bool:
+    """A region hit whose name is a club's, a person's origin, a comparison or (for a historic name)
+    a person's name (``bot.core.name_sense``). Admin aliases are phrases written on purpose: they stand."""
+    term, start, end, _ = raw
+    return (
+        term.kind is HitKind.REGION
+        and not term.caseless
+        and not_the_place(text, start, end, historic=term.historic) is not None
+    )
 
 
 def _satisfies(rule: Rule, region: bool, keyword: bool) -> bool:
