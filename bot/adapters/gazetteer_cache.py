@@ -47,9 +47,11 @@ def cache_dir(environ: Mapping[str, str]) -> Path | None:
     return Path(base) / "sitrep" if base else None
 
 
-def cache_key(files: Iterable[Path], packages: Iterable[str]) -> str:
-    """A hash of the files' bytes and the packages' versions."""
+def cache_key(files: Iterable[Path], packages: Iterable[str], settings: Iterable[str] = ()) -> str:
+    """A hash of the files' bytes, the packages' versions and the build's settings."""
     digest = hashlib.sha256(f"format {FORMAT}".encode())
+    for setting in sorted(settings):
+        digest.update(f"\nsetting {setting}".encode())
     for name in sorted(packages):
         try:
             version = metadata.version(name)
