@@ -127,6 +127,22 @@ incidents = Table(
     ).ddl_if(dialect="postgresql"),
 )
 
+incident_index = Table(
+    "incident_index",
+    metadata,
+    # What /incidents finds an incident by (bot.core.incident_search): "w:<word>", "p:<place key>",
+    # "l:<watchlist>", "k:<floor>", "x:<floor>", "*". Keyed by entry then time, so every lookup is
+    # one range read newest first; watchlist and figures ride along so filters need no other read.
+    Column("entry", String(120), primary_key=True),
+    Column("at", UTCDateTime, primary_key=True),  # the incident's ``updated``
+    Column("incident_key", String(40), primary_key=True),
+    Column("watchlist", String(80), nullable=False),
+    Column("killed", Integer),
+    Column("wounded", Integer),
+    Index("ix_incident_index_incident", "incident_key"),  # an updated incident's entries are replaced
+    sqlite_with_rowid=False,  # the primary key is the table: a range read touches nothing else
+)
+
 incident_items = Table(
     "incident_items",
     metadata,

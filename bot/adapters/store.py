@@ -25,10 +25,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from bot.adapters import incident_index
 from bot.adapters import schema as t
 from bot.adapters.digest_store import DigestStore
 from bot.adapters.feedback import Feedback
 from bot.adapters.fetch import Validators
+from bot.adapters.incident_index import COUNT_CAP, SearchResult
 from bot.adapters.incident_rows import incident_from_row, incident_values
 from bot.adapters.leadership import (
     LOCK_SPACE,
@@ -42,7 +44,9 @@ from bot.adapters.leadership import (
 from bot.adapters.process_lock import ProcessLock
 from bot.adapters.replay_guard import StoredReplayGuard
 from bot.core.alerts import SlackMessage, message_from_json, message_json
-from bot.core.incident_query import search_terms
+from bot.core.gazetteer import Gazetteer
+from bot.core.incident_query import Cursor
+from bot.core.incident_search import resolve_terms
 from bot.core.incidents import Incident
 from bot.core.items import FeedItem
 from bot.core.parking import ParkedGroup
@@ -187,11 +191,6 @@ def sqlite_file(url: str) -> Path | None:
 SQLITE_BUSY_SECONDS = 30.0
 
 
-def _escape_like(term: str) -> str:
-    """A term as a literal inside a LIKE pattern (``%`` and ``_`` are wildcards there)."""
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """Every SQLite connection: write-ahead logging, so readers (a slash command, the outbox's
     look-ups) never block a writer nor wait for one, and writers (the drain's channels, a poll
@@ -203,7 +202,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-def _migrate(conn: Connection) -> None:
+def _migrate(conn: Connection, gazetteer: Gazetteer | None = None) -> None:
     if conn.dialect.name == "postgresql":
         # Replicas started together on a fresh database would race in the migrations (one fails on
         # "table exists"): the first takes this lock and migrates, the rest wait, then find the
@@ -212,6 +211,7 @@ def _migrate(conn: Connection) -> None:
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = conn
+    cfg.attributes["gazetteer"] = gazetteer  # a backfill that places incidents (0013) uses it
     command.upgrade(cfg, "head")
 
 
@@ -226,8 +226,9 @@ async def _one_at_a_time(conn: AsyncConnection, key: int) -> None:
 
 
 class Store:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, gazetteer: Gazetteer | None = None) -> None:
         self._engine = engine
+        self._gazetteer = gazetteer
         self._lease: Lease = SoleLease()
         self.feedback = Feedback(engine)
         """Desk marks on alerts ("not relevant"), kept apart from the poll's tables."""
@@ -235,8 +236,10 @@ class Store:
         """Items waiting for their watchlist's digest, and the digests delivered."""
 
     @classmethod
-    async def open(cls, url: str) -> Store:
-        """Connect and bring the schema to the newest migration."""
+    async def open(cls, url: str, *, gazetteer: Gazetteer | None = None) -> Store:
+        """Connect and bring the schema to the newest migration. ``gazetteer`` places incidents
+        for ``/incidents`` (their places and the regions around them); without one, the process's
+        own is loaded when first needed."""
         db_file = sqlite_file(url)
         if db_file is not None:
             db_file.parent.mkdir(parents=True, exist_ok=True)
@@ -254,12 +257,19 @@ class Store:
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         try:
             async with engine.begin() as conn:
-                await conn.run_sync(_migrate)
+                await conn.run_sync(_migrate, gazetteer)
         except (SQLAlchemyError, OSError) as e:
             await engine.dispose()
             safe = make_url(url).render_as_string(hide_password=True)
             raise StoreError(f"cannot open database {safe}: {e.__class__.__name__}: {e}") from e
-        return cls(engine)
+        return cls(engine, gazetteer)
+
+    @property
+    def gazetteer(self) -> Gazetteer:
+        """What places incidents in ``incident_index``: the one given, else the process's own."""
+        if self._gazetteer is None:
+            self._gazetteer = incident_index.default_gazetteer()
+        return self._gazetteer
 
     async def close(self) -> None:
         await self._lease.release()
@@ -706,7 +716,7 @@ class Store:
         async with self._engine.begin() as conn:
             await self._lease.check(conn)
             if plan is not None and not plan.is_empty:
-                await _apply_plan(conn, plan, now)
+                await _apply_plan(conn, plan, now, self.gazetteer if plan.incidents else None)
             for o in outcomes:
                 values: dict[str, Any] = {"last_polled": now}
                 if o.error is None:
@@ -819,34 +829,41 @@ class Store:
         min_wounded: int | None = None,
         text: str | Sequence[str] | None = None,
         limit: int,
+        after: Cursor | None = None,
         offset: int = 0,
-    ) -> tuple[list[Incident], int]:
-        """One page of incidents updated since ``since`` that pass every filter, newest first, and
-        how many pass in all. ``text`` is one term or several that must all match (``matches_text``).
+    ) -> SearchResult:
+        """One page of incidents updated since ``since`` that pass every filter, newest first, with
+        how many match from its first row on (exact up to ``COUNT_CAP``) and where the next page
+        starts. ``text`` is one term or several that must all match: as whole words of the place,
+        title and terms, or through the gazetteer as a place (``bot.core.incident_search``).
 
-        Everything runs in SQL. Text is matched on ``search``, the incident's place, title and terms
-        normalised once when stored (``search_text``), with each term normalised the same way: case,
-        accents and apostrophes fold alike on both databases, and PostgreSQL's trigram index
-        (migration 0012) serves the ``LIKE``.
+        Every condition is a range read of ``incident_index`` (``bot.adapters.incident_index``).
+        ``after`` continues from a page's last row; ``offset`` (the "More" buttons sent before
+        cursors) skips that many rows first, by walking the pages before it.
         """
-        c = t.incidents.c
-        conds = [c.updated >= since]
-        if watchlist is not None:
-            conds.append(c.watchlist == watchlist)
-        if min_killed is not None:
-            conds.append(c.killed >= min_killed)
-        if min_wounded is not None:
-            conds.append(c.wounded >= min_wounded)
         terms = (text,) if isinstance(text, str) else tuple(text or ())
-        conds += [c.search.like(f"%{_escape_like(w)}%", escape="\\") for w in search_terms(terms)]
-        order = (c.updated.desc(), c.key.desc())
-        limit, offset = max(limit, 0), max(offset, 0)
-        async with self._engine.connect() as conn:
-            total = (
-                await conn.execute(select(func.count()).select_from(t.incidents).where(*conds))
-            ).scalar_one()
-            query = select(t.incidents).where(*conds).order_by(*order).limit(limit).offset(offset)
-            return [incident_from_row(r._mapping) for r in await conn.execute(query)], int(total)
+        wanted = resolve_terms(terms, self.gazetteer)
+        args: dict[str, Any] = {
+            "since": since,
+            "terms": wanted,
+            "watchlist": watchlist,
+            "min_killed": min_killed,
+            "min_wounded": min_wounded,
+        }
+        try:
+            async with self._engine.connect() as conn:
+                skip = max(offset, 0)
+                while skip > 0:
+                    passed = await incident_index.search(
+                        conn, **args, limit=min(skip, COUNT_CAP), after=after, rows=False
+                    )
+                    if passed.next is None:
+                        return SearchResult([], 0)
+                    skip -= min(skip, COUNT_CAP)
+                    after = passed.next
+                return await incident_index.search(conn, **args, limit=limit, after=after)
+        except SQLAlchemyError as e:
+            raise StoreError(f"could not search the incidents: {e.__class__.__name__}") from e
 
     # -- outbox ------------------------------------------------------------------------------
 
@@ -1089,7 +1106,7 @@ def _spec_json(spec: FeedSpec) -> dict[str, Any]:
     }
 
 
-async def _apply_plan(conn: AsyncConnection, plan: Plan, now: datetime) -> None:
+async def _apply_plan(conn: AsyncConnection, plan: Plan, now: datetime, gazetteer: Gazetteer | None) -> None:
     if plan.seen:
         stories = {(f, i): story for f, i, story in plan.stories}
         await conn.execute(
@@ -1154,6 +1171,7 @@ async def _apply_plan(conn: AsyncConnection, plan: Plan, now: datetime) -> None:
             await conn.execute(update(t.incidents).where(t.incidents.c.key == inc.key).values(**values))
         else:
             await conn.execute(insert(t.incidents).values(key=inc.key, **values))
+    await incident_index.replace_entries(conn, gazetteer, plan.incidents, existing=existing)
     if plan.links:
         await conn.execute(
             insert(t.incident_items),
