@@ -136,53 +136,47 @@ async def replace_entries(
 # -- searching -----------------------------------------------------------------------------------
 
 
+ESTIMATE_CAP = 5_000
+"""Choosing the driver counts each entry's rows in the window up to this many (an index-only range)."""
+PLACES_MAX = 20
+"""A name many places go by is searched in the first 20 (``Gazetteer.lookup``: broadest, biggest)."""
+
+
 @dataclass(frozen=True, slots=True)
-class _Alt:
-    """One entry that satisfies a condition, and the phrase the incident must then also hold."""
+class _Condition:
+    """One condition of a search: ``alternatives`` are entry sets, one of which an incident must
+    have all of. ``probed``: a typed term, checked by primary-key probes when it does not drive;
+    the filters (watchlist, casualty floors) are checked on the driver's own columns instead."""
 
-    entry: str
-    phrase: str | None = None
-
-
-def _escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    alternatives: tuple[tuple[str, ...], ...]
+    probed: bool
 
 
-def _phrase_holds(key: Any, phrase: str) -> ColumnElement[bool]:
-    """The incident's ``search`` text holds ``phrase`` as whole words (``incident_search.phrase_in``)."""
-    i = t.incidents.c
-    padded = literal(" ") + func.replace(func.coalesce(i.search, ""), "\n", " ") + literal(" ")
-    return exists().where(i.key == key, padded.like(f"% {_escape_like(phrase)} %", escape="\\"))
-
-
-def _holds(d: Any, alt: _Alt) -> ColumnElement[bool]:
-    """Row ``d`` of the index belongs to an incident that has ``alt``."""
+def _has(d: Any, entry: str) -> ColumnElement[bool]:
+    """Row ``d`` of the index belongs to an incident that has ``entry`` (a primary-key probe)."""
     x = t.incident_index.alias("x")
-    cond: ColumnElement[bool] = exists().where(
-        x.c.entry == alt.entry, x.c.at == d.c.at, x.c.incident_key == d.c.incident_key
-    )
-    if alt.phrase is not None:
-        cond = and_(cond, _phrase_holds(d.c.incident_key, alt.phrase))
-    return cond
+    return exists().where(x.c.entry == entry, x.c.at == d.c.at, x.c.incident_key == d.c.incident_key)
 
 
 def _conditions(
     terms: Sequence[s.SearchTerm], watchlist: str | None, min_killed: int | None, min_wounded: int | None
-) -> list[tuple[bool, list[_Alt]]]:
-    """Each condition as (is a typed term, its alternatives); terms first, ``*`` when none."""
-    out: list[tuple[bool, list[_Alt]]] = []
-    for term in terms:
-        phrase = term.phrase if len(term.words) > 1 else None
-        alts = [_Alt(e, phrase if e.startswith(s.WORD) else None) for e in term.alternatives()]
-        out.append((True, alts))
+) -> list[_Condition]:
+    out = [_Condition(term.alternatives()[: PLACES_MAX + 1], probed=True) for term in terms]
     if watchlist is not None:
-        out.append((False, [_Alt(s.WATCHLIST + watchlist)]))
+        out.append(_Condition(((s.WATCHLIST + watchlist,),), probed=False))
     for prefix, floor in ((s.KILLED, min_killed), (s.WOUNDED, min_wounded)):
         entry = s.floor_entry(prefix, floor) if floor is not None else None
         if entry is not None:
-            out.append((False, [_Alt(entry)]))
-    out.append((False, [_Alt(s.ALL)]))
+            out.append(_Condition(((entry,),), probed=False))
+    out.append(_Condition(((s.ALL,),), probed=False))
     return out
+
+
+def _cost(n: int, conditions: Sequence[_Condition], size: dict[str, int]) -> float:
+    """Roughly the reads of driving by condition ``n``: its rows in the window, times the probes
+    each row then needs (its own other words, every alternative of every other typed term)."""
+    probes = sum(len(c.alternatives) for m, c in enumerate(conditions) if c.probed and m != n)
+    return sum(size[alt[0]] * (len(alt) + probes) for alt in conditions[n].alternatives)
 
 
 async def search(
@@ -215,39 +209,44 @@ async def search(
         filters.append(d.c.wounded >= min_wounded)
 
     conditions = _conditions(terms, watchlist, min_killed, min_wounded)
-    # How many rows each condition's entries have in the window, each count stopping past the cap:
-    # one round trip, each count a short range read of the primary key.
-    alts = [a for _, group in conditions for a in group]
+    # How many rows the entries that could drive have in the window, each count stopping past
+    # ESTIMATE_CAP: one round trip, each count a range of the primary key read without the rows.
+    # ``*`` is never the cheapest when there is another condition, and one condition is no choice.
+    if len(conditions) > 1:
+        conditions.pop()
+    heads = sorted({alt[0] for c in conditions for alt in c.alternatives}) if len(conditions) > 1 else []
     counts = [
         select(func.count())
         .select_from(
-            select(literal(1)).select_from(d).where(d.c.entry == a.entry, *window).limit(cap + 1).subquery()
+            select(literal(1))
+            .select_from(d)
+            .where(d.c.entry == head, *window)
+            .limit(ESTIMATE_CAP + 1)
+            .subquery()
         )
         .scalar_subquery()
-        for a in alts
+        for head in heads
     ]
-    sizes = list((await conn.execute(select(*counts))).one())
-    size_of = dict(zip((a.entry for a in alts), sizes, strict=True))
-    driver = min(range(len(conditions)), key=lambda n: sum(size_of[a.entry] for a in conditions[n][1]))
+    size = dict(zip(heads, (await conn.execute(select(*counts))).one(), strict=True)) if counts else {}
+    size = {alt[0]: size.get(alt[0], ESTIMATE_CAP) for c in conditions for alt in c.alternatives}
+    driver = min(range(len(conditions)), key=lambda n: _cost(n, conditions, size))
     checks = [
-        or_(*(_holds(d, a) for a in group))
-        for n, (is_term, group) in enumerate(conditions)
-        if is_term and n != driver
+        or_(*(and_(*(_has(d, e) for e in alt)) for alt in c.alternatives))
+        for n, c in enumerate(conditions)
+        if c.probed and n != driver
     ]
 
     found: dict[str, datetime] = {}
     capped = False
-    for alt in conditions[driver][1]:
-        if size_of[alt.entry] == 0:
+    for alt in conditions[driver].alternatives:
+        if size[alt[0]] == 0:
             continue
         query = (
             select(d.c.at, d.c.incident_key)
-            .where(d.c.entry == alt.entry, *filters, *checks)
+            .where(d.c.entry == alt[0], *filters, *checks, *(_has(d, e) for e in alt[1:]))
             .order_by(d.c.at.desc(), d.c.incident_key.desc())
             .limit(cap + 1)
         )
-        if alt.phrase is not None:
-            query = query.where(_phrase_holds(d.c.incident_key, alt.phrase))
         got = (await conn.execute(query)).all()
         capped = capped or len(got) > cap
         for at, key in got:

@@ -23,7 +23,7 @@ from typing import Any
 from bot.core.alerts import SlackMessage, slack_date, utc_stamp
 from bot.core.command_args import parse_args
 from bot.core.figures import Category
-from bot.core.incident_search import phrase_in
+from bot.core.incident_search import words_in
 from bot.core.incidents import Incident
 from bot.core.normalize import normalize
 from bot.core.slack_text import clip, escape, link
@@ -253,7 +253,7 @@ def error_text(error: CommandError) -> str:
 def matches_text(
     terms: Sequence[str], *, place: str | None, title: str, incident_terms: Sequence[str]
 ) -> bool:
-    """True when every term occurs as whole words in the place, the title or a matched term.
+    """True when every word of every term is a whole word of the place, title or matched terms.
 
     Compared after ``normalize`` (case, accents, apostrophes, hyphens, Arabic letter variants), so
     "idlib", "IDLIB" and "Idlib" agree, and "al numan" finds "al-Nu'man". This is the text half of
@@ -263,7 +263,7 @@ def matches_text(
     if not wanted:
         return True
     haystack = search_text(place=place, title=title, incident_terms=incident_terms)
-    return all(phrase_in(w, haystack) for w in wanted)
+    return all(words_in(w, haystack) for w in wanted)
 
 
 def search_terms(terms: Sequence[str]) -> list[str]:

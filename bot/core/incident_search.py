@@ -10,9 +10,10 @@ Every stored incident carries a set of index *entries* (``incident_entries``), k
 * ``l:<watchlist>``, ``k:<n>`` / ``x:<n>`` (at least n killed / wounded, n = 1, 10, 100, 1000) and
   ``*`` (every incident): the filters, so that a search without words still walks a short range.
 
-A typed term (``resolve_terms``) matches an incident when its words occur there as a phrase of
-whole words, or when the gazetteer knows it as a place (any spelling it keeps, any script) and the
-incident lies in one of the places of that name. ``term_matches`` is that definition in Python;
+A typed term (``resolve_terms``) matches an incident when each of its words is a whole word of the
+incident's text (any order: an index answers "has this word", not "in this order"), or when the
+gazetteer knows it as a place (any spelling it keeps, any script) and the incident lies in one of
+the places of that name. ``term_matches`` is that definition in Python;
 the store's SQL answers the same.
 """
 
@@ -49,15 +50,13 @@ class SearchTerm:
     def words(self) -> tuple[str, ...]:
         return tuple(self.phrase.split())
 
-    @property
-    def key_word(self) -> str:
-        """The word whose index range stands for the phrase: the longest, as the likely rarest."""
-        return max(self.words, key=len)
-
-    def alternatives(self) -> tuple[str, ...]:
-        """The index entries any match must have at least one of (the phrase's key word, a place)."""
-        out = [WORD + self.key_word] if len(WORD + self.key_word) <= ENTRY_MAX else []
-        return tuple(out + [PLACE + p for p in self.places])
+    def alternatives(self) -> tuple[tuple[str, ...], ...]:
+        """The ways to match, each a set of index entries an incident must all have: the term's
+        words (longest first, as the likely rarest), or any one place going by it. A word too long
+        to be indexed cannot be found by its words."""
+        words = tuple(WORD + w for w in sorted(set(self.words), key=lambda w: (-len(w), w)))
+        out = [words] if all(len(w) <= ENTRY_MAX for w in words) else []
+        return tuple(out + [(PLACE + p,) for p in self.places])
 
 
 def floor_entry(prefix: str, at_least: int) -> str | None:
@@ -159,12 +158,12 @@ def resolve_terms(terms: Sequence[str], gazetteer: Gazetteer | None) -> tuple[Se
     return tuple(out)
 
 
-def phrase_in(phrase: str, search: str) -> bool:
-    """Whether ``phrase`` (normalised) occurs as whole words in ``search`` (``search_text``)."""
-    return f" {phrase} " in f" {search.replace(chr(10), ' ')} "
+def words_in(phrase: str, search: str) -> bool:
+    """Whether every word of ``phrase`` (normalised) is a whole word of ``search`` (``search_text``)."""
+    return set(phrase.split()) <= set(search.split())
 
 
 def term_matches(term: SearchTerm, *, search: str, places: Iterable[str]) -> bool:
-    """The definition of a match (the store's SQL agrees): the phrase as whole words of the
+    """The definition of a match (the store's SQL agrees): the term's words are words of the
     incident's place, title and terms, or the incident lies in a place going by the term."""
-    return phrase_in(term.phrase, search) or not set(term.places).isdisjoint(places)
+    return words_in(term.phrase, search) or not set(term.places).isdisjoint(places)
