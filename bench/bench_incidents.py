@@ -49,7 +49,7 @@ from bot.core.incidents.model import Incident, Source
 from bot.geo import load_gazetteer
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
-GENERATOR = "3"  # bump when the synthetic incidents or the index rows change: cached databases reload
+GENERATOR = "4"  # bump when the synthetic incidents or the index rows change: cached databases reload
 # (place as an alert names it, the watch term that hit, watchlist)
 PLACES = [
     *(

@@ -713,10 +713,12 @@ class Store:
     async def _record_round(
         self, outcomes: Sequence[FeedOutcome], plan: Plan | None, *, now: datetime
     ) -> None:
+        # Before the transaction: loading the process's gazetteer the first time must not hold the lock.
+        gazetteer = self.gazetteer if plan is not None and plan.incidents else None
         async with self._engine.begin() as conn:
             await self._lease.check(conn)
             if plan is not None and not plan.is_empty:
-                await _apply_plan(conn, plan, now, self.gazetteer if plan.incidents else None)
+                await _apply_plan(conn, plan, now, gazetteer)
             for o in outcomes:
                 values: dict[str, Any] = {"last_polled": now}
                 if o.error is None:

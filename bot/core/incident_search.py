@@ -7,7 +7,7 @@ Every stored incident carries a set of index *entries* (``incident_entries``), k
 * ``p:<place key>`` — every gazetteer place its place and terms name (geonames/ISO keys as the
   gazetteer has them), with the places that enclose it (province, country): an incident in
   Saraqib is found by "Idlib" and by "Syria";
-* ``l:<watchlist>``, ``k:<n>`` / ``x:<n>`` (at least n killed / wounded, n = 1, 10, 100, 1000) and
+* ``l:<watchlist>``, ``k:<n>`` / ``x:<n>`` (at least n killed / wounded, n = 1, 2, 5, 10, 20, 50 …) and
   ``*`` (every incident): the filters, so that a search without words still walks a short range.
 
 A typed term (``resolve_terms``) matches an incident when each of its words is a whole word of the
@@ -31,8 +31,9 @@ PLACE = "p:"
 WATCHLIST = "l:"
 KILLED = "k:"
 WOUNDED = "x:"
-FLOORS = (1, 10, 100, 1000)
-"""The casualty floors with an entry: ``min: 250 killed`` walks the ``k:100`` range."""
+FLOORS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
+"""The casualty floors with an entry: ``min: 250 killed`` walks the ``k:200`` range. Close enough
+that a floor's range holds few rows below the asked figure (at most 2.5×)."""
 ENTRY_MAX = 120
 """Longer entries (a run-on token, a pasted URL) are not indexed; they would only bloat the index."""
 NAME_WORDS_MAX = 5

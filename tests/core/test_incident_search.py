@@ -56,14 +56,15 @@ def test_entries_hold_words_places_watchlist_and_floors() -> None:
     search = search_text(place="Saraqib", title="Air raid on the market", incident_terms=("airstrike",))
     entries = incident_entries(search=search, watchlist="idlib", killed=12, wounded=None, places={"SY-ID"})
     assert {"*", "l:idlib", "w:saraqib", "w:market", "w:airstrike", "p:SY-ID", "k:1", "k:10"} <= entries
-    assert "k:100" not in entries and not any(e.startswith("x:") for e in entries)
+    assert "k:20" not in entries and not any(e.startswith("x:") for e in entries)
     assert not any(
         len(e) > 120 for e in incident_entries(search="x" * 500, watchlist="w", killed=None, wounded=None)
     )
 
 
 @pytest.mark.parametrize(
-    ("at_least", "entry"), [(0, None), (1, "k:1"), (9, "k:1"), (10, "k:10"), (5000, "k:1000")]
+    ("at_least", "entry"),
+    [(0, None), (1, "k:1"), (9, "k:5"), (10, "k:10"), (250, "k:200"), (10**6, "k:10000")],
 )
 def test_a_floor_walks_the_highest_range_not_above_it(at_least: int, entry: str | None) -> None:
     assert floor_entry("k:", at_least) == entry

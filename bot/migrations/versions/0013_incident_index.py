@@ -28,12 +28,15 @@ BATCH = 2_000
 def upgrade() -> None:
     op.create_table(
         "incident_index",
-        sa.Column("entry", sa.String(120), primary_key=True),
-        sa.Column("at", UTCDateTime, primary_key=True),
-        sa.Column("incident_key", sa.String(40), primary_key=True),
+        sa.Column("entry", sa.String(120), nullable=False),
+        sa.Column("at", UTCDateTime, nullable=False),
+        sa.Column("incident_key", sa.String(40), nullable=False),
         sa.Column("watchlist", sa.String(80), nullable=False),
         sa.Column("killed", sa.Integer),
         sa.Column("wounded", sa.Integer),
+        sa.PrimaryKeyConstraint(
+            "entry", "at", "incident_key", postgresql_include=["watchlist", "killed", "wounded"]
+        ),
         sqlite_with_rowid=False,
     )
     op.create_index("ix_incident_index_incident", "incident_index", ["incident_key"])
