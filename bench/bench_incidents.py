@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import random
 import statistics
@@ -333,7 +334,7 @@ async def timed(
         if spent > budget:
             break
     times.sort()
-    return statistics.median(times), times[int(0.95 * (len(times) - 1))], result
+    return statistics.median(times), times[math.ceil(0.95 * len(times)) - 1], result  # nearest rank
 
 
 def _row(name: str, *cells: object) -> str:
