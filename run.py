@@ -164,7 +164,9 @@ async def runtime(
     here unless given (it takes seconds and never changes, so a process that starts several runtimes
     may build it once)."""
     from bot.adapters.fetch import Fetcher, user_agent
+    from bot.adapters.figure_model import load_confidence_model
     from bot.adapters.metrics import Metrics
+    from bot.core.figure_confidence import confident_extractor
     from bot.core.incidents.places import PlaceHints
     from bot.core.incidents.same_event import EventPolicy
     from bot.core.matching import Matcher
@@ -211,6 +213,7 @@ async def runtime(
                 on_delivered=on_delivered,
                 pause_after=settings.file.feed_pause_after,
                 admin_channel=settings.file.admin_channel,
+                extract=confident_extractor(load_confidence_model()),
             )
             metrics = Metrics(outbox_counts=store.outbox_counts, leading=lambda: lease.is_leader)
             poller = Poller(engine, store, observer=metrics, lease=lease)
@@ -712,15 +715,18 @@ def _safe_url(url: str) -> str:
 
 
 def cmd_extract(args: argparse.Namespace, out: TextIO) -> int:
+    from bot.adapters.figure_model import load_confidence_model
+    from bot.core.figure_confidence import confident_extractor
     from bot.evaluation import run_extract
 
+    extract = confident_extractor(load_confidence_model())
     text = None
     if args.file:
         try:
             text = Path(args.file).read_text(encoding="utf-8", errors="replace")
         except OSError as e:
             raise CommandError(f"cannot read {args.file}: {e.strerror}") from e
-    bad_lines = run_extract(text, sys.stdin, out)
+    bad_lines = run_extract(text, sys.stdin, out, extract=extract)
     return 1 if bad_lines else 0
 
 

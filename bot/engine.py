@@ -23,6 +23,7 @@ from bot.core.digests.compose import DigestPart, compose_digest
 from bot.core.digests.schedule import digest_times_between
 from bot.core.feed_health import DEFAULT_PAUSE_AFTER, cache_hold, pause_notice, retry_hold, should_pause
 from bot.core.feed_parsing import parse_feed
+from bot.core.figure_confidence import Extractor
 from bot.core.freshness import split_stale
 from bot.core.gazetteer import Gazetteer
 from bot.core.incidents.places import PlaceHints
@@ -141,6 +142,7 @@ class Engine:
         on_delivered: OnDelivered | None = None,
         pause_after: int | None = DEFAULT_PAUSE_AFTER,
         admin_channel: str | None = None,
+        extract: Extractor = extract_casualties,
     ) -> None:
         """``build_matcher`` makes a matcher for a new set of watchlists; with it the engine follows
         watchlist changes in the store (``refresh_rules``), without it the rules stay as given.
@@ -151,7 +153,11 @@ class Engine:
         ``on_delivered`` hears of every message once it is sent and recorded (the replay's JSON log).
 
         After ``pause_after`` consecutive failures (None: never) a feed is paused, and a notice for
-        ``admin_channel`` (when there is one) is queued in the outbox in the same transaction."""
+        ``admin_channel`` (when there is one) is queued in the outbox in the same transaction.
+
+        ``extract`` reads an item's casualty figures (``bot.core.figure_confidence.confident_extractor``
+        adds each figure's confidence; the default is the rules alone)."""
+        self._extract = extract
         self._store = store
         self._fetcher = fetcher
         self._untrusted_fetcher = untrusted_fetcher
@@ -287,9 +293,12 @@ class Engine:
         fresh: dict[str, list[FeedItem]] = {}
         items: list[FeedItem] = []
         stale: list[FeedItem] = []
+        unseen = await self._store.unseen_by_feed(
+            {f.feed_id: [i.id for i in f.items] for f in fetched if f.items}
+        )
         for f in fetched:
             if f.items:
-                new_ids = await self._store.unseen(f.feed_id, [i.id for i in f.items])
+                new_ids = unseen[f.feed_id]
                 fresh[f.feed_id] = [i for i in f.items if i.id in new_ids]
                 news, old = split_stale(
                     fresh[f.feed_id], now=now, max_age=self._max_item_age, first_poll=f.first_poll
@@ -313,19 +322,22 @@ class Engine:
             matcher = self.rules.matcher
             if self._reader is not None:
                 matcher, withheld = await self._read(items, matcher, now)
-            stories = [story_key(i.link, i.title, names.get(i.feed_id, i.feed_id)) for i in items]
+            stories = {
+                (i.feed_id, i.id): story_key(i.link, i.title, names.get(i.feed_id, i.feed_id)) for i in items
+            }
             plan = triage(
                 items,
                 watchlists=self.rules.watchlists,
                 matcher=matcher,
-                extract=extract_casualties,
+                extract=self._extract,
                 open_incidents=await self._store.open_incidents(
                     min(i.published for i in items) - self._policy.window
                 ),
                 source_names=names,
                 now=now,
                 policy=self._policy,
-                known_stories=await self._store.known_stories(stories),
+                known_stories=await self._store.known_stories(list(stories.values())),
+                story_keys=stories,
                 places=self.rules.places,
                 recent_posts=await self._store.recent_posts(now - timedelta(hours=1)),
             )

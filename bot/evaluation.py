@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.core.casualties import extract_casualties
+from bot.core.figure_confidence import Extractor
 from bot.core.figures import Casualties, Category, Scope
 from bot.core.scoring import CATEGORIES, Report, Scored, score
 from bot.errors import CommandError
@@ -26,6 +27,11 @@ def figures_json(casualties: Casualties) -> dict[str, Any]:
     heads = [casualties.headline(c) for c in Category]
     out["qualifiers"] = {h.category.value: h.qualifier for h in heads if h is not None and h.qualifier}
     out["groups"] = {h.category.value: h.group for h in heads if h is not None and h.group}
+    # how far to trust each figure (bot.core.figure_confidence); absent when it was not assessed
+    out["confidence"] = {
+        h.category.value: h.confidence for h in heads if h is not None and h.confidence is not None
+    }
+    out["uncertain"] = [h.category.value for h in heads if h is not None and h.uncertain]
     out["background"] = [
         {"category": f.category.value, "n": f.value}
         for f in casualties.figures
@@ -99,21 +105,23 @@ def run_eval(path: Path, out: TextIO, *, misses: bool = True) -> dict[str, Any]:
 _SOFT_BREAK = re.compile(r"(?<!\n)\n(?!\n)")
 
 
-def extract_text(text: str) -> dict[str, Any]:
+def extract_text(text: str, extract: Extractor = extract_casualties) -> dict[str, Any]:
     """Figures for one text: first line the title, the rest the description."""
     title, _, description = text.strip().partition("\n")
     # Text files are often hard-wrapped: a single newline is a space, a blank line a paragraph.
     description = _SOFT_BREAK.sub(" ", description)
-    return figures_json(extract_casualties(title, description))
+    return figures_json(extract(title, description))
 
 
-def run_extract(text: str | None, stdin: TextIO, stdout: TextIO) -> int:
+def run_extract(
+    text: str | None, stdin: TextIO, stdout: TextIO, *, extract: Extractor = extract_casualties
+) -> int:
     """``extract FILE`` (``text`` is the file's content) or ``extract`` over JSON Lines on stdin.
 
     Returns the number of input lines that could not be read (0 when all went well).
     """
     if text is not None:
-        stdout.write(json.dumps(extract_text(text), ensure_ascii=False) + "\n")
+        stdout.write(json.dumps(extract_text(text, extract), ensure_ascii=False) + "\n")
         return 0
     errors = 0
     for n, line in enumerate(stdin, 1):
@@ -128,7 +136,7 @@ def run_extract(text: str | None, stdin: TextIO, stdout: TextIO) -> int:
             title, description = item.get("title") or "", item.get("description") or ""
             if not isinstance(title, str) or not isinstance(description, str):
                 raise ValueError("title and description must be strings")
-            result: dict[str, Any] = {"id": item_id, **figures_json(extract_casualties(title, description))}
+            result: dict[str, Any] = {"id": item_id, **figures_json(extract(title, description))}
         except (json.JSONDecodeError, ValueError) as e:
             errors += 1
             result = {"id": item_id, "error": f"line {n}: {e}"}

@@ -134,6 +134,15 @@ def _records(path: Path, what: str, read: Callable[[Mapping[str, Any]], T]) -> I
         raise ConfigError(f"{path}: cannot read {what}s ({e.strerror or e})") from e
 
 
+OFF_THEME = "off-theme"
+"""How a note starts when the item is in the region but outside the themes (``eval/regions``)."""
+
+
+def is_off_theme(label: Label) -> bool:
+    """Not relevant only for its theme: the place test alone would call it relevant."""
+    return not label.relevant and label.note.startswith(OFF_THEME)
+
+
 def load_labels(labels_dir: Path) -> list[Label]:
     """Every ``labels-*.jsonl`` in the directory, in file-name order."""
     files = sorted(labels_dir.glob("labels-*.jsonl"))
@@ -274,6 +283,7 @@ def evaluate_matching(
     reader: ReaderStep | None = None,
     score_only: Collection[Pair] | None = None,
     rule: Rule | None = None,
+    place_only: bool = False,
 ) -> dict[str, dict[str, Any]]:
     """Score the matcher on every labelled watchlist; print the report to ``out``; return the metrics.
 
@@ -286,8 +296,12 @@ def evaluate_matching(
 
     ``score_only`` limits scoring to those (watchlist, link) labels: a reading of part of a set.
     ``rule`` replaces every watchlist's rule (with a reader, ``region`` lets the model judge the theme).
+    ``place_only`` scores the place test alone: a label whose note starts ``off-theme`` (in the region,
+    outside the themes; ``eval/regions``) counts as relevant.
     """
     labels = load_labels(labels_dir)
+    if place_only:
+        labels = [replace(label, relevant=True) if is_off_theme(label) else label for label in labels]
     if score_only is not None:
         keep = set(score_only)
         labels = [label for label in labels if (label.watchlist, label.link) in keep]
@@ -468,6 +482,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         choices=[r.value for r in Rule],
         help="evaluate every watchlist with this rule instead of its own",
     )
+    parser.add_argument(
+        "--place-only",
+        action="store_true",
+        help='score the place test alone: labels whose note starts "off-theme" (in the region, outside '
+        "the themes) count as relevant (eval/regions)",
+    )
     args = parser.parse_args(argv)
     relevance = load_relevance_model() if args.relevance_gate else None
     step: ReaderStep | None = None
@@ -492,7 +512,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         step = write_reader_prompts(args.reader_prompts)
     rule = Rule(args.rule) if args.rule else None
     results = evaluate_matching(
-        args.corpus, args.labels, args.config, sys.stdout, relevance, step, only, rule
+        args.corpus, args.labels, args.config, sys.stdout, relevance, step, only, rule, args.place_only
     )
     if args.json:
         print(json.dumps(results, indent=2))

@@ -17,14 +17,28 @@ from bot.core.incidents.signature import EventSignature
 
 def _headlines_json(c: Casualties) -> list[dict[str, Any]]:
     return [
-        {"category": h.category.value, "value": h.value, "qualifier": h.qualifier, "group": h.group}
+        {
+            "category": h.category.value,
+            "value": h.value,
+            "qualifier": h.qualifier,
+            "group": h.group,
+            "confidence": h.confidence,
+            "uncertain": h.uncertain,
+        }
         for h in c.headlines
     ]
 
 
 def _casualties(raw: Any) -> Casualties:
     heads = {
-        h["category"]: Headline(Category(h["category"]), int(h["value"]), h.get("qualifier"), h.get("group"))
+        h["category"]: Headline(
+            Category(h["category"]),
+            int(h["value"]),
+            h.get("qualifier"),
+            h.get("group"),
+            confidence=_probability(h.get("confidence")),
+            uncertain=h.get("uncertain") is True,
+        )
         for h in raw or ()
         if isinstance(h, dict) and h.get("category") in {c.value for c in Category}
     }
@@ -34,6 +48,11 @@ def _casualties(raw: Any) -> Casualties:
         displaced=heads.get("displaced"),
         missing=heads.get("missing"),
     )
+
+
+def _probability(raw: Any) -> float | None:
+    """A stored confidence; rows written before it existed have none."""
+    return float(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else None
 
 
 def _event_json(e: EventSignature | None) -> dict[str, Any] | None:

@@ -141,6 +141,8 @@ def _fields(casualties: Casualties) -> list[dict[str, Any]]:
     for h in casualties.headlines[:FIELDS_MAX]:
         label = h.category.value.capitalize()
         text = f"*{label}*\n{escape(_figure_text(h))}"
+        if h.uncertain:  # read with low confidence (bot.core.figure_confidence): never stated flatly
+            text += "\n_uncertain reading: check the source_"
         fields.append({"type": "mrkdwn", "text": clip(text, FIELD_MAX)})
     return fields
 

@@ -176,6 +176,8 @@ def _classify(sentence: str, q: Quantity) -> tuple[Category, str | None, bool] |
         return Category.DISPLACED, group, False
     if "toll" in before.lower() and cues.BEFORE_TOLL.search(before) is not None:
         return None if _names_things(after) else (Category.KILLED, group, True)
+    if cues.ALONGSIDE.search(before[-40:]) and not _names_things(after):
+        return Category.KILLED, group, False  # "killed alongside his three sons"
     b = cues.BEFORE.search(before[-50:])
     if b is None:
         # "killed a woman and three boys": look through the listed singulars to the verb
@@ -227,6 +229,22 @@ def _scope(sentence: str, q: Quantity, *, in_title: bool) -> str:
     return Scope.INCIDENT.value
 
 
+def _backdrop(sentence: str, q: Quantity, title: str) -> bool:
+    """A count in a relative clause on an event the title does not tell of: "Biden says … the attack
+    that killed about 1,400 …" (``cues.RELATIVE_TOLL``)."""
+    rel = cues.RELATIVE_TOLL.search(sentence, max(0, q.start - 70), q.start)
+    if rel is None:
+        return False
+    head = sentence[max(0, rel.start() - 60) : rel.start()]
+    kinds = [(m.start(), kind) for kind, pattern in cues.EVENT_KINDS for m in pattern.finditer(head)]
+    if not kinds:
+        return False
+    kind = max(kinds)[1]  # the event noun nearest the clause is its antecedent
+    if _has_any(f" {title.lower()}", cues.TRIGGER_STEMS):
+        return False
+    return not any(pattern.search(title) for k, pattern in cues.EVENT_KINDS if k == kind)
+
+
 def _sentence_candidates(text: str, start: int, end: int, title_end: int, low: str) -> list[Candidate]:
     """Figures of one sentence; ``low`` is that sentence lower-cased with a leading space."""
     sentence = text[start:end]
@@ -275,12 +293,18 @@ def _sentence_candidates(text: str, start: int, end: int, title_end: int, low: s
         if info is None or _is_hypothetical(sentence, q):
             continue
         category, group, toll = info
-        scope = _scope(sentence, q, in_title=start < title_end)
+        in_title = start < title_end
+        scope = _scope(sentence, q, in_title=in_title)
+        if not in_title and scope != Scope.BACKGROUND.value and _backdrop(sentence, q, text[:title_end]):
+            scope = Scope.BACKGROUND.value
         listed = _listed_singulars(sentence[max(0, q.start - 80) : q.start])
         if listed is not None and not subset:
             # each bare singular noun in the list is one more person of the same event
             q = replace(q, value=q.value + len(cues.PERSON_RE.findall(listed.group(1))))
             group = None  # "a mother and two children": the sum is not all children
+        elif category is Category.KILLED and cues.ALONGSIDE.search(sentence, max(0, q.start - 40), q.start):
+            q = replace(q, value=q.value + 1)  # "killed alongside his three sons": four dead
+            group = None
         figure = Figure(
             category=category,
             value=q.value,
@@ -333,13 +357,22 @@ def _singular(title: str, text: str, found: Collection[Category]) -> dict[Catego
     out: dict[Category, int] = {}
     low = text.lower()
     if Category.KILLED not in found and _has_any(low, cues.KILLED_HINTS):
-        killed = _singular_killed(title, text)
-        if killed:
+        named = _named_victims(text)
+        if named:
+            out[Category.KILLED] = named
+        elif _singular_killed(title, text):
             out[Category.KILLED] = 1
-    if (
-        Category.WOUNDED not in found
-        and _has_any(low, cues.WOUNDED_HINTS)
-        and any(_counts_at(text, m.start()) for m in cues.SINGLE_WOUNDED.finditer(text))
+    if Category.WOUNDED not in found and (
+        (
+            _has_any(low, cues.WOUNDED_HINTS)
+            and any(_counts_at(text, m.start()) for m in cues.SINGLE_WOUNDED.finditer(text))
+        )
+        or (
+            Category.KILLED not in found
+            and Category.KILLED not in out
+            and _has_any(low, cues.ATTACKED_HINTS)
+            and any(_attacked(text, m) for m in cues.SINGLE_ATTACKED.finditer(text))
+        )
     ):
         out[Category.WOUNDED] = 1
     if (
@@ -359,6 +392,25 @@ def _singular(title: str, text: str, found: Collection[Category]) -> dict[Catego
         if cues.ZERO_WOUNDED.search(text):
             out[Category.WOUNDED] = 0
     return out
+
+
+def _attacked(text: str, m: re.Match[str]) -> bool:
+    """A stabbing or shooting victim who is a person: "Woman, 30, shot in …" counts, "Mural shot in …"
+    (a photograph's caption) does not."""
+    who = m.group("who")
+    # the person word is checked apart: a big alternation at every word of the text is slow
+    return (who is None or cues.PERSON_WORD.match(who) is not None) and _counts_at(text, m.start())
+
+
+def _named_victims(text: str) -> int:
+    """How many people a list of names with ages says died ("Cindy, 35, Kyu, 37, and James, 3, were
+    all shot dead" → 3), or 0."""
+    if len(cues.AGE_AFTER_NAME.findall(text)) < 2:  # cheap: the full pattern is slow on every text
+        return 0
+    for m in cues.NAMED_WITH_AGES.finditer(text):
+        if _counts_at(text, m.start("list")):
+            return len(re.findall(r",\s+(?:aged\s+)?\d{1,2}\b", m.group("list")))
+    return 0
 
 
 def _singular_killed(title: str, text: str) -> bool:

@@ -19,13 +19,13 @@ TRIGGER_STEMS: tuple[str, ...] = (
     "remains of", "remains were", "human remains", "remains believed", "remains found", " toll",
     "casualt", "their lives", "lives lost", "lives were lost", "lives of", "executed", "execution",
     "murder", "stabb", "slain", "fatal", "perish", "drown", "massacr", "vanish", "disappear", "strangl",
-    "own life", "for his life", "for her life", "their homes", "family members",
+    "own life", "for his life", "for her life", "their homes", "family members", "assassin",
 )  # fmt: skip
 # Cheap guards: a family of patterns is only run when one of its words is in the lower-cased text.
 NUMBER_HINTS: tuple[str, ...] = (
     " one", " two", "three", " four", "five", " six", "seven", "eight", " nine", " ten", "eleven", "twelve",
     "teen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "dozen",
-    "hundred", "thousand", "million", "billion", "scores", " an ", " a ",
+    "hundred", "thousand", "million", "billion", "scores", " an ", " a ", " both",
 )  # fmt: skip
 NATURAL_HINTS: tuple[str, ...] = (
     "cancer", "melanoma", "leuk", "tumo", "stroke", "heart", "cardiac", "illness", "natural", "dementia",
@@ -37,6 +37,7 @@ KILLED_HINTS: tuple[str, ...] = (
     "succumb", "fatal", "execut", "assassin",
 )  # fmt: skip
 WOUNDED_HINTS: tuple[str, ...] = ("injur", "wound", "hurt", "fighting for", "suffer", "sustain")
+ATTACKED_HINTS: tuple[str, ...] = ("stabbed", "knifed", "shot", "mauled")
 MISSING_HINTS: tuple[str, ...] = ("missing", "vanish", "disappear")
 ZERO_HINTS: tuple[str, ...] = (
     "no one",
@@ -69,7 +70,9 @@ PERSON = (
     r"colonel|sergeant|private|marine|trooper|warlord|dissident|opponent|critic|blogger|influencer|walker|"
     r"jogger|runner|model|guide|ranger|monk|nun|volunteer|engineer|crew\s+member|porter|herder|trader|vendor|"
     r"bystander|passer-by|guest|spectator|journalist|cameraman|aid\s+worker|niece|nephew|cousin|aunt|uncle|"
-    r"grandchild|stepson|stepdaughter|[a-z]+-(?:year|month|week|day)-old)"
+    r"grandchild|stepson|stepdaughter|mastermind|ringleader|candidate|mayor|governor|senator|lawmaker|"
+    r"judge|lawyer|businessman|businesswoman|dealer|carrier|postman|hirer|landlord|tenant|"
+    r"[a-z]+-(?:year|month|week|day)-old)"
 )
 
 GROUP_NOUNS = frozenset(
@@ -81,7 +84,8 @@ GROUP_NOUNS = frozenset(
     medics paramedics staff employees personnel skiers climbers hikers americans palestinians
     israelis ukrainians russians syrians afghans iraqis sudanese lebanese britons nationals citizens
     pedestrians motorists patients elderly physicians shoppers spectators fans mourners families
-    households peacekeepers suspects servicemembers""".split()
+    households peacekeepers suspects servicemembers sons daughters stepsons stepdaughters brothers
+    sisters siblings grandchildren nephews nieces cousins friends classmates colleagues""".split()
 )
 
 # The words right after a count, up to the first punctuation mark: only they can name its group.
@@ -153,7 +157,10 @@ _KILLED_AFTER = (
     r"beaten\s+to\s+death|to\s+death|bodies|lives\s+were\s+lost|lives\s+lost|succumbed"
 )
 _WOUNDED_AFTER = (
-    r"wounded|injured|hurt|injuries|suffer(?:ed|s|ing)?\s+(?:[\w-]+\s+){0,2}?(?:injuries|wounds|burns)"
+    r"wounded|injured|hurt|injuries|suffer(?:ed|s|ing)?\s+(?:[\w-]+\s+){0,2}?(?:injuries|wounds|burns)|"
+    # how reports say it without the word: "25 dead, scores hospitalised", "two in critical condition"
+    r"hospitali[sz]ed|in\s+(?:a\s+)?(?:critical|serious|grave|life-threatening)\s+condition|"
+    r"(?:taken|rushed|airlifted|admitted)\s+to\s+(?:a\s+|the\s+)?hospital|fighting\s+for\s+(?:their|his|her)\s+li(?:fe|ves)"
 )
 _DISPLACED_AFTER = (
     r"displaced|(?:made|left|rendered)\s+homeless|evacuated|uprooted|forced\s+(?:out\s+of|from)|"
@@ -168,7 +175,7 @@ _MISSING_AFTER = r"missing|unaccounted\s+for|unaccounted"
 # "five members of the same family": the whole a counted group is part of.
 _OF_WHOLE = r"(?:\s+of\s+(?:the|a|an|one|his|her|their|its)(?:\s+(?:same|single))?\s+[A-Za-z][\w'’-]*)"
 AFTER = re.compile(
-    rf"^(?P<group>(?:\s+{_GROUP_TOKEN}){{0,4}}?{_OF_WHOLE}?)(?:\s+{_AUX}){{0,3}}\s+(?:"
+    rf"^(?P<group>(?:\s+{_GROUP_TOKEN}){{0,4}}?{_OF_WHOLE}?)(?:\s+['‘\"“]?{_AUX}){{0,3}}\s+['‘\"“]?(?:"
     rf"(?P<killed>{_KILLED_AFTER})|(?P<wounded>{_WOUNDED_AFTER})|(?P<displaced>{_DISPLACED_AFTER})|"
     rf"(?P<missing>{_MISSING_AFTER}))\b",
     _I,
@@ -181,7 +188,7 @@ BEFORE = re.compile(
     rf"""(?:
       (?P<killed>\b(?:kill(?:ed|s|ing)?|claim(?:ed|s|ing)?\s+the\s+lives\s+of|murder(?:ed|s|ing)?|
          massacr(?:ed|es|ing)|slaughter(?:ed|s|ing)?|execut(?:ed|es|ing)|shot\s+dead|shoots?\s+dead|
-         shooting\s+dead|bodies\s+of|remains\s+of|deaths?\s+of|(?:cost|took|taken)\s+the\s+lives\s+of|
+         shooting\s+dead|bodies\s+of|remains\s+of|deaths?\s+of|killings?\s+(?:in\s+error\s+)?of|massacre\s+of|(?:cost|took|taken)\s+the\s+lives\s+of|
          recovered|beat|burned|burnt|stoned|hacked)\s+{_DET})
     | (?P<wounded>\b(?:wound(?:ed|s|ing)?|injur(?:ed|es|ing|e)|hurt(?:ing|s)?|maim(?:ed|ing|s)?)\s+{_DET})
     | (?P<displaced>\b(?:displac(?:ed|es|ing|e)|uproot(?:ed|s|ing)?|evacuat(?:ed|es|ing|e)|
@@ -193,11 +200,13 @@ BEFORE = re.compile(
 )
 # "death toll rises to 141", "the toll in Israel rose past 800": the count is the (updated) toll.
 BEFORE_TOLL = re.compile(
-    r"""(?:\b(?:death|casualty|fatality)?\s*toll\b(?:\s+[\w'’,.-]+){0,6}?\s+
+    r"""(?:\b(?:death|casualty|fatality)?\s*toll\b(?:\s+[\w'’,.-]+){0,12}?\s+
          (?:(?:has|had|is|was|now|officially|further|also|reportedly|already)\s+)*
          (?:(?P<rise>rises|rose|risen|rising|climbs|climbed|climbing|jumps|jumped|passes|passed|
              passing|tops|topped|reaches|reached|hits|hit|exceeds|exceeded|surpasses|surpassed|
-             increases|increased|soars|soared|grows|grew|mounts|mounted|nears|neared|crosses|crossed)
+             increases|increased|soars|soared|grows|grew|mounts|mounted|nears|neared|crosses|crossed|
+             approaches|approached|approaching|nearing|swells|swelled|doubles|doubled)
+           \s*(?:to|past|above|beyond|over)?|(?:is\s+|was\s+|now\s+)?(?:estimated|put|placed)\s+at
            \s*(?:to|past|above|beyond|over)?|stands\s+at|stood\s+at|of|at|to|is|was|reached)\s+
        | \b(?:death|casualty)\s+toll\s+(?:of|at)?\s*)\Z""",
     _I | re.VERBOSE,
@@ -233,8 +242,8 @@ FIGURE_WORD = re.compile(r"^\s+(?:[\w'’-]+\s+){0,2}?(?P<noun>[\w'’-]+)", _I)
 
 HYPOTHETICAL = re.compile(
     r"\b(?:could|would|might|will|to\s+avoid|avoid(?:ing|ed)?|prevent(?:ing|ed|s)?|risk(?:s|ing|ed)?|"
-    r"threat(?:en|ens|ened|ening)?|fears?\s+that|warn(?:s|ed)?\s+(?:that|of)|plot(?:s|ted)?\s+to|"
-    r"plan(?:s|ned)?\s+to|tried\s+to|try(?:ing)?\s+to|attempt(?:s|ed|ing)?\s+to|want(?:s|ed)?\s+to|"
+    r"threat(?:en|ens|ened|ening)?|fears?\s+that|warn(?:s|ed)?\s+(?:that|of)|plot(?:s|ted|ting)?\s+to|"
+    r"plan(?:s|ned|ning)?\s+to|conspir(?:ed|ing|acy)\s+to|tried\s+to|try(?:ing)?\s+to|attempt(?:s|ed|ing)?\s+to|want(?:s|ed)?\s+to|"
     r"intend(?:s|ed)?\s+to|if|unless|potential(?:ly)?|projected|forecast|estimates?\s+that)\b|\bmay\b",
 )
 NOT_HARM_BEFORE = re.compile(
@@ -259,14 +268,41 @@ STRONG_BACKGROUND = re.compile(
     | \b(?:every|each|per)\s+(?:year|month|week|day)\b | \bannually\b | \ba\s+year\b(?!\s+(?:ago|after|since))
     | \bin\s+total\b | \ball\s+told\b | \bsince\s+the\s+(?:start|beginning|outbreak)\b
     | \bago\b | \bhonou?r(?:s|ed|ing)?\s+(?:the\s|those\s|victims|\d) | \bcommemorat
-    | \bmemorial\b | \banniversary\b
+    | \bmemorial\b(?<!during\smemorial)(?<!during\sa\smemorial)(?<!at\sa\smemorial)(?<!during\sthe\smemorial)
+    | \banniversary\b
     | \b(?:\w+|\d+)\s+(?:days|weeks|months|years|decades)\s+later\b
     """,
     _I | re.VERBOSE,
 )
+# "the Oct. 7 attack on Israel that killed about 1,400", "the war, which killed 11,000": a count in a
+# relative clause on an event noun. In an item whose title names neither a casualty nor that kind of
+# event (a politician's visit, a trial), that event is the backdrop.
+RELATIVE_TOLL = re.compile(
+    r"(?:,\s*)?\b(?:that|which)\s+(?:has\s+|have\s+|had\s+)?(?:so\s+far\s+|reportedly\s+|allegedly\s+)?"
+    r"(?:killed|left|claimed|resulted\s+in\s+the\s+deaths\s+of|took\s+the\s+lives\s+of|cost\s+the\s+lives\s+of)"
+    r"\s+(?:[\w'’-]+\s+){0,3}\Z",
+    _I,
+)
+EVENT_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(rf"\b(?:{words})", _I))
+    for kind, words in (
+        (
+            "attack",
+            r"attack|assault|strike|airstrike|air\s+strike|raid|bomb|shell|missile|rocket|drone|offensive"
+            r"|incursion|ambush",
+        ),
+        ("war", r"war\b|conflict|fighting|violence|clash|insurgen|battle|hostilities"),
+        ("quake", r"earthquake|quake|tremor|aftershock"),
+        ("weather", r"flood|storm|cyclone|hurricane|typhoon|landslide|mudslide|rain|heatwave"),
+        ("fire", r"fire\b|fires\b|blaze|wildfire|explosion|blast|inferno"),
+        ("crash", r"crash|collision|accident|derail|sinking|shipwreck|capsiz|sank"),
+        ("shooting", r"shooting|shooter|gunm[ae]n|gunfire|massacre|stabbing|rampage"),
+    )
+)
 # Only when it comes before the figure: the figure then belongs to the earlier event.
 EARLIER_EVENT = re.compile(
-    r"""(?<!\bfor\s)\b(?:a|one|two|three|four|five|six|several|\d+)\s+(?:days?|weeks?|months?|years?|decades?)\s+
+    # "its worst attack in more than 10 years after a rebel group killed 41": a span, not a time shift
+    r"""\b(?<!\bfor\s)(?<!than\s)(?<!over\s)(?<!\bin\s)(?:a|one|two|three|four|five|six|several|\d+)\s+(?:days?|weeks?|months?|years?|decades?)\s+
           (?:after|before)\b
       | \bthe\s+day\s+(?:after|before)\b | \b(?:days|weeks|months|years)\s+after\b
       | \b(?:comes?|came|coming)\s+(?:just\s+|only\s+|barely\s+)?(?:hours|minutes)\s+after\b
@@ -278,11 +314,12 @@ WEAK_BACKGROUND = re.compile(r"\bsince\b|\b(?:in|of)\s+(?:\w+\s+)?(?:1[89]\d\d|2
 # Singular victims, used when the text gives no number for the category.
 _PASSIVE_KILLED = (
     r"(?:killed|murdered|slain|shot\s+dead|stabbed\s+(?:to\s+death|dead)|beaten\s+to\s+death|"
-    r"burned\s+to\s+death|found\s+dead|fatally\s+\w+|strangled|executed|assassinated|crushed\s+to\s+death)"
+    r"burned\s+to\s+death|found\s+dead|fatally\s+\w+|strangled|executed|assassinated|crushed\s+to\s+death|"
+    r"(?:shot|knifed|hacked)\s+to\s+death)"
 )
 _KILL_VERB = (
     r"(?:kill(?:ed|s|ing)?|murder(?:ed|s|ing)?|strangl(?:ed|es|ing)|(?:shot|shooting|shoots)\s+dead|"
-    r"stabbed\s+to\s+death)"
+    r"stabbed\s+to\s+death|fatally\s+(?:shot|shoots|shooting|stabbed|stabs|stabbing)|assassinat(?:ed|es|ing))"
 )
 
 
@@ -310,7 +347,17 @@ SINGLE_KILLED_RULES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     ),
     _rule(("who ",), r"\bwho\s+(?:has\s+|had\s+)?(?:died|was\s+killed|was\s+murdered)"),
     _rule(
-        ("kill", "murder", "strangl", "shot dead", "shooting dead", "shoots dead", "stabbed to death"),
+        (
+            "kill",
+            "murder",
+            "strangl",
+            "shot dead",
+            "shooting dead",
+            "shoots dead",
+            "stabbed to death",
+            "fatally",
+            "assassinat",
+        ),
         rf"\b{_KILL_VERB}\s+(?:(?:a|an|the|his|her|their|one)\s+)?(?:[\w'’.-]+\s+){{0,4}}?{PERSON}\b"
         r"|\bkill(?:ed|ing)\s+(?:him|her)\b",
     ),
@@ -345,7 +392,8 @@ SINGLE_KILLED_RULES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
 )
 TITLE_SINGLE_KILLED = re.compile(
     r"\b(?P<noun>[A-Za-z0-9’-]+),?(?:\s+(?P<aux>was|were|is|are|has\s+been|have\s+been|had\s+been))?"
-    r"\s+['‘\"]?(?:killed|dies|died|dead|murdered)\s+(?:in|after|as|by|at|on|during|while|"
+    r"\s+['‘\"]?(?:killed|dies|died|dead|murdered|slain|assassinated|(?:shot|stabbed|knifed|beaten|hacked)\s+to\s+death|"
+    r"(?:shot|stabbed|found)\s+dead)\s+(?:in|after|as|by|at|on|during|while|"
     r"when|following|outside|near|over|from)\b|(?<!have\s)(?<!had\s)\b(?:dies|died)\b",
     _I,
 )
@@ -364,13 +412,22 @@ NATURAL_DEATH = re.compile(
 SINGLE_WOUNDED = re.compile(
     rf"""\b(?:was|has\s+been|had\s+been|is)\s+(?:\w+ly\s+)?(?:injured|wounded|hurt)\b
     | \banother\s+(?:\w+ly\s+)?(?:injured|wounded|hurt)\b
-    | \b(?:injur(?:ed|ing|es)|wound(?:ed|ing|s)|hurt(?:ing)?)\s+(?:a|an|the|one|his|her)\s+
+    | \b(?:injur(?:ed|ing|es)|wound(?:ed|ing|s)|hurt(?:ing)?)\s+(?:(?:a|an|the|one|his|her)\s+)?
          (?:[\w'’-]+\s+){{0,3}}?{PERSON}\b
     | \bleft\s+(?:him|her)\s+(?:\w+\s+)?(?:injured|wounded|hurt)
     | \b(?:suffer(?:ed|s|ing)?|sustain(?:ed|s|ing)?)\s+(?:[\w-]+\s+)?(?:serious|severe|critical|
          life-threatening|life-changing|horrific|multiple|terrible|significant|major)\s+(?:[\w-]+\s+)?(?:injuries|wounds|burns)
     | \bfighting\s+for\s+(?:his|her)\s+life
     """,
+    _I | re.VERBOSE,
+)
+# "A man was stabbed", "Woman, 30, shot in …": hurt, unless the same text tells of a death (the caller
+# only uses this when it reads no killed figure at all).
+SINGLE_ATTACKED = re.compile(
+    r"""\b(?:was|has\s+been|had\s+been|is|been|being|got)\s+(?:\w+ly\s+)?(?:stabbed|knifed|shot|mauled)\b
+         (?!\s+(?:and\s+killed|to\s+death|dead))
+    | \b(?P<who>[A-Za-z][\w'’-]*),?\s+(?:\d{1,3},\s+)?(?:stabbed|knifed|shot|mauled)
+         \s+(?:in|at|on|near|outside|after|by|during)\b""",
     _I | re.VERBOSE,
 )
 SINGLE_MISSING = re.compile(
@@ -427,16 +484,35 @@ LISTED_SINGULARS = re.compile(
     rf"((?:{_DET_SINGLE}\b{PERSON},\s+)*{_DET_SINGLE}\b{PERSON})\s*,?\s+and\s+{_DET_SINGLE}\Z", _I
 )
 PERSON_RE = re.compile(rf"\b{PERSON}\b", _I)
+PERSON_WORD = re.compile(rf"{PERSON}\Z", _I)
 
 # "Two men, 25 and 30, were killed": ages between a count and its verb are skipped.
 INSERTED_AGES = re.compile(
-    r"^(\s+[\w'’-]+(?:\s+[\w'’-]+){0,2}),\s+(?:aged\s+)?\d{1,3}(?:\s+and\s+\d{1,3})?,", _I
+    r"^(\s+[\w'’-]+(?:\s+[\w'’-]+){0,2})(?:,\s+(?:aged\s+)?\d{1,3}(?:\s+and\s+\d{1,3})?,"
+    r"|\s+aged\s+\d{1,3}(?:\s+(?:and|to)\s+\d{1,3})?(?=\s))",
+    _I,
+)
+# "was killed alongside his three sons", "died along with 10 other crew members": the count leaves
+# out the subject, who died too.
+ALONGSIDE = re.compile(
+    r"\b(?:killed|died|dead|perished|murdered|shot\s+dead)\s+(?:alongside|along\s+with|together\s+with)\s+"
+    r"(?:(?:his|her|their|the|all)\s+)?\Z",
+    _I,
+)
+AGE_AFTER_NAME = re.compile(r"[a-z],\s+(?:aged\s+)?\d{1,2},?\s")
+# "Cindy, 35, Kyu, 37, and James Cho, 3, were all shot dead": named victims listed with their ages.
+NAMED_WITH_AGES = re.compile(
+    r"(?P<list>(?:\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2},\s+(?:aged\s+)?\d{1,2},?\s+(?:and\s+)?){2,6})"
+    r"(?:were|have\s+been|had\s+been|all|both|were\s+all|were\s+both|\s)+"
+    r"(?:killed|died|dead|shot\s+dead|murdered|found\s+dead|stabbed\s+to\s+death)\b",
 )
 
 ANIMAL = re.compile(
     r"\b(?:dog|dogs|cat|cats|pet|pets|horse|horses|alligator|crocodile|shark|whale|dolphin|bear|tiger|lion|"
     r"elephant|animal|animals|bird|birds|cow|cows|sheep|goat|swan|puppy|kitten|pooch|gorilla|monkey|giraffe|"
-    r"zebra|fox|wolf|deer|rhino|panda|orca|seal|penguin|livestock|cattle)\b",
+    r"zebra|fox|wolf|deer|rhino|panda|orca|seal|penguin|livestock|cattle)\b"
+    # "dies in dog attack", "shark bite": the animal is the cause, a person the victim
+    r"(?!\s+(?:attacks?|mauling|maulings|bites?))",
 )  # case-sensitive: "Lady Bird Lake" is a place, "her dog" an animal
 
 WORD = re.compile(r"[A-Za-z][\w'’-]*")

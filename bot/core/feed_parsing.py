@@ -4,6 +4,10 @@ feedparser does the format work (RSS 0.9x/1.0/2.0, Atom, encodings, sanitising);
 turns its loose dictionaries into frozen items the rest of the bot can trust: stable ids, plain
 text, absolute links, UTC dates, bounded sizes.
 
+Plain UTF-8 RSS 2.0 (most feeds) is read by ``bot.core.feed_fastpath`` to the same entry values
+about four times faster; it declines anything with a DOCTYPE or entity declaration, another
+encoding or an element it does not know, and those bodies go to feedparser as below.
+
 No I/O happens here, and that needed care:
 
 * feedparser's ``parse()`` treats a ``str``/``bytes`` argument that names an existing file as a
@@ -34,7 +38,7 @@ import calendar
 import hashlib
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -43,6 +47,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import feedparser
 import feedparser.sanitizer
 
+from bot.core.feed_fastpath import fast_entries
 from bot.core.items import FeedItem
 from bot.core.text import clean_text, html_to_text
 from bot.errors import ParseError
@@ -75,30 +80,33 @@ class ParsedFeed:
 
 
 def parse_feed(
-    feed_id: str, body: bytes, *, base_url: str, content_type: str | None, now: datetime
+    feed_id: str,
+    body: bytes,
+    *,
+    base_url: str,
+    content_type: str | None,
+    now: datetime,
+    fast_path: bool = True,
 ) -> ParsedFeed:
     """Parse one fetched body; raise ``ParseError`` when it is not a feed at all.
 
     A valid feed with no entries is an empty ``ParsedFeed``. A feed feedparser calls "bozo"
     (undeclared entity, wrong declared charset, ...) is accepted as long as entries came out.
+    ``fast_path=False`` reads every body with feedparser (the reference the fast path is tested
+    against, and the bench's comparison).
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     if not body.strip():
         raise ParseError(feed_id, "empty body")
-    headers = {"content-type": content_type} if content_type else {}
-    try:
-        parsed = feedparser.parse(
-            io.BytesIO(body), response_headers=headers, resolve_relative_uris=True, sanitize_html=True
-        )
-    except Exception as e:  # feedparser promises not to raise; a parser bug must stay one feed's problem
-        raise ParseError(feed_id, f"feed parser crashed: {type(e).__name__}: {e}") from e
-
-    entries: list[Mapping[str, Any]] = list(parsed.get("entries") or [])
-    if not entries:
-        _reject_if_not_a_feed(feed_id, parsed, body)
-
-    feed: Mapping[str, Any] = parsed.get("feed") or {}
+    # Plain UTF-8 RSS 2.0 is read by the fast path, to the same values; anything else by feedparser.
+    fast = fast_entries(body, content_type) if fast_path else None
+    feed: Mapping[str, Any]
+    entries: Sequence[Mapping[str, Any]]
+    if fast is not None:
+        feed, entries = fast
+    else:
+        feed, entries = _feedparser_entries(feed_id, body, content_type)
     items: list[FeedItem] = []
     skipped: list[str] = []
     seen: set[str] = set()
@@ -125,6 +133,22 @@ def parse_feed(
         skipped=tuple(skipped),
         over_cap=over_cap,
     )
+
+
+def _feedparser_entries(
+    feed_id: str, body: bytes, content_type: str | None
+) -> tuple[Mapping[str, Any], list[Mapping[str, Any]]]:
+    headers = {"content-type": content_type} if content_type else {}
+    try:
+        parsed = feedparser.parse(
+            io.BytesIO(body), response_headers=headers, resolve_relative_uris=True, sanitize_html=True
+        )
+    except Exception as e:  # feedparser promises not to raise; a parser bug must stay one feed's problem
+        raise ParseError(feed_id, f"feed parser crashed: {type(e).__name__}: {e}") from e
+    entries: list[Mapping[str, Any]] = list(parsed.get("entries") or [])
+    if not entries:
+        _reject_if_not_a_feed(feed_id, parsed, body)
+    return parsed.get("feed") or {}, entries
 
 
 def _harden_feedparser() -> None:

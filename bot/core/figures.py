@@ -53,13 +53,21 @@ class Headline:
     value: int
     qualifier: str | None = None
     group: str | None = None
+    # How the figure was read, not what it is: two readings of one figure are equal whatever their
+    # confidence (``bot.core.figure_confidence``).
+    confidence: float | None = field(default=None, compare=False)
+    """The probability that this is the item's figure; None when it was not assessed."""
+    uncertain: bool = field(default=False, compare=False)
+    """Read with low confidence: shown as such, never stated flatly."""
 
     def describe(self) -> str:
-        """'at least 9 civilians killed', '20 wounded', 'no one killed'."""
+        """'at least 9 civilians killed', '20 wounded', 'no one killed', '3 killed (uncertain)'."""
         if self.value == 0:
-            return f"no one {self.category.value}"
-        parts = [p for p in (self.qualifier, f"{self.value:,}", self.group) if p]
-        return f"{' '.join(parts)} {self.category.value}"
+            told = f"no one {self.category.value}"
+        else:
+            parts = [p for p in (self.qualifier, f"{self.value:,}", self.group) if p]
+            told = f"{' '.join(parts)} {self.category.value}"
+        return f"{told} (uncertain)" if self.uncertain else told
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,6 +79,16 @@ def _folded(text: str) -> tuple[str, list[int] | None]:
     """The normalised text and, unless it is a 1:1 map, the original index of each of its chars."""
     if text.isascii():
         return text.lower().replace("`", "'").replace("-", " "), None
+    # Most non-ASCII text (curly quotes, accents) folds one character to one: str.translate does
+    # that in C, and the offsets are then the identity. The loop below is for the rest.
+    table = {ord(ch): _fold_char(ch) for ch in set(text)}
+    if all(len(f) == 1 for f in table.values()):
+        return text.translate(table), None
+    return _folded_each(text)
+
+
+def _folded_each(text: str) -> tuple[str, list[int]]:
+    """``_folded`` one character at a time, keeping each output character's original index."""
     chars: list[str] = []
     origin: list[int] = []
     for i, ch in enumerate(text):
@@ -108,7 +118,9 @@ def tokenize(text: str) -> list[Token]:
 def normalize(text: str) -> str:
     """The normalised words joined by single spaces ("Ma'arrat al-Nu'man" -> "maarrat al numan")."""
     folded, _ = _folded(text)
-    return " ".join(m.group(1).replace("'", "") for m in _TOKEN.finditer(folded))
+    # findall gives each word (the one group); no word is only apostrophes, so removing them from
+    # the joined string is removing them from each word.
+    return " ".join(_TOKEN.findall(folded)).replace("'", "")
 
 
 def words(text: str) -> tuple[str, ...]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from html.parser import HTMLParser
 
 # Elements whose start or end is a line break in the rendered text.
@@ -33,6 +32,8 @@ _HIDDEN_TAGS = frozenset({"script", "style", "template", "noscript", "head", "ti
 # kept on purpose: they are spelling in Persian and Indic scripts and glue emoji sequences.
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u180e\u200b\u2060\ufeff\ufffe"), None)
 
+# Unicode category Cc (C0, DEL, C1) except tab, newline and carriage return.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _HORIZONTAL_SPACE = re.compile(r"[^\S\n]+")
 _LINE_BREAKS = re.compile(r"\s*\n\s*")
 # A regex fallback for the (rare) input html.parser gives up on.
@@ -72,10 +73,10 @@ def clean_text(s: str) -> str:
 
     Line breaks survive (as single ``\\n``) because paragraph boundaries help sentence splitting.
     """
-    s = s.translate(_INVISIBLE)
-    if not s.isprintable():
-        # Cc covers C0/C1 controls; tab/newline/CR are whitespace and handled below.
-        s = "".join(ch for ch in s if ch in "\t\n\r" or unicodedata.category(ch) != "Cc")
+    if not s.isascii():
+        s = s.translate(_INVISIBLE)  # every invisible character is outside ASCII
+    # Cc covers C0/C1 controls; tab/newline/CR are whitespace and handled below.
+    s = _CONTROLS.sub("", s)
     s = s.replace("\r\n", "\n").replace("\r", "\n")
     s = _HORIZONTAL_SPACE.sub(" ", s)
     s = _LINE_BREAKS.sub("\n", s)

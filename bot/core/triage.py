@@ -32,7 +32,7 @@ from bot.core.headline import HeadlineReading, read_headline
 from bot.core.headline.reading import main_clause
 from bot.core.incidents.model import Claim, Incident, Source, incident_key
 from bot.core.incidents.places import PlaceHints
-from bot.core.incidents.same_event import DEFAULT_POLICY, EventPolicy, find_event, generic_words
+from bot.core.incidents.same_event import DEFAULT_POLICY, EventPolicy, GenericWords, find_event
 from bot.core.incidents.signature import EventSignature, build_signature
 from bot.core.incidents.stories import story_key
 from bot.core.incidents.tolls import disagreement, disputed_by, merge, own_casualties, raised, said_by
@@ -239,15 +239,40 @@ class _Batch:
     outbox: list[OutboxEntry] = field(default_factory=list)
     tiers: list[ItemTier] = field(default_factory=list)
     digest: list[DigestEntry] = field(default_factory=list)
-    seen: dict[str, list[EventSignature]] = field(default_factory=dict)
-    """Per watchlist, the signatures of the round's reports so far (their words say what is generic)."""
+    generic: dict[str, GenericWords] = field(default_factory=dict)
+    """Per watchlist, the words of its open incidents' events and of the round's reports so far
+    (``generic_words``, counted as they come)."""
+    by_watchlist: dict[str, dict[str, Incident]] = field(default_factory=dict)
+    """``open`` per watchlist, in the same order (a round of thousands of reports asks often)."""
+
+    def __post_init__(self) -> None:
+        for incident in self.open.values():
+            self._index(incident, None)
 
     def put(self, incident: Incident) -> None:
+        old = self.open.get(incident.key)
         self.open[incident.key] = incident
         self.changed[incident.key] = incident
+        self._index(incident, old)
+
+    def _index(self, incident: Incident, old: Incident | None) -> None:
+        if old is not None:
+            if old.watchlist != incident.watchlist:
+                del self.by_watchlist[old.watchlist][old.key]
+            if old.event is not None:
+                self.words(old.watchlist).remove(old.event)
+        self.by_watchlist.setdefault(incident.watchlist, {})[incident.key] = incident
+        if incident.event is not None:
+            self.words(incident.watchlist).add(incident.event)
+
+    def words(self, watchlist: str) -> GenericWords:
+        found = self.generic.get(watchlist)
+        if found is None:
+            found = self.generic[watchlist] = GenericWords(self.policy)
+        return found
 
     def of(self, watchlist: str) -> list[Incident]:
-        return [i for i in self.open.values() if i.watchlist == watchlist]
+        return list(self.by_watchlist.get(watchlist, {}).values())
 
 
 def triage(
@@ -261,10 +286,13 @@ def triage(
     now: datetime,
     policy: EventPolicy = DEFAULT_POLICY,
     known_stories: frozenset[str] = frozenset(),
+    story_keys: Mapping[tuple[str, str], str] | None = None,
     recent_posts: Mapping[str, Sequence[datetime]] | None = None,
     places: PlaceHints | None = None,
 ) -> Plan:
     """``known_stories``: story keys of articles already seen (``stories.story_key``);
+    ``story_keys``: the items' own story keys by (feed id, item id), when the caller has computed
+    them already (to ask for ``known_stories``); any missing one is computed here;
     ``recent_posts``: per channel, when its top-level alerts of the last hour went out;
     ``places``: what the gazetteer knows of place names and capitals (``PlaceHints``)."""
     by_name = {w.name: w for w in watchlists}
@@ -282,7 +310,9 @@ def triage(
     repeats = 0
     for item in ordered:
         outlet = source_names.get(item.feed_id, item.feed_id)
-        story = story_key(item.link, item.title, outlet)
+        story = story_keys.get((item.feed_id, item.id)) if story_keys else None
+        if story is None:
+            story = story_key(item.link, item.title, outlet)
         story_rows.append((item.feed_id, item.id, story))
         if story in stories:
             repeats += 1  # the same article again: not a new report, no edit
@@ -370,9 +400,9 @@ def _to_digest(batch: _Batch, watchlist: Watchlist, report: _Report, reasons: tu
 
 def _route(batch: _Batch, watchlist: Watchlist, report: _Report) -> None:
     candidates = batch.of(watchlist.name)
-    others = batch.seen.setdefault(watchlist.name, [])
-    others.append(report.signature)
-    generic = generic_words(candidates, others, batch.policy)
+    words = batch.words(watchlist.name)
+    words.add(report.signature)
+    generic = words.current()
     found = find_event(
         report.signature,
         report.item.published,

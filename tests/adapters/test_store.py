@@ -101,6 +101,18 @@ async def test_record_poll_is_one_transaction(store: Store) -> None:
     assert feed is not None and feed.items_seen == 2 and feed.validators.etag == '"e"'
 
 
+async def test_a_figures_confidence_is_stored_with_its_incident(store: Store) -> None:
+    unsure = Headline(Category.WOUNDED, 20, "at least", confidence=0.41, uncertain=True)
+    sure = Headline(Category.KILLED, 9, "at least", "civilians", confidence=0.93)
+    stored = replace(incident(), casualties=Casualties(killed=sure, wounded=unsure))
+    await store.record_poll("wire", now=NOW, validators=Validators(), plan=Plan(incidents=(stored,)))
+    (inc,) = await store.open_incidents(NOW - timedelta(hours=1))
+    assert inc.casualties.killed is not None and inc.casualties.wounded is not None
+    assert (inc.casualties.killed.confidence, inc.casualties.killed.uncertain) == (0.93, False)
+    assert (inc.casualties.wounded.confidence, inc.casualties.wounded.uncertain) == (0.41, True)
+    assert inc.casualties.wounded.describe() == "at least 20 wounded (uncertain)"
+
+
 async def test_failed_transaction_marks_nothing_seen(store: Store) -> None:
     bad = Plan(seen=(item(1), item(1)), incidents=(incident(),))  # duplicate key: the insert fails
     with pytest.raises(Exception):  # noqa: B017 - the database's own integrity error
@@ -109,6 +121,16 @@ async def test_failed_transaction_marks_nothing_seen(store: Store) -> None:
     assert await store.open_incidents(NOW - timedelta(days=1)) == []
     feed = await store.feed("wire")
     assert feed is not None and feed.validators.etag is None
+
+
+async def test_unseen_by_feed_answers_each_feed_of_a_round_for_its_own_items(store: Store) -> None:
+    await store.record_poll("wire", now=NOW, plan=Plan(seen=(item(1), item(2))))
+    # "guid-1" is seen on "wire" only: the same id on another feed is another item.
+    assert await store.unseen_by_feed({"wire": ["guid-1", "guid-3"], "other": ["guid-1"]}) == {
+        "wire": {"guid-3"},
+        "other": {"guid-1"},
+    }
+    assert await store.unseen_by_feed({}) == {}
 
 
 async def test_edits_coalesce_into_a_pending_post(store: Store) -> None:

@@ -368,3 +368,14 @@ def test_mark_receipt_offers_undo_with_the_alert_ts() -> None:
     assert parse_undo_value("a1b2c3") == ("a1b2c3", None)
     again = compose_mark_receipt("a1b2c3", None, watchlist="idlib", already=True)
     assert again.text == "You had already marked this alert not relevant to idlib."
+
+
+def test_an_uncertain_figure_is_marked_in_the_header_and_its_field() -> None:
+    unsure = Headline(Category.WOUNDED, 20, "at least", confidence=0.41, uncertain=True)
+    msg = compose_alert(_content(casualties=replace(IDLIB_FIGURES, wounded=unsure)), now=NOW)
+    [header] = _blocks(msg, "header")
+    assert header["text"]["text"] == "Idlib — at least 9 civilians killed, at least 20 wounded (uncertain)"
+    fields = _blocks(msg, "section")[1]["fields"]
+    assert fields[0]["text"] == "*Killed*\nat least 9 civilians"
+    assert fields[1]["text"] == "*Wounded*\nat least 20\n_uncertain reading: check the source_"
+    assert "(uncertain)" in msg.text

@@ -327,8 +327,89 @@ WIRE = [
     ),
 ]
 
+# Found on the #18 dev split: ways of telling a toll the rules had missed, each written anew here.
+HELD_OUT_PATTERNS = [
+    Case("Mayor assassinated outside his office in the provincial capital", killed=1),
+    Case("Rebels kill suspected bomb-making mastermind in the hills", killed=1),
+    Case("Deputy fatally shoots man during traffic stop", killed=1),
+    Case("Commission asks for report on the killing of 12 villagers in the district", killed=12),
+    Case("Boy, 15, knifed to death after school", killed=1),
+    Case("Woman, 52, dies in dog attack at a farm", killed=1),
+    Case("Cargo plane crashes in the mountains, killing both pilots", killed=2),
+    Case("Governor says the blast left seven dead and nine others 'badly injured'", killed=7, wounded=9),
+    Case("Three dead, scores hospitalised after gas leak at factory", killed=3, wounded=40),
+    Case("Two people died and two others are in critical condition after the fire", killed=2, wounded=2),
+    Case("A shop assistant was stabbed while trying to stop a robbery", wounded=1),
+    Case("Bus crash", "A man was stabbed to death in the city centre.", killed=1),
+    Case(
+        "Storm damage",
+        "The death toll on the island after the storm approaches 100, officials say.",
+        killed=100,
+    ),
+    Case(
+        "Quake relief",
+        "The death toll from the earthquake in the remote mountain villages of the province is estimated at "
+        "more than 2,000.",
+        killed=2000,
+    ),
+    Case(
+        "Eleven dead in attack",
+        "Eleven were killed and 30 others wounded in a blast during a memorial service.",
+        killed=11,
+        wounded=30,
+    ),
+    # a count in a relative clause on an event the title does not tell of is the story's backdrop …
+    Case(
+        "Minister heads to summit amid regional tensions",
+        "The minister faces pressure over the war, which killed more than 9,000 in two months.",
+    ),
+    Case(
+        "Leader cancels trip after talks stall",
+        "The talks were meant to follow the offensive that killed 400 people in the valley.",
+    ),
+    # … but not when the title tells of that kind of event, or of a casualty
+    Case(
+        "How to help the flood survivors",
+        "The region is devastated by floods that killed 3,000 people.",
+        killed=3000,
+    ),
+    Case(
+        "Survivors recall the shooting at the mall",
+        "A gunman opened fire at the mall in a shooting that left two people dead.",
+        killed=2,
+    ),
+    Case("Man accused of plotting to kill the governor is remanded in custody"),
+    # the subject dies too, and named victims listed with their ages are counted
+    Case(
+        "Farmhouse fire",
+        "A farmer, 52, was killed alongside his two sons and three nephews on Sunday.",
+        killed=6,
+    ),
+    Case(
+        "Helicopter down",
+        "The pilot died along with 4 other crew members when the helicopter crashed.",
+        killed=5,
+    ),
+    Case(
+        "Rampage at a fair",
+        "Anna, 31, Tomas, 40, and Lena Hart, 6, were all shot dead near the stalls.",
+        killed=3,
+    ),
+    Case("Four climbing friends aged 19 and 20 killed in avalanche", killed=4),
+]
+
 ALL = (
-    PATTERNS + NUMBERS + SCOPE + GROUPS + DISPLACEMENT + MODALITY + SINGULARS + NOT_PEOPLE + AGREEMENT + WIRE
+    PATTERNS
+    + NUMBERS
+    + SCOPE
+    + GROUPS
+    + DISPLACEMENT
+    + MODALITY
+    + SINGULARS
+    + NOT_PEOPLE
+    + AGREEMENT
+    + WIRE
+    + HELD_OUT_PATTERNS
 )
 
 

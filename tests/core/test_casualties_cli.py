@@ -92,6 +92,8 @@ def test_run_extract_streams_json_lines_and_survives_bad_lines() -> None:
         "missing",
         "qualifiers",
         "groups",
+        "confidence",
+        "uncertain",
         "background",
     }
     assert "error" in rows[1] and "error" in rows[2] and "error" in rows[3]

@@ -110,3 +110,44 @@ def test_matching_is_deterministic_and_order_free(title: str, summary: str) -> N
     b = Matcher([_watchlist("b", Rule.REGION), _watchlist("a", Rule.ANY)], GAZ)
     key = {m.watchlist: m for m in a.match(title, summary)}
     assert key == {m.watchlist: m for m in b.match(title, summary)}
+
+
+# Words that reach past the survey's quick test in every way: one- and two-word names, a descriptive
+# alias (needs its country), the country as context, Arabic with a clitic, near-spellings.
+SURVEY_VOCAB = [
+    *VOCAB, "rebel-held areas", "rebel-held", "areas", "north-west Syria", "north-west", "syria", "Khan",
+    "Younis", "khan younis", "بإدلب", "وإدلب", "Idlibb", "Sarakib", "Gaza Strip", "Strip", "Maarat",
+]  # fmt: skip
+survey_texts = st.lists(st.one_of(st.sampled_from(SURVEY_VOCAB), st.text(max_size=8)), max_size=20).map(
+    " ".join
+)
+
+
+@given(survey_texts, survey_texts, rules)
+def test_the_surveys_quick_test_never_drops_an_item_the_full_survey_keeps(
+    title: str, summary: str, rule: Rule
+) -> None:
+    idlib = Watchlist(
+        "idlib",
+        CH,
+        regions=(Region("Idlib", aliases=("rebel-held areas", "north-west Syria")),),
+        keywords=KEYWORDS,
+        rule=rule,
+    )
+    matcher = Matcher([idlib, _watchlist("both", rule)], GAZ)
+    assert matcher.survey(title, summary) == matcher._survey(title, summary)
+
+
+def test_the_surveys_quick_test_agrees_on_corpus_items(gazetteer: Gazetteer) -> None:
+    from itertools import islice
+
+    from bot.corpus import iter_corpus
+    from config.settings import load_settings
+    from tests.conftest import shared_path
+
+    path = shared_path("corpus", "news2023.jsonl.gz")
+    matcher = Matcher(load_settings(None, {}).watchlists, gazetteer)
+    for item in islice(iter_corpus(path), 3_000):
+        assert matcher.survey(item.title, item.description, link=item.link) == matcher._survey(
+            item.title, item.description, link=item.link
+        )

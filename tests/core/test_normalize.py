@@ -92,3 +92,18 @@ def test_tokenize_never_raises_and_offsets_are_valid(text: str) -> None:
         assert 0 <= tok.start < tok.end <= len(text)
         assert tok.norm
         assert tok.norm == tok.norm.casefold() or not tok.norm.isascii()
+
+
+@given(st.text() | st.sampled_from(["Kyiv’s “strike”", "Şanlıurfa é", "MAʿARRAT", "ﬁre", "a\u00adb", "Ⅻ"]))
+def test_the_quick_fold_is_the_character_by_character_fold(text: str) -> None:
+    from bot.core.normalize import _folded, _folded_each
+
+    folded, origin = _folded(text)
+    slow, slow_origin = _folded_each(text)
+    assert folded == slow
+    assert (origin or list(range(len(folded)))) == slow_origin
+
+
+@given(st.text() | st.sampled_from(["Syria's north-west", "Ma'arrat al-Nu'man's", "'s 's' x'y"]))
+def test_normalize_is_the_tokens_joined(text: str) -> None:
+    assert normalize(text) == " ".join(t.norm for t in tokenize(text))

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from bot.core.figures import Casualties, Category, Headline
 from bot.core.incidents.model import Incident, Source
-from bot.core.incidents.same_event import compatible_kinds, find_event, generic_words, judge
+from bot.core.incidents.same_event import GenericWords, compatible_kinds, find_event, generic_words, judge
 from bot.core.incidents.signature import EventSignature
 from bot.core.incidents.stories import canonical_link, story_key
 
@@ -83,3 +86,24 @@ def test_story_keys_ignore_tracking_parameters_and_guids() -> None:
     assert canonical_link("https://example.com/item?id=7&utm_medium=rss") == "example.com/item?id=7"
     assert story_key(None, "Strike on market", "Wire") == story_key(None, "Strike on market!", "Wire")
     assert canonical_link("javascript:alert(1)") is None
+
+
+_WORDS = st.frozensets(
+    st.sampled_from(["idlib", "gaza", "strike", "market", "sarmada", "aid", "x", "y"]), max_size=5
+)
+
+
+@given(st.lists(st.tuples(st.booleans(), _WORDS, _WORDS), max_size=40))
+def test_generic_words_counted_as_they_come_are_the_recount(
+    ops: list[tuple[bool, frozenset[str], frozenset[str]]],
+) -> None:
+    kept: list[EventSignature] = []
+    counted = GenericWords()
+    for remove, names, tokens in ops:
+        if remove and kept:
+            counted.remove(kept.pop(len(names) % len(kept)))
+        else:
+            sig = EventSignature(None, None, None, False, frozenset(), names, tokens)
+            kept.append(sig)
+            counted.add(sig)
+        assert counted.current() == generic_words((), kept)

@@ -89,3 +89,10 @@ def test_never_raises_on_tag_soup(parts: list[str]) -> None:
 
 def test_large_input_is_handled() -> None:
     html_to_text("<p>" + "word " * 200_000 + "</p>")  # ~1 MB; a single pass, no quadratic blow-up
+
+
+@given(st.text())
+def test_clean_text_removes_exactly_the_control_characters_but_tab_newline_cr(s: str) -> None:
+    kept = "".join(ch for ch in s if ch in "\t\n\r" or unicodedata.category(ch) != "Cc")
+    assert clean_text(s) == clean_text(kept)
+    assert not any(unicodedata.category(ch) == "Cc" and ch != "\n" for ch in clean_text(s))
