@@ -174,7 +174,8 @@ async def runtime(
     from bot.geo import load_gazetteer
     from bot.scheduler import Poller
 
-    store = await Store.open(database_url)
+    gazetteer = gazetteer or load_gazetteer()
+    store = await Store.open(database_url, gazetteer=gazetteer)  # it places incidents for /incidents
     try:
         # Before anything is written: a second poller on one SQLite file stops here, and on
         # PostgreSQL this process learns whether it leads polling or stands by.
@@ -184,7 +185,6 @@ async def runtime(
         await store.sync_feeds(feeds)
         await store.sync_watchlists(settings.watchlists, now=clock())
         watchlists = tuple(await store.watchlists())
-        gazetteer = gazetteer or load_gazetteer()
         for warning in watchlist_warnings(settings, gazetteer):
             log.warning("%s", warning)
         rules = EngineRules(

@@ -20,6 +20,7 @@ from bot.core.alerts import SlackMessage
 from bot.core.incident_query import (
     MORE_ACTION,
     PAGE_SIZE,
+    Cursor,
     IncidentQuery,
     Page,
     decode_more,
@@ -35,17 +36,22 @@ from handlers.context import Services
 log = logging.getLogger(__name__)
 
 
-async def _results(services: Services, query: IncidentQuery, offset: int, now: datetime) -> SlackMessage:
-    incidents, total = await services.store.search_incidents(
+async def _results(
+    services: Services, query: IncidentQuery, offset: int, now: datetime, after: Cursor | None = None
+) -> SlackMessage:
+    found = await services.store.search_incidents(
         since=query.since,
         watchlist=query.watchlist,
         min_killed=query.min_killed,
         min_wounded=query.min_wounded,
         text=query.terms,
         limit=PAGE_SIZE,
-        offset=offset,
+        after=after,
+        # A button from before cursors says only how many rows it had shown: the store walks there.
+        offset=offset if after is None else 0,
     )
-    message = format_results(incidents, query, Page(offset=offset, total=total), now=now)
+    page = Page(offset=offset, total=offset + found.total, more_than=found.more_than, next=found.next)
+    message = format_results(found.incidents, query, page, now=now)
     # What the period's items became: the incidents above are the pinged and held ones; the rest
     # waited for the digest or was dropped.
     counts = tier_totals(await services.store.tier_counts(query.since, watchlist=query.watchlist))
@@ -97,7 +103,7 @@ def register(app: AsyncApp, services: Services) -> None:
         shared = request.query.share
         query = replace(request.query, share=False)
         try:
-            message = await _results(services, query, request.offset, clock())
+            message = await _results(services, query, request.offset, clock(), request.after)
         except StoreError as e:
             await respond(text=_store_trouble(e), response_type="ephemeral", replace_original=False)
             return

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -125,6 +126,27 @@ incidents = Table(
         postgresql_using="gin",
         postgresql_ops={"search": "gin_trgm_ops"},
     ).ddl_if(dialect="postgresql"),
+)
+
+incident_index = Table(
+    "incident_index",
+    metadata,
+    # What /incidents finds an incident by (bot.core.incident_search): "w:<word>", "p:<place key>",
+    # "l:<watchlist>", "k:<floor>", "x:<floor>", "*". Keyed by entry then time, so every lookup is
+    # one range read newest first; watchlist and figures ride along so filters need no other read.
+    Column("entry", String(120), nullable=False),
+    Column("at", UTCDateTime, nullable=False),  # the incident's ``updated``
+    Column("incident_key", String(40), nullable=False),
+    Column("watchlist", String(80), nullable=False),
+    Column("killed", Integer),
+    Column("wounded", Integer),
+    # On PostgreSQL the key's index carries the filter columns too, so a range read with a
+    # watchlist or a casualty floor is an index-only scan (SQLite's table is its key already).
+    PrimaryKeyConstraint(
+        "entry", "at", "incident_key", postgresql_include=["watchlist", "killed", "wounded"]
+    ),
+    Index("ix_incident_index_incident", "incident_key"),  # an updated incident's entries are replaced
+    sqlite_with_rowid=False,  # the primary key is the table: a range read touches nothing else
 )
 
 incident_items = Table(

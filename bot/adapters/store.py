@@ -26,10 +26,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from bot.adapters import incident_index
 from bot.adapters import schema as t
 from bot.adapters.digest_store import DigestStore
 from bot.adapters.feedback import Feedback
 from bot.adapters.fetch import Validators
+from bot.adapters.incident_index import COUNT_CAP, SearchResult
 from bot.adapters.incident_rows import incident_from_row, incident_values
 from bot.adapters.leadership import (
     LOCK_SPACE,
@@ -43,7 +45,9 @@ from bot.adapters.leadership import (
 from bot.adapters.process_lock import ProcessLock
 from bot.adapters.replay_guard import StoredReplayGuard
 from bot.core.alerts import SlackMessage, message_from_json, message_json
-from bot.core.incident_query import search_terms
+from bot.core.gazetteer import Gazetteer
+from bot.core.incident_query import Cursor
+from bot.core.incident_search import resolve_terms
 from bot.core.incidents import Incident
 from bot.core.items import FeedItem
 from bot.core.parking import ParkedGroup
@@ -188,11 +192,6 @@ def sqlite_file(url: str) -> Path | None:
 SQLITE_BUSY_SECONDS = 30.0
 
 
-def _escape_like(term: str) -> str:
-    """A term as a literal inside a LIKE pattern (``%`` and ``_`` are wildcards there)."""
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """Every SQLite connection: write-ahead logging, so readers (a slash command, the outbox's
     look-ups) never block a writer nor wait for one, and writers (the drain's channels, a poll
@@ -204,7 +203,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-def _migrate(conn: Connection) -> None:
+def _migrate(conn: Connection, gazetteer: Gazetteer | None = None) -> None:
     if conn.dialect.name == "postgresql":
         # Replicas started together on a fresh database would race in the migrations (one fails on
         # "table exists"): the first takes this lock and migrates, the rest wait, then find the
@@ -213,6 +212,7 @@ def _migrate(conn: Connection) -> None:
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = conn
+    cfg.attributes["gazetteer"] = gazetteer  # a backfill that places incidents (0013) uses it
     command.upgrade(cfg, "head")
 
 
@@ -227,8 +227,9 @@ async def _one_at_a_time(conn: AsyncConnection, key: int) -> None:
 
 
 class Store:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, gazetteer: Gazetteer | None = None) -> None:
         self._engine = engine
+        self._gazetteer = gazetteer
         self._lease: Lease = SoleLease()
         self.feedback = Feedback(engine)
         """Desk marks on alerts ("not relevant"), kept apart from the poll's tables."""
@@ -236,8 +237,10 @@ class Store:
         """Items waiting for their watchlist's digest, and the digests delivered."""
 
     @classmethod
-    async def open(cls, url: str) -> Store:
-        """Connect and bring the schema to the newest migration."""
+    async def open(cls, url: str, *, gazetteer: Gazetteer | None = None) -> Store:
+        """Connect and bring the schema to the newest migration. ``gazetteer`` places incidents
+        for ``/incidents`` (their places and the regions around them); without one, the process's
+        own is loaded when first needed."""
         db_file = sqlite_file(url)
         if db_file is not None:
             db_file.parent.mkdir(parents=True, exist_ok=True)
@@ -255,12 +258,19 @@ class Store:
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         try:
             async with engine.begin() as conn:
-                await conn.run_sync(_migrate)
+                await conn.run_sync(_migrate, gazetteer)
         except (SQLAlchemyError, OSError) as e:
             await engine.dispose()
             safe = make_url(url).render_as_string(hide_password=True)
             raise StoreError(f"cannot open database {safe}: {e.__class__.__name__}: {e}") from e
-        return cls(engine)
+        return cls(engine, gazetteer)
+
+    @property
+    def gazetteer(self) -> Gazetteer:
+        """What places incidents in ``incident_index``: the one given, else the process's own."""
+        if self._gazetteer is None:
+            self._gazetteer = incident_index.default_gazetteer()
+        return self._gazetteer
 
     async def close(self) -> None:
         await self._lease.release()
@@ -713,10 +723,12 @@ class Store:
     async def _record_round(
         self, outcomes: Sequence[FeedOutcome], plan: Plan | None, *, now: datetime
     ) -> None:
+        # Before the transaction: loading the process's gazetteer the first time must not hold the lock.
+        gazetteer = self.gazetteer if plan is not None and plan.incidents else None
         async with self._engine.begin() as conn:
             await self._lease.check(conn)
             if plan is not None and not plan.is_empty:
-                await _apply_plan(conn, plan, now)
+                await _apply_plan(conn, plan, now, gazetteer)
             await _update_feeds(conn, outcomes, now)
             for o in outcomes:
                 if o.moved is not None:
@@ -809,34 +821,41 @@ class Store:
         min_wounded: int | None = None,
         text: str | Sequence[str] | None = None,
         limit: int,
+        after: Cursor | None = None,
         offset: int = 0,
-    ) -> tuple[list[Incident], int]:
-        """One page of incidents updated since ``since`` that pass every filter, newest first, and
-        how many pass in all. ``text`` is one term or several that must all match (``matches_text``).
+    ) -> SearchResult:
+        """One page of incidents updated since ``since`` that pass every filter, newest first, with
+        how many match from its first row on (exact up to ``COUNT_CAP``) and where the next page
+        starts. ``text`` is one term or several that must all match: as whole words of the place,
+        title and terms, or through the gazetteer as a place (``bot.core.incident_search``).
 
-        Everything runs in SQL. Text is matched on ``search``, the incident's place, title and terms
-        normalised once when stored (``search_text``), with each term normalised the same way: case,
-        accents and apostrophes fold alike on both databases, and PostgreSQL's trigram index
-        (migration 0012) serves the ``LIKE``.
+        Every condition is a range read of ``incident_index`` (``bot.adapters.incident_index``).
+        ``after`` continues from a page's last row; ``offset`` (the "More" buttons sent before
+        cursors) skips that many rows first, by walking the pages before it.
         """
-        c = t.incidents.c
-        conds = [c.updated >= since]
-        if watchlist is not None:
-            conds.append(c.watchlist == watchlist)
-        if min_killed is not None:
-            conds.append(c.killed >= min_killed)
-        if min_wounded is not None:
-            conds.append(c.wounded >= min_wounded)
         terms = (text,) if isinstance(text, str) else tuple(text or ())
-        conds += [c.search.like(f"%{_escape_like(w)}%", escape="\\") for w in search_terms(terms)]
-        order = (c.updated.desc(), c.key.desc())
-        limit, offset = max(limit, 0), max(offset, 0)
-        async with self._engine.connect() as conn:
-            total = (
-                await conn.execute(select(func.count()).select_from(t.incidents).where(*conds))
-            ).scalar_one()
-            query = select(t.incidents).where(*conds).order_by(*order).limit(limit).offset(offset)
-            return [incident_from_row(r._mapping) for r in await conn.execute(query)], int(total)
+        wanted = resolve_terms(terms, self.gazetteer)
+        args: dict[str, Any] = {
+            "since": since,
+            "terms": wanted,
+            "watchlist": watchlist,
+            "min_killed": min_killed,
+            "min_wounded": min_wounded,
+        }
+        try:
+            async with self._engine.connect() as conn:
+                skip = max(offset, 0)
+                while skip > 0:
+                    passed = await incident_index.search(
+                        conn, **args, limit=min(skip, COUNT_CAP), after=after, rows=False
+                    )
+                    if passed.next is None:
+                        return SearchResult([], 0)
+                    skip -= min(skip, COUNT_CAP)
+                    after = passed.next
+                return await incident_index.search(conn, **args, limit=limit, after=after)
+        except SQLAlchemyError as e:
+            raise StoreError(f"could not search the incidents: {e.__class__.__name__}") from e
 
     # -- outbox ------------------------------------------------------------------------------
 
@@ -1079,7 +1098,7 @@ def _spec_json(spec: FeedSpec) -> dict[str, Any]:
     }
 
 
-async def _apply_plan(conn: AsyncConnection, plan: Plan, now: datetime) -> None:
+async def _apply_plan(conn: AsyncConnection, plan: Plan, now: datetime, gazetteer: Gazetteer | None) -> None:
     if plan.seen:
         stories = {(f, i): story for f, i, story in plan.stories}
         await _insert_many(
@@ -1150,6 +1169,7 @@ async def _apply_plan(conn: AsyncConnection, plan: Plan, now: datetime) -> None:
         t.incidents,
         ({"key": i.key, **incident_values(i)} for i in plan.incidents if i.key not in existing),
     )
+    await incident_index.replace_entries(conn, gazetteer, plan.incidents, existing=existing)
     if plan.links:
         await _insert_many(
             conn,

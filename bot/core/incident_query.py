@@ -3,9 +3,10 @@
 ``parse_query`` turns ``Saraqib since: 7d min: 5 killed watch: idlib share`` into a frozen
 ``IncidentQuery`` (relative times become an absolute UTC moment computed from ``now``, so every page
 of one search covers the same window). ``format_results`` renders one page of incidents as Block
-Kit with a "More" button whose value carries the query and the next offset, and ``decode_more``
-reads that value back. ``matches_text`` is the one definition of "this incident matches the words
-typed", used by the store so SQLite and PostgreSQL agree on it.
+Kit with a "More" button whose value carries the query and where the next page starts (a cursor:
+the last row shown), and ``decode_more`` reads that value back — also the older buttons that
+carried an offset. What a term matches is ``bot.core.incident_search``; ``search_text`` is the
+text it looks through.
 
 Every bad part of a command is a ``CommandError`` naming that part; ``error_text`` adds the usage.
 """
@@ -22,6 +23,7 @@ from typing import Any
 from bot.core.alerts import SlackMessage, slack_date, utc_stamp
 from bot.core.command_args import parse_args
 from bot.core.figures import Category
+from bot.core.incident_search import words_in
 from bot.core.incidents import Incident
 from bot.core.normalize import normalize
 from bot.core.slack_text import clip, escape, link
@@ -86,17 +88,32 @@ class IncidentQuery:
 
 
 @dataclass(frozen=True, slots=True)
+class Cursor:
+    """Where a page ended: its last row. The next page starts strictly after it (newest first)."""
+
+    at: datetime
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
-    """Where a page sits in the whole result: its first row's offset and the number of matches."""
+    """Where a page sits in the whole result: how many rows came before it, the number of matches
+    (a floor when ``more_than``: counting stops early), and where the next page starts (None: last)."""
 
     offset: int
     total: int
+    more_than: bool = False
+    next: Cursor | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class MoreRequest:
+    """A "More" press: the query, rows shown so far, and where to go on from (None: a button sent
+    before cursors, which carried only ``offset``)."""
+
     query: IncidentQuery
     offset: int
+    after: Cursor | None = None
 
 
 def _utc(moment: datetime) -> datetime:
@@ -236,16 +253,17 @@ def error_text(error: CommandError) -> str:
 def matches_text(
     terms: Sequence[str], *, place: str | None, title: str, incident_terms: Sequence[str]
 ) -> bool:
-    """True when every term occurs in the place, the title or a matched term of the incident.
+    """True when every word of every term is a whole word of the place, title or matched terms.
 
     Compared after ``normalize`` (case, accents, apostrophes, hyphens, Arabic letter variants), so
-    "idlib", "IDLIB" and "Idlib" agree, and "al numan" finds "al-Nu'man" — the same on every database.
+    "idlib", "IDLIB" and "Idlib" agree, and "al numan" finds "al-Nu'man". This is the text half of
+    a match; ``bot.core.incident_search.term_matches`` adds the gazetteer's places.
     """
     wanted = search_terms(terms)
     if not wanted:
         return True
     haystack = search_text(place=place, title=title, incident_terms=incident_terms)
-    return all(w in haystack for w in wanted)
+    return all(words_in(w, haystack) for w in wanted)
 
 
 def search_terms(terms: Sequence[str]) -> list[str]:
@@ -262,9 +280,23 @@ def search_text(*, place: str | None, title: str, incident_terms: Sequence[str])
 # -- the More button -----------------------------------------------------------------------------
 
 
-def encode_more(query: IncidentQuery, offset: int) -> str:
-    """The "More" button's value: the query and the next page's offset, compact JSON."""
-    data: dict[str, Any] = {"v": 1, "s": int(query.since.timestamp()), "o": offset}
+def _micros(moment: datetime) -> int:
+    return int((_utc(moment) - _EPOCH).total_seconds() * 1_000_000)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def encode_more(query: IncidentQuery, offset: int, after: Cursor) -> str:
+    """The "More" button's value, compact JSON: the query, the rows shown so far (``n``) and the
+    last row shown (``a``: its time in microseconds, ``c``: its key), where the next page starts."""
+    data: dict[str, Any] = {
+        "v": 2,
+        "s": int(query.since.timestamp()),
+        "n": offset,
+        "a": _micros(after.at),
+        "c": after.key,
+    }
     if query.terms:
         data["t"] = list(query.terms)
     if query.min_killed is not None:
@@ -288,16 +320,24 @@ def _opt_int(data: dict[str, Any], key: str) -> int | None:
 
 
 def decode_more(value: str) -> MoreRequest:
-    """Read a "More" button's value back; anything malformed is a ``CommandError``."""
+    """Read a "More" button's value back; anything malformed is a ``CommandError``.
+
+    Version 1 buttons (before cursors) carry an offset ``o`` and still work: the store walks to it."""
     try:
         if len(value) > BUTTON_VALUE_MAX:
             raise ValueError("too long")
         data = json.loads(value)
-        if not isinstance(data, dict) or data.get("v") != 1:
+        if not isinstance(data, dict) or data.get("v") not in (1, 2):
             raise ValueError("version")
-        since, offset = data.get("s"), data.get("o")
+        since, offset = data.get("s"), data.get("o" if data["v"] == 1 else "n")
         if not isinstance(since, int) or not isinstance(offset, int) or not 0 <= offset < 10**6:
             raise ValueError("since/offset")
+        after = None
+        if data["v"] == 2:
+            at, key = data.get("a"), data.get("c")
+            if not isinstance(at, int) or isinstance(at, bool) or not isinstance(key, str) or len(key) > 64:
+                raise ValueError("cursor")
+            after = Cursor(_EPOCH + timedelta(microseconds=at), key)
         terms = data.get("t", [])
         if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms) or len(terms) > 30:
             raise ValueError("terms")
@@ -314,7 +354,7 @@ def decode_more(value: str) -> MoreRequest:
         )
     except (ValueError, OverflowError, OSError) as e:
         raise CommandError("this “More” button is no longer valid; run `/incidents` again") from e
-    return MoreRequest(query, offset)
+    return MoreRequest(query, offset, after)
 
 
 # -- the reply -----------------------------------------------------------------------------------
@@ -376,9 +416,10 @@ def format_results(
         )
     shown = sorted(incidents, key=lambda i: (_utc(i.updated), i.key), reverse=True)[:PAGE_SIZE]
     first, last = page.offset + 1, page.offset + len(shown)
-    noun = "incident" if page.total == 1 else "incidents"
-    summary = f"{page.total:,} {noun} {searched}"
-    if page.total > len(shown):
+    noun = "incident" if page.total == 1 and not page.more_than else "incidents"
+    counted = f"More than {page.total:,}" if page.more_than else f"{page.total:,}"
+    summary = f"{counted} {noun} {searched}"
+    if page.more_than or page.total > len(shown) or page.offset:
         summary += f" — {first}–{last}, newest first"
     blocks: list[dict[str, Any]] = [
         {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(summary, SECTION_MAX)}]}
@@ -387,8 +428,9 @@ def format_results(
         blocks.append(
             {"type": "section", "text": {"type": "mrkdwn", "text": incident_line(incident, now=now)}}
         )
-    if last < page.total:
-        value = encode_more(query, last)
+    if page.next is not None:
+        value = encode_more(query, last, page.next)
+        left = f"more than {page.total - last:,}" if page.more_than else f"{page.total - last:,}"
         if len(value) <= BUTTON_VALUE_MAX:
             blocks.append(
                 {
@@ -397,7 +439,7 @@ def format_results(
                         {
                             "type": "button",
                             "action_id": MORE_ACTION,
-                            "text": {"type": "plain_text", "text": f"More ({page.total - last:,} left)"},
+                            "text": {"type": "plain_text", "text": f"More ({left} left)"},
                             "value": value,
                         }
                     ],

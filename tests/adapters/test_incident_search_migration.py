@@ -45,8 +45,8 @@ async def test_incidents_stored_before_the_search_column_are_found_after_it(data
     await engine.dispose()
     store = await Store.open(database_url)  # migrates to head: 0012 fills the column
     try:
-        found, total = await store.search_incidents(since=NOW.replace(year=2025), text="al numan", limit=10)
-        assert total == 1 and found[0].key == "old-1"
-        assert (await store.search_incidents(since=NOW.replace(year=2025), text="Homs", limit=10))[1] == 0
+        found = await store.search_incidents(since=NOW.replace(year=2025), text="al numan", limit=10)
+        assert found.total == 1 and found.incidents[0].key == "old-1"
+        assert (await store.search_incidents(since=NOW.replace(year=2025), text="Homs", limit=10)).total == 0
     finally:
         await store.close()

@@ -18,6 +18,7 @@ from bot.core.incident_query import (
     MORE_ACTION,
     PAGE_SIZE,
     USAGE,
+    Cursor,
     IncidentQuery,
     Page,
     decode_more,
@@ -242,18 +243,35 @@ def test_empty_result_says_what_was_searched() -> None:
     )
 
 
-def test_more_button_carries_the_query_and_the_next_offset() -> None:
+def test_more_button_carries_the_query_and_the_cursor() -> None:
     query = parse_query("Idlib since: 7d min: 5 watch: idlib share", now=NOW, watchlists=WATCHLISTS)
     page = [incident(n) for n in range(PAGE_SIZE)]
-    msg = format_results(page, query, Page(10, 25), now=NOW)
+    cursor = Cursor(NOW - timedelta(hours=3, microseconds=7), "k-last")
+    msg = format_results(page, query, Page(10, 25, next=cursor), now=NOW)
     more = button(msg)
     assert more is not None and more["action_id"] == MORE_ACTION
     assert more["text"]["text"] == "More (5 left)"
     assert "11–20, newest first" in msg.text
     request = decode_more(more["value"])
-    assert request.offset == 20 and request.query == query
+    assert request.offset == 20 and request.query == query and request.after == cursor
     last = format_results(page[:5], query, Page(20, 25), now=NOW)
     assert button(last) is None
+
+
+def test_a_count_that_stopped_early_says_more_than() -> None:
+    query = parse_query("Idlib", now=NOW)
+    page = [incident(n) for n in range(PAGE_SIZE)]
+    msg = format_results(page, query, Page(0, 500, more_than=True, next=Cursor(NOW, "k")), now=NOW)
+    assert msg.text.startswith("More than 500 incidents matching “Idlib”") and "1–10" in msg.text
+    assert button(msg)["text"]["text"] == "More (more than 490 left)"  # type: ignore[index]
+
+
+def test_a_more_button_from_before_cursors_still_reads() -> None:
+    """Buttons already posted in Slack carried an offset (version 1); they page on from there."""
+    value = '{"v":1,"s":1795000000,"o":10,"t":["idlib"],"k":5,"l":"idlib"}'
+    request = decode_more(value)
+    assert request.offset == 10 and request.after is None
+    assert request.query.terms == ("idlib",) and request.query.min_killed == 5
 
 
 def test_page_is_capped_and_sorted() -> None:
@@ -269,6 +287,9 @@ def test_page_is_capped_and_sorted() -> None:
         "nope",
         "[]",
         '{"v":2,"s":0,"o":0}',
+        '{"v":2,"s":0,"n":0,"a":1.5,"c":"k"}',
+        '{"v":2,"s":0,"n":0,"a":1,"c":null}',
+        '{"v":3,"s":0,"n":0,"a":1,"c":"k"}',
         '{"v":1,"s":"x","o":0}',
         '{"v":1,"s":0,"o":-1}',
         '{"v":1,"s":0,"o":0,"t":[1]}',
@@ -290,12 +311,12 @@ def test_more_value_stays_under_slacks_limit(words: list[str]) -> None:
         query = parse_query(text, now=NOW, watchlists=WATCHLISTS)
     except CommandError:
         return
-    value = encode_more(query, 990)
+    value = encode_more(query, 990, Cursor(NOW, "k" * 64))
     assert len(value) <= BUTTON_VALUE_MAX
     assert decode_more(value).query == query
 
 
 def test_worst_case_value_fits() -> None:
     query = IncidentQuery(since=NOW, terms=tuple(['\\"' * 8] * 30), min_killed=10**8, watchlist="w" * 80)
-    value = encode_more(query, 999_990)
-    assert len(value) <= BUTTON_VALUE_MAX and json.loads(value)["o"] == 999_990
+    value = encode_more(query, 999_990, Cursor(NOW, "k" * 64))
+    assert len(value) <= BUTTON_VALUE_MAX and json.loads(value)["n"] == 999_990
