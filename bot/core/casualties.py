@@ -409,7 +409,7 @@ def _named_victims(text: str) -> int:
         return 0
     for m in cues.NAMED_WITH_AGES.finditer(text):
         if _counts_at(text, m.start("list")):
-            return len(re.findall(r",\s+(?:aged\s+)?\d{1,2}\b", m.group("list")))
+            return len(cues.LISTED_AGE.findall(m.group("list")))
     return 0
 
 

@@ -504,6 +504,7 @@ ALONGSIDE = re.compile(
     _I,
 )
 AGE_AFTER_NAME = re.compile(r"[a-z],\s+(?:aged\s+)?\d{1,2},?\s")
+LISTED_AGE = re.compile(r",\s+(?:aged\s+)?\d{1,2}\b")
 # "Cindy, 35, Kyu, 37, and James Cho, 3, were all shot dead": named victims listed with their ages.
 NAMED_WITH_AGES = re.compile(
     r"(?P<list>(?:\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2},\s+(?:aged\s+)?\d{1,2},?\s+(?:and\s+)?){2,6})"
