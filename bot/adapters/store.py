@@ -203,7 +203,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-def _migrate(conn: Connection, gazetteer: Gazetteer | None = None) -> None:
+def migrate(conn: Connection, gazetteer: Gazetteer | None = None, revision: str = "head") -> None:
+    """Bring the schema on ``conn`` to ``revision`` (tests stop short of head to store old rows)."""
     if conn.dialect.name == "postgresql":
         # Replicas started together on a fresh database would race in the migrations (one fails on
         # "table exists"): the first takes this lock and migrates, the rest wait, then find the
@@ -213,7 +214,7 @@ def _migrate(conn: Connection, gazetteer: Gazetteer | None = None) -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = conn
     cfg.attributes["gazetteer"] = gazetteer  # a backfill that places incidents (0013) uses it
-    command.upgrade(cfg, "head")
+    command.upgrade(cfg, revision)
 
 
 _XACT_LOCK = text("SELECT pg_advisory_xact_lock(:space, :key)")
@@ -258,7 +259,7 @@ class Store:
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         try:
             async with engine.begin() as conn:
-                await conn.run_sync(_migrate, gazetteer)
+                await conn.run_sync(migrate, gazetteer)
         except (SQLAlchemyError, OSError) as e:
             await engine.dispose()
             safe = make_url(url).render_as_string(hide_password=True)

@@ -8,13 +8,11 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.adapters import incident_index
-from bot.adapters.store import MIGRATIONS, Store
+from bot.adapters.store import Store, migrate
 from bot.core.figures import Casualties, Category, Headline
 from bot.core.gazetteer import Gazetteer
 from bot.core.incident_query import search_text
@@ -142,22 +140,12 @@ async def test_a_total_stops_counting_at_the_cap(store: Store, database_url: str
         await engine.dispose()
 
 
-def _upgrade_to(revision: str) -> object:
-    def run(conn: Connection) -> None:
-        cfg = AlembicConfig()
-        cfg.set_main_option("script_location", str(MIGRATIONS))
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
-
-    return run
-
-
 async def test_migration_0013_indexes_incidents_stored_before_it(
     database_url: str, gazetteer: Gazetteer
 ) -> None:
     engine = create_async_engine(database_url)
     async with engine.begin() as conn:
-        await conn.run_sync(_upgrade_to("0012"))  # type: ignore[arg-type]
+        await conn.run_sync(migrate, None, "0012")
         for key, place, killed in (("old-1", "Saraqib, Idlib", 12), ("old-2", "Kherson", None)):
             await conn.execute(
                 text(

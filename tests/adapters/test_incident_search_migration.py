@@ -4,30 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.adapters.store import MIGRATIONS, Store
+from bot.adapters.store import Store, migrate
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-
-
-def _upgrade_to(revision: str) -> object:
-    def run(conn: Connection) -> None:
-        cfg = AlembicConfig()
-        cfg.set_main_option("script_location", str(MIGRATIONS))
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
-
-    return run
 
 
 async def test_incidents_stored_before_the_search_column_are_found_after_it(database_url: str) -> None:
     engine = create_async_engine(database_url)
     async with engine.begin() as conn:
-        await conn.run_sync(_upgrade_to("0011"))  # type: ignore[arg-type]
+        await conn.run_sync(migrate, None, "0011")
         await conn.execute(
             text(
                 "INSERT INTO incidents (key, watchlist, place, title, summary, headlines, terms, sources,"
