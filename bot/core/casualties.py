@@ -233,15 +233,13 @@ def _backdrop(sentence: str, q: Quantity, title: str) -> bool:
     """A count in a relative clause on an event the title does not tell of: "Biden says … the attack
     that killed about 1,400 …" (``cues.RELATIVE_TOLL``)."""
     rel = cues.RELATIVE_TOLL.search(sentence, max(0, q.start - 70), q.start)
-    if rel is None:
+    if rel is None or _has_any(f" {title.lower()}", cues.TRIGGER_STEMS):
         return False
     head = sentence[max(0, rel.start() - 60) : rel.start()]
     kinds = [(m.start(), kind) for kind, pattern in cues.EVENT_KINDS for m in pattern.finditer(head)]
     if not kinds:
         return False
     kind = max(kinds)[1]  # the event noun nearest the clause is its antecedent
-    if _has_any(f" {title.lower()}", cues.TRIGGER_STEMS):
-        return False
     return not any(pattern.search(title) for k, pattern in cues.EVENT_KINDS if k == kind)
 
 
