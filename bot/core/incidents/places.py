@@ -17,6 +17,7 @@ from bot.core.watchlists import Watchlist
 # Demonyms are their place with one of these endings: Israel-i, Sudan-ese, Syri(a)-an, Ukrain(e)-ian.
 _ENDINGS = ("ese", "ians", "ian", "ans", "an", "is", "i", "ish", "s")
 _TAILS = ("", "a", "e", "on", "ey", "y")
+_NESTED_KEPT = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,8 @@ class PlaceHints:
     place_names: Mapping[str, object] = field(default_factory=dict)
     """Every place name of the gazetteer, normalised (its name index): "tel aviv"."""
     gazetteer: Gazetteer | None = None
+    _nested: dict[tuple[str, str], bool] = field(default_factory=dict, compare=False, repr=False)
+    """``nested`` answers so far: a round asks about the same few pairs of places thousands of times."""
 
     @classmethod
     def from_gazetteer(cls, gazetteer: Gazetteer, watchlists: Iterable[Watchlist]) -> PlaceHints:
@@ -61,10 +64,17 @@ class PlaceHints:
         g = self.gazetteer
         if g is None:
             return False
+        known = self._nested.get((a, b))
+        if known is not None:
+            return known
         keys_a, keys_b = set(g.by_name.get(a, ())), set(g.by_name.get(b, ()))
-        return any(k in self._ancestors(j) for k in keys_a for j in keys_b) or any(
+        found = any(k in self._ancestors(j) for k in keys_a for j in keys_b) or any(
             k in self._ancestors(j) for k in keys_b for j in keys_a
         )
+        if len(self._nested) >= _NESTED_KEPT:
+            self._nested.clear()  # a long-running process meets ever more pairs; keep memory bounded
+        self._nested[(a, b)] = self._nested[(b, a)] = found
+        return found
 
     def _ancestors(self, key: str) -> set[str]:
         assert self.gazetteer is not None

@@ -17,6 +17,7 @@ The rule is built for the stream a desk reads in a war, where every report share
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -118,6 +119,10 @@ class GenericWords:
         self._counts: Counter[str] = Counter()
         self._n = 0
         self._hot: set[str] = set()
+        # The last answer and the floor it was for: counts are whole numbers, so the answer only
+        # changes when the floor's ceiling moves or a word reaches it.
+        self._answer: frozenset[str] | None = None
+        self._answer_floor = 0
 
     def add(self, sig: EventSignature) -> None:
         self._n += 1
@@ -126,6 +131,8 @@ class GenericWords:
             self._counts[w] = count
             if count >= self._policy.generic_min:
                 self._hot.add(w)
+                if count >= self._answer_floor:
+                    self._answer = None
 
     def remove(self, sig: EventSignature) -> None:
         """Forget a signature that was added (an incident whose event changed)."""
@@ -138,11 +145,15 @@ class GenericWords:
                 del self._counts[w]
             if count < self._policy.generic_min:
                 self._hot.discard(w)
+        self._answer = None
 
     def current(self) -> frozenset[str]:
         """What ``generic_words`` would answer for every signature added and not removed."""
-        floor = max(self._policy.generic_min, self._policy.generic_share * self._n)
-        return frozenset(w for w in self._hot if self._counts[w] >= floor)
+        floor = math.ceil(max(self._policy.generic_min, self._policy.generic_share * self._n))
+        if self._answer is None or floor != self._answer_floor:
+            self._answer = frozenset(w for w in self._hot if self._counts[w] >= floor)
+            self._answer_floor = floor
+        return self._answer
 
 
 def judge(
@@ -185,10 +196,13 @@ def judge(
     if shared_sites and report.ordinal and event.ordinal and report.ordinal != event.ordinal:
         return None  # the first convoy and the second
     same_place = report.place_key == event.place_key
-    nested = places is not None and places.nested(report.place_key, event.place_key)
     landmark = bool(shared_sites & _LANDMARKS)
-    if report.town and event.town and not (same_place or shared_names or nested or landmark):
-        return None  # two towns
+    # Asked only when the answer can matter: most pairs are told apart before it.
+    nested: bool | None = None
+    if report.town and event.town and not (same_place or shared_names or landmark):
+        nested = places is not None and places.nested(report.place_key, event.place_key)
+        if not nested:
+            return None  # two towns
     score = 0.0
     reasons: list[str] = []
     if shared_names:
@@ -216,8 +230,11 @@ def judge(
     elif same_place and report.specific:
         score += 1
         reasons.append(f"the same place ({event.place})")
-    elif not same_place and not (shared_names or shared_sites or nested):
-        score -= 1  # the region as a whole and one of its towns are different stories
+    elif not same_place and not (shared_names or shared_sites):
+        if nested is None:
+            nested = places is not None and places.nested(report.place_key, event.place_key)
+        if not nested:
+            score -= 1  # the region as a whole and one of its towns are different stories
     if report.ordinal and report.ordinal == event.ordinal and report.kind == event.kind:
         score += 2  # "the first aid convoy" and "the first UN aid" of the same place
         reasons.append(f"the {report.ordinal} {report.kind}")
