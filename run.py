@@ -166,6 +166,7 @@ async def runtime(
     from bot.adapters.fetch import Fetcher, user_agent
     from bot.adapters.figure_model import load_confidence_model
     from bot.adapters.metrics import Metrics
+    from bot.adapters.parse_pool import feed_parser
     from bot.core.figure_confidence import confident_extractor
     from bot.core.incidents.places import PlaceHints
     from bot.core.incidents.same_event import EventPolicy
@@ -194,7 +195,9 @@ async def runtime(
             places=PlaceHints.from_gazetteer(gazetteer, watchlists),
         )
         agent = user_agent(settings.file.contact)
+        parser = feed_parser()
         async with (
+            contextlib.aclosing(parser),
             Fetcher(agent=agent) as fetcher,
             Fetcher(agent=agent, guard=settings.file.fetch.policy) as guarded,
             reader_client(settings) as reader,
@@ -214,6 +217,7 @@ async def runtime(
                 pause_after=settings.file.feed_pause_after,
                 admin_channel=settings.file.admin_channel,
                 extract=confident_extractor(load_confidence_model()),
+                parser=parser,
             )
             metrics = Metrics(outbox_counts=store.outbox_counts, leading=lambda: lease.is_leader)
             poller = Poller(engine, store, observer=metrics, lease=lease)

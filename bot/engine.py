@@ -10,19 +10,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from bot.adapters.digest_store import DigestMessage
 from bot.adapters.fetch import Fetcher, NotModified, Validators
+from bot.adapters.parse_pool import FeedParser, ThreadParser
 from bot.adapters.sink import AlertSink
 from bot.adapters.store import FeedOutcome, FeedState, Notice, OutboxRow, Store
 from bot.core.casualties import extract_casualties
 from bot.core.digests.compose import DigestPart, compose_digest
 from bot.core.digests.schedule import digest_times_between
 from bot.core.feed_health import DEFAULT_PAUSE_AFTER, cache_hold, pause_notice, retry_hold, should_pause
-from bot.core.feed_parsing import parse_feed
 from bot.core.figure_confidence import Extractor
 from bot.core.freshness import split_stale
 from bot.core.gazetteer import Gazetteer
@@ -30,7 +30,8 @@ from bot.core.incidents.places import PlaceHints
 from bot.core.incidents.same_event import DEFAULT_POLICY, EventPolicy
 from bot.core.incidents.stories import story_key
 from bot.core.items import FeedItem
-from bot.core.matching import Match
+from bot.core.known_surveys import KnownSurveys, survey_items
+from bot.core.matching import Match, Survey
 from bot.core.parking import FOLLOWS_PARKED, fix_for, parked_notice, problem_key
 from bot.core.reader import Reader, ReaderQuestion, ReadMatcher, TextKey, Verdict, question_for
 from bot.core.triage import MessageFacts, Plan, TextMatcher, triage
@@ -86,6 +87,21 @@ class _Fetched:
     pause: bool = False
     """This failure is the feed's ``pause_after``-th in a row: pause it."""
     notice: Notice | None = None
+    surveys: Mapping[TextKey, tuple[Survey, ...]] = field(default_factory=dict)
+    """The items' surveys, made as soon as they were parsed (``bot.core.known_surveys``)..."""
+    surveyed_by: TextMatcher | None = None
+    """... by this matcher: triage uses them only if it still is the engine's."""
+    stories: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    """The items' story keys by (feed id, item id), computed ahead too, with ``outlet``..."""
+    outlet: str = ""
+    """... as the feed's name: used if it still is the feed's name at triage."""
+
+
+def _read_ahead(
+    matcher: TextMatcher, items: Sequence[FeedItem], outlet: str
+) -> tuple[dict[TextKey, tuple[Survey, ...]], dict[tuple[str, str], str]]:
+    """A feed's items surveyed and their story keys, before the round's triage."""
+    return survey_items(matcher, items), {i.key: story_key(i.link, i.title, outlet) for i in items}
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +159,7 @@ class Engine:
         pause_after: int | None = DEFAULT_PAUSE_AFTER,
         admin_channel: str | None = None,
         extract: Extractor = extract_casualties,
+        parser: FeedParser | None = None,
     ) -> None:
         """``build_matcher`` makes a matcher for a new set of watchlists; with it the engine follows
         watchlist changes in the store (``refresh_rules``), without it the rules stay as given.
@@ -156,8 +173,12 @@ class Engine:
         ``admin_channel`` (when there is one) is queued in the outbox in the same transaction.
 
         ``extract`` reads an item's casualty figures (``bot.core.figure_confidence.confident_extractor``
-        adds each figure's confidence; the default is the rules alone)."""
+        adds each figure's confidence; the default is the rules alone).
+
+        ``parser`` parses fetched bodies (``bot.adapters.parse_pool``: worker processes, or by
+        default a thread of this process); its owner closes it (``aclose``)."""
         self._extract = extract
+        self._parser = parser or ThreadParser()
         self._store = store
         self._fetcher = fetcher
         self._untrusted_fetcher = untrusted_fetcher
@@ -237,11 +258,11 @@ class Engine:
                 return _Fetched(fid, "not modified", got.validators, hold=hold, moved=moved)
             if got.unchanged:
                 return _Fetched(fid, "unchanged", got.validators, hold=hold, moved=moved)
-            # In a worker thread: a hostile body within the size cap (100,000 items, megabytes of
-            # entity references) takes feedparser seconds of CPU, and on the event loop that would
-            # stall every other feed's download in the round and trip their read timeouts.
-            parsed = await asyncio.to_thread(
-                parse_feed, fid, got.body, base_url=got.url, content_type=got.content_type, now=now
+            # Off the event loop: a hostile body within the size cap (100,000 items, megabytes of
+            # entity references) takes feedparser seconds of CPU, and on the loop that would stall
+            # every other feed's download in the round and trip their read timeouts.
+            parsed = await self._parser.parse(
+                fid, got.body, base_url=got.url, content_type=got.content_type, now=now
             )
         except FeedError as e:
             log.warning("feed %s: %s", fid, e.reason)
@@ -260,8 +281,23 @@ class Engine:
                 parsed.over_cap,
             )
         first = feed.last_success is None
+        # Surveyed now, while the round's other feeds download and parse, not later under the triage
+        # lock. In a thread: a 1,000-item body must not hold the event loop for a second.
+        matcher = self.rules.matcher
+        outlet = feed.spec.name
+        surveys, stories = await asyncio.to_thread(_read_ahead, matcher, parsed.items, outlet)
         return _Fetched(
-            fid, "parsed", got.validators, items=parsed.items, first_poll=first, hold=hold, moved=moved
+            fid,
+            "parsed",
+            got.validators,
+            items=parsed.items,
+            first_poll=first,
+            hold=hold,
+            moved=moved,
+            surveys=surveys,
+            surveyed_by=matcher,
+            stories=stories,
+            outlet=outlet,
         )
 
     def _failed(self, feed: FeedState, e: FeedError, now: datetime) -> _Fetched:
@@ -319,11 +355,16 @@ class Engine:
             except StoreError as e:  # the rules in use are still valid; try again next round
                 log.warning("could not re-read the watchlists: %s", e)
             names = {f.spec.id: f.spec.name for f in await self._store.feeds()}
-            matcher = self.rules.matcher
+            matcher: TextMatcher = self.rules.matcher
+            ahead = {k: v for f in fetched if f.surveyed_by is matcher for k, v in f.surveys.items()}
+            if ahead:
+                matcher = KnownSurveys(matcher, ahead)
             if self._reader is not None:
                 matcher, withheld = await self._read(items, matcher, now)
+            ready = {k: v for f in fetched if f.outlet == names.get(f.feed_id) for k, v in f.stories.items()}
             stories = {
-                (i.feed_id, i.id): story_key(i.link, i.title, names.get(i.feed_id, i.feed_id)) for i in items
+                i.key: ready.get(i.key) or story_key(i.link, i.title, names.get(i.feed_id, i.feed_id))
+                for i in items
             }
             plan = triage(
                 items,

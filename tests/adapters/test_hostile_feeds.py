@@ -11,6 +11,7 @@ the engine (per-feed errors, parsing off the event loop). ``docs/SECURITY.md`` m
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import tracemalloc
@@ -21,6 +22,7 @@ import pytest
 from aiohttp.compression_utils import HAS_BROTLI
 
 from bot.adapters.fetch import Fetched, Fetcher, FetchPolicy, Validators
+from bot.adapters.parse_pool import FeedParser, ProcessParser, ThreadParser
 from bot.adapters.slack_sink import SlackSink, make_web_client
 from bot.adapters.store import FeedSpec, Store
 from bot.core.feed_parsing import MAX_ITEMS_PER_POLL, MAX_TITLE_CHARS, ParsedFeed, parse_feed
@@ -188,18 +190,29 @@ async def test_slowloris_body_is_cut_by_the_total_timeout(feed_server: FakeFeedS
 GOOD_ITEMS = 2  # small_feed() at /feed.xml
 
 
-@pytest.fixture
+@pytest.fixture(params=["thread", "process"])
 async def engine(
-    database_url: str, feed_server: FakeFeedServer, slack_api: FakeSlackApi, gazetteer: Gazetteer
+    request: pytest.FixtureRequest,
+    database_url: str,
+    feed_server: FakeFeedServer,
+    slack_api: FakeSlackApi,
+    gazetteer: Gazetteer,
 ) -> AsyncIterator[tuple[Engine, Store]]:
+    """An engine parsing in a thread of the test process, or in a parser process (as the bot runs
+    on a machine with two CPUs or more)."""
     store = await Store.open(database_url)
-    async with Fetcher(FetchPolicy(total_timeout=1.5, read_timeout=1.0, max_body_bytes=12 * MB)) as fetcher:
+    parser: FeedParser = ThreadParser() if request.param == "thread" else ProcessParser(1)
+    async with (
+        contextlib.aclosing(parser),
+        Fetcher(FetchPolicy(total_timeout=1.5, read_timeout=1.0, max_body_bytes=12 * MB)) as fetcher,
+    ):
         engine = Engine(
             store=store,
             fetcher=fetcher,
             sink=SlackSink(make_web_client(DEFAULT_TOKEN, slack_api.url)),
             rules=EngineRules((), Matcher((), gazetteer)),
             clock=lambda: NOW,
+            parser=parser,
         )
         yield engine, store
     await store.close()

@@ -1,0 +1,135 @@
+"""The parser processes: the same answers as parsing in-process, and a dead worker costs one feed."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.adapters.parse_pool import ProcessParser, ThreadParser, feed_parser, parse_workers
+from bot.core.feed_parsing import parse_feed
+from bot.errors import ConfigError, ParseError
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+BASE = "https://example.test/feed.xml"
+
+
+def rss(items: int, *, title: str = "Shelling in Kherson") -> bytes:
+    entries = "".join(
+        f"<item><guid>g{n}</guid><title>{title} #{n}</title><link>/a/{n}</link>"
+        f"<description>&lt;p&gt;Two were &lt;b&gt;wounded&lt;/b&gt; in strike {n}&lt;/p&gt;</description>"
+        f"<pubDate>{(NOW - timedelta(minutes=n)).strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate></item>"
+        for n in range(items)
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{entries}</channel></rss>'.encode()
+    )
+
+
+ATOM = (
+    b'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>A</title>'
+    b'<entry><id>urn:1</id><title>Atom entry</title><link href="https://example.test/x"/>'
+    b"<updated>2026-03-02T10:00:00Z</updated><summary>s</summary></entry></feed>"
+)
+
+
+@pytest.fixture
+async def parser() -> AsyncIterator[ProcessParser]:
+    p = ProcessParser(1)
+    yield p
+    await p.aclose()
+
+
+@pytest.mark.parametrize("body", [rss(3), rss(1, title="Caf\u00e9 &amp; &lt;b&gt;bold&lt;/b&gt;"), ATOM])
+async def test_a_worker_parses_exactly_as_this_process_does(parser: ProcessParser, body: bytes) -> None:
+    here = parse_feed("f", body, base_url=BASE, content_type="application/rss+xml", now=NOW)
+    there = await parser.parse("f", body, base_url=BASE, content_type="application/rss+xml", now=NOW)
+    assert there == here and there.items
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [(b"   ", "empty body"), (b"<html><body>hi</body></html>", "not a feed: got an HTML page")],
+)
+async def test_what_is_not_a_feed_is_the_same_parse_error(
+    parser: ProcessParser, body: bytes, reason: str
+) -> None:
+    with pytest.raises(ParseError) as there:
+        await parser.parse("f", body, base_url=BASE, content_type="text/html", now=NOW)
+    assert there.value.reason == reason
+    with pytest.raises(ParseError) as here:
+        await ThreadParser().parse("f", body, base_url=BASE, content_type="text/html", now=NOW)
+    assert here.value.reason == reason
+
+
+async def test_many_feeds_at_once_each_get_their_own_answer() -> None:
+    bodies = {f"f{n}": rss(n % 7 + 1, title=f"Feed {n}") for n in range(60)}
+    await with_two(bodies)
+
+
+async def with_two(bodies: dict[str, bytes]) -> None:
+    parser = ProcessParser(2)
+    try:
+        got = await asyncio.gather(
+            *(parser.parse(fid, b, base_url=BASE, content_type=None, now=NOW) for fid, b in bodies.items())
+        )
+    finally:
+        await parser.aclose()
+    for (fid, body), parsed in zip(bodies.items(), got, strict=True):
+        assert parsed == parse_feed(fid, body, base_url=BASE, content_type=None, now=NOW)
+    assert len(parser.pids()) == 0  # closed
+
+
+@pytest.fixture
+async def watched() -> AsyncIterator[tuple[ProcessParser, asyncio.Queue[int]]]:
+    """A parser whose workers' process ids arrive on a queue as they start."""
+    started: asyncio.Queue[int] = asyncio.Queue()
+    p = ProcessParser(1, on_start=started.put_nowait)
+    yield p, started
+    await p.aclose()
+
+
+async def test_a_worker_killed_mid_parse_is_replaced_and_the_body_parsed_again(
+    watched: tuple[ProcessParser, asyncio.Queue[int]],
+) -> None:
+    parser, started = watched
+    task = asyncio.create_task(parser.parse("f", rss(500), base_url=BASE, content_type=None, now=NOW))
+    os.kill(await started.get(), signal.SIGKILL)
+    parsed = await task
+    assert len(parsed.items) == 500 and parser.restarted == 1
+
+
+async def test_a_body_that_kills_two_workers_is_that_feeds_error_and_others_still_parse(
+    watched: tuple[ProcessParser, asyncio.Queue[int]],
+) -> None:
+    parser, started = watched
+    task = asyncio.create_task(parser.parse("evil", rss(500), base_url=BASE, content_type=None, now=NOW))
+    os.kill(await started.get(), signal.SIGKILL)
+    os.kill(await started.get(), signal.SIGKILL)
+    with pytest.raises(ParseError, match="the parser process died twice on this body"):
+        await task
+    good = await parser.parse("good", rss(2), base_url=BASE, content_type=None, now=NOW)
+    assert len(good.items) == 2 and parser.restarted == 2
+
+
+async def test_no_worker_starts_until_a_body_needs_parsing(parser: ProcessParser) -> None:
+    assert parser.pids() == ()
+    await parser.parse("f", rss(1), base_url=BASE, content_type=None, now=NOW)
+    assert len(parser.pids()) == 1
+
+
+def test_worker_count_from_the_environment() -> None:
+    assert parse_workers({}, cpus=2) == 1
+    assert parse_workers({}, cpus=1) == 0
+    assert parse_workers({}, cpus=None) == 0
+    assert parse_workers({"SITREP_PARSE_WORKERS": "3"}, cpus=2) == 3
+    assert parse_workers({"SITREP_PARSE_WORKERS": " 0 "}, cpus=8) == 0
+    assert isinstance(feed_parser({"SITREP_PARSE_WORKERS": "0"}), ThreadParser)
+    assert isinstance(feed_parser({"SITREP_PARSE_WORKERS": "2"}), ProcessParser)
+    for bad in ("two", "-1", "65", "1.5"):
+        with pytest.raises(ConfigError, match="SITREP_PARSE_WORKERS"):
+            parse_workers({"SITREP_PARSE_WORKERS": bad}, cpus=2)
