@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.adapters.fetch import Validators
-from bot.adapters.store import FeedSpec, Store
+from bot.adapters.store import HEAD_REVISION, MIGRATIONS, FeedSpec, Store
 from bot.core.alerts import SlackMessage
 from bot.core.figures import Casualties, Category, Headline
 from bot.core.incidents import Incident, Source
@@ -68,6 +68,15 @@ async def test_migrations_are_idempotent(database_url: str) -> None:
     for _ in range(2):
         s = await Store.open(database_url)
         await s.close()
+
+
+def test_the_head_revision_the_store_skips_alembic_at_is_alembics_head() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(cfg).get_heads() == [HEAD_REVISION]
 
 
 async def test_bad_database_url_is_a_store_error() -> None:
