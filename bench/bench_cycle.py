@@ -14,7 +14,8 @@ Measured (medians of ``--repeats``, each cold one on a fresh SQLite database):
   real ``Engine``, the default ``config/sitrep.toml`` watchlists and SQLite; then the warm round
   (all 304);
 * the scheduler's start-up path: ``Poller.poll_due`` on a fresh database (every feed due at once);
-* ``run.py poll --once`` as a subprocess, cold and then warm, with its peak RSS (``wait4``);
+* ``run.py poll --once`` as a subprocess, cold and then warm, with its peak RSS and its parser
+  processes' (``VmHWM``, sampled; not ``wait4``'s, which inherits the forked bench's);
 * parsing on one core (CPU time): ``parse_feed``, feedparser with its defaults, feedparser with
   sanitising and URI resolution off;
 * the baseline: a sequential ``feedparser.parse(url)`` loop over the same URLs (cold), and the same
@@ -31,10 +32,12 @@ import inspect
 import io
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -137,8 +140,62 @@ class Clock:
         return time.perf_counter() - self.wall, time.process_time() - self.cpu
 
 
-async def in_process(urls: Sequence[str], db: str, *, startup_path: bool) -> tuple[Timing, Timing, int]:
-    """(cold, warm, new items) of a ``Poller`` round on a fresh database, as ``runtime`` builds it."""
+def children_cpu() -> float:
+    """CPU seconds of this process's children that have exited and been waited for."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+class TreePeak:
+    """Peak RSS of a process and of each of its descendants, read from /proc every 20 ms until
+    stopped. ``VmHWM`` is each process's own high-water mark, so the last reading before a process
+    exits is its peak; the sum over processes is an upper bound of the tree's peak (their peaks
+    need not coincide)."""
+
+    def __init__(self, pid: int) -> None:
+        self._root = pid
+        self.peaks: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _tree(self) -> list[int]:
+        out, todo = [], [self._root]
+        while todo:
+            pid = todo.pop()
+            out.append(pid)
+            try:
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{task}/children") as f:
+                        todo.extend(int(c) for c in f.read().split())
+            except OSError:
+                continue
+        return out
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.02):
+            for pid in self._tree():
+                try:
+                    with open(f"/proc/{pid}/status") as f:
+                        for line in f:
+                            if line.startswith("VmHWM:"):
+                                self.peaks[pid] = max(self.peaks.get(pid, 0.0), int(line.split()[1]) / 1024)
+                except OSError:
+                    continue
+
+    def stop(self) -> tuple[float, float]:
+        """(the root's peak MB, its descendants' peaks summed MB)."""
+        self._stop.set()
+        self._thread.join()
+        root = self.peaks.get(self._root, 0.0)
+        return root, sum(v for k, v in self.peaks.items() if k != self._root)
+
+
+async def in_process(
+    urls: Sequence[str], db: str, *, startup_path: bool
+) -> tuple[Timing, Timing, int, float]:
+    """(cold, warm, new items, CPU s of the parser processes over both rounds) of a ``Poller`` round
+    on a fresh database, as ``runtime`` builds it."""
     import run
     from bot.adapters.terminal_sink import TerminalSink
     from config.settings import load_settings
@@ -149,6 +206,7 @@ async def in_process(urls: Sequence[str], db: str, *, startup_path: bool) -> tup
         settings = load_settings(cfg.name, {"DATABASE_URL": db})
     finally:
         os.unlink(cfg.name)
+    workers_before = children_cpu()
     async with run.runtime(
         settings,
         sink=TerminalSink(io.StringIO()),
@@ -173,11 +231,13 @@ async def in_process(urls: Sequence[str], db: str, *, startup_path: bool) -> tup
         warm = clock.read()
         if any(r.status != "not modified" for r in again):
             raise SystemExit(f"warm round was not all 304: {[r.status for r in again][:5]}")
-        return cold, warm, sum(r.new_items for r in results)
+    # The parser processes exit with the runtime; their CPU is then counted as this process's children.
+    return cold, warm, sum(r.new_items for r in results), children_cpu() - workers_before
 
 
-def poll_once(config: Path, db: str, cache: str) -> tuple[Timing, float]:
-    """((wall s, CPU s), peak RSS MB) of ``run.py poll --once`` in a fresh process."""
+def poll_once(config: Path, db: str, cache: str) -> tuple[Timing, float, float]:
+    """((wall s, CPU s), peak RSS MB, the parser processes' peak RSS MB summed) of ``run.py poll
+    --once`` in a fresh process. CPU includes the parser processes (waited for by it)."""
     env = {**os.environ, "DATABASE_URL": db, "SITREP_CACHE_DIR": cache}
     env.pop("SLACK_BOT_TOKEN", None)
     started = time.perf_counter()
@@ -188,13 +248,17 @@ def poll_once(config: Path, db: str, cache: str) -> tuple[Timing, float]:
         stderr=subprocess.PIPE,
     )
     assert proc.stderr is not None
+    peak = TreePeak(proc.pid)
     err = proc.stderr.read()
+    own, workers = peak.stop()
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"poll --once exited {proc.returncode}: {err.decode()[-2000:]}")
-    return (seconds, usage.ru_utime + usage.ru_stime), usage.ru_maxrss / 1024
+    # Not wait4's ru_maxrss: Linux carries the high-water mark of the forked copy of this (large)
+    # bench process over the exec into the child's, so a 420 MB bot read as 720 MB.
+    return (seconds, usage.ru_utime + usage.ru_stime), own, workers
 
 
 def naive(urls: Sequence[str]) -> tuple[Timing, Timing]:
@@ -308,20 +372,22 @@ def main() -> int:
                 cwd=ROOT,
                 check=True,
             )
-            colds, warms = [], []
+            colds, warms, parsers = [], [], []
             for r in range(args.repeats):
-                cold, warm, new = asyncio.run(
+                cold, warm, new, parser_cpu = asyncio.run(
                     in_process(urls, f"sqlite+aiosqlite:///{tmp}/ip{r}.db", startup_path=False)
                 )
                 colds.append(cold)
                 warms.append(warm)
+                parsers.append(parser_cpu)
                 print(
-                    f"  in process #{r + 1}: cold {show(cold)} ({new} new items), warm {show(warm)}",
+                    f"  in process #{r + 1}: cold {show(cold)} ({new} new items), warm {show(warm)}; "
+                    f"parser processes' CPU {parser_cpu:.2f} s",
                     flush=True,
                 )
             starts = []
             for r in range(args.repeats):
-                cold, _, _ = asyncio.run(
+                cold, _, _, _ = asyncio.run(
                     in_process(urls, f"sqlite+aiosqlite:///{tmp}/st{r}.db", startup_path=True)
                 )
                 starts.append(cold)
@@ -329,17 +395,18 @@ def main() -> int:
 
             config = Path(tmp) / "sitrep.toml"
             config.write_text(feed_config(urls))
-            once_cold, once_warm, rss = [], [], []
+            once_cold, once_warm, rss, rss_parsers = [], [], [], []
             for r in range(args.repeats):
                 db = f"sqlite+aiosqlite:///{tmp}/once{r}.db"
-                timing, peak = poll_once(config, db, cache)
+                timing, peak, workers = poll_once(config, db, cache)
                 once_cold.append(timing)
                 rss.append(peak)
-                timing, _ = poll_once(config, db, cache)
+                rss_parsers.append(workers)
+                timing, _, _ = poll_once(config, db, cache)
                 once_warm.append(timing)
                 print(
-                    f"  poll --once #{r + 1}: cold {show(once_cold[-1])} (peak RSS {peak:.0f} MB), "
-                    f"warm {show(timing)}",
+                    f"  poll --once #{r + 1}: cold {show(once_cold[-1])} (peak RSS {peak:.0f} MB, "
+                    f"parser processes {workers:.0f} MB), warm {show(timing)}",
                     flush=True,
                 )
 
@@ -360,13 +427,20 @@ def main() -> int:
         server.stdin.close()
         server.wait(timeout=30)
 
-    print("\nseconds: wall (CPU of this process and its threads; the feed server's is not counted)")
+    print(
+        "\nseconds: wall (CPU of this process and its threads; the feed server's is not counted, nor"
+        " for in-process rows the parser processes', given below; for poll --once rows it is)"
+    )
     print(f"{'what':<34}{'wall':>7}{'(CPU)':>8}   {'baseline':<34}{'wall':>7}{'(CPU)':>8}{'ratio':>8}")
     for what, (wall, cpu), base, b in rows:
         ratio = f"×{b[0] / wall:.1f}" if b else "—"
         bs = f"{b[0]:>7.2f}{f'({b[1]:.2f})':>8}" if b else f"{'—':>15}"
         print(f"{what:<34}{wall:>7.2f}{f'({cpu:.2f})':>8}   {base:<34}{bs}{ratio:>8}")
-    print(f"{'peak RSS, run.py poll --once cold':<34}{median(rss):>6.0f} MB")
+    print(f"{'parser processes, cold in process':<34}{median(parsers):>7.2f} s of CPU")
+    print(
+        f"{'peak RSS, run.py poll --once cold':<34}{median(rss):>6.0f} MB"
+        f" + parser processes {median(rss_parsers):.0f} MB = {median(rss) + median(rss_parsers):.0f} MB"
+    )
 
     bodies = feed_bodies(args.corpus, min(args.parse_feeds, args.feeds), args.items, datetime.now(UTC))
     print(f"\nparse, one core, {len(bodies) * args.items} items (CPU time)")
