@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 
 WORKERS_ENV = "SITREP_PARSE_WORKERS"
 _STOP_SECONDS = 5.0
+_IN_FLIGHT = 4
+"""Parses sent to each worker at a time: enough that it never waits for the next body."""
 _ROOT = Path(__file__).resolve().parents[2]
 """The directory that holds the ``bot`` package, for the worker's import path."""
 
@@ -159,6 +161,7 @@ class ProcessParser:
             raise ValueError("a process parser needs at least one worker")
         self._on_start = on_start
         self._size = workers
+        self._slots = asyncio.Semaphore(workers * _IN_FLIGHT)
         self._workers: list[_Worker] = []
         self._starting = asyncio.Lock()
         self._numbers = 0
@@ -170,6 +173,14 @@ class ProcessParser:
     ) -> ParsedFeed:
         self._numbers += 1
         number = self._numbers
+        # A round downloads faster than one worker parses: without a bound, every waiting body would
+        # be copied into a pickled request at once (a round's worth of bodies twice over).
+        async with self._slots:
+            return await self._parse(number, feed_id, body, base_url, content_type, now)
+
+    async def _parse(
+        self, number: int, feed_id: str, body: bytes, base_url: str, content_type: str | None, now: datetime
+    ) -> ParsedFeed:
         request = pickle.dumps(
             (number, feed_id, body, base_url, content_type, now), protocol=pickle.HIGHEST_PROTOCOL
         )
