@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -276,6 +276,14 @@ class Gazetteer:
     not_place_notes: Mapping[str, str] = field(default_factory=dict)
     """Normalised phrase in ``not_places`` -> what it names instead ("shakhtar donetsk" -> "a
     football club"), for ``watch show``."""
+    word_names: Set[str] | None = field(default=None, compare=False, repr=False)
+    """``one_word_names`` as its holder keeps it (a mapped file's index); None: computed from
+    ``by_name`` on first use. Derived data, so it takes no part in equality."""
+    multiword: Mapping[str, tuple[tuple[str, ...], ...]] | None = field(
+        default=None, compare=False, repr=False
+    )
+    """Word -> the names of several words that contain it (``names_containing``), as its holder keeps
+    it; None: computed from ``by_name`` on first use."""
 
     @classmethod
     def build(
@@ -405,6 +413,8 @@ class Gazetteer:
 
     @cached_property
     def _multiword(self) -> Mapping[str, tuple[tuple[str, ...], ...]]:
+        if self.multiword is not None:
+            return self.multiword
         out: dict[str, list[tuple[str, ...]]] = defaultdict(list)
         for name in self.by_name:
             seq = tuple(name.split())
@@ -422,15 +432,15 @@ class Gazetteer:
         return {k: tuple(v) for k, v in out.items()}
 
     @cached_property
-    def one_word_names(self) -> frozenset[str]:
-        """Every one-word place name (normalised). Computed once per gazetteer, on first use."""
+    def one_word_names(self) -> Set[str]:
+        """Every one-word place name (normalised): ``word_names``, or computed once, on first use."""
+        if self.word_names is not None:
+            return self.word_names
         return frozenset(name for name in self.by_name if " " not in name)
 
     def names_containing(self, word: str) -> tuple[tuple[str, ...], ...]:
-        """Multi-word names (normalised, as token tuples) with ``word`` among their words.
-
-        Computed once per gazetteer, on first use.
-        """
+        """Multi-word names (normalised, as token tuples) with ``word`` among their words, in no
+        particular order: ``multiword``, or an index computed once, on first use."""
         return self._multiword.get(word, ())
 
     def lookup(self, name: str) -> tuple[Place, ...]:
