@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Callable, Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -67,6 +67,22 @@ _HISTORIC_RIVAL = 20
 _OWN_NAME_SIMILARITY = 85.0
 # A city this big rivals a province's name ("Kherson" city in another country would).
 _BIG_CITY = 100_000
+
+
+class _Memo:
+    """A function's results for the strings it was given, for the length of one computation."""
+
+    __slots__ = ("_done", "_fn")
+
+    def __init__(self, fn: Callable[[str], str]) -> None:
+        self._fn = fn
+        self._done: dict[str, str] = {}
+
+    def __call__(self, text: str) -> str:
+        found = self._done.get(text)
+        if found is None:
+            found = self._done[text] = self._fn(text)
+        return found
 
 
 def _near(a: Place, b: Place) -> bool:
@@ -544,11 +560,18 @@ class Gazetteer:
             return ()
         inside = {expansion.resolved.key} | {p.key for p in expansion.places}
         inside |= {k for key in list(inside) for k in self.capitals_of.get(key, ())}
+        # The same few thousand names (each place's own, its provinces', its rivals') are normalised
+        # again for every name of every place: for Ukraine 200,000 calls, half the time it took.
+        norm = _Memo(normalize)
         return tuple(
-            self._use(place, name, inside, expansion) for place in expansion.places for name in place.names
+            self._use(place, name, inside, expansion, norm)
+            for place in expansion.places
+            for name in place.names
         )
 
-    def _use(self, place: Place, name: str, inside: set[str], expansion: RegionExpansion) -> NameUse:
+    def _use(
+        self, place: Place, name: str, inside: set[str], expansion: RegionExpansion, normalize: _Memo
+    ) -> NameUse:
         norm = normalize(name)
         rivals: list[Place] = []
         dismissed: list[Place] = []
@@ -596,7 +619,7 @@ class Gazetteer:
                 continue
             rivals.append(other)
         if not rivals and not historic:
-            return self._alone(place, name, dismissed, expansion)
+            return self._alone(place, name, dismissed, expansion, normalize)
         # A rival at home, or a bigger one abroad (Melbourne, Australia for Melbourne, Florida), is
         # not ruled out by naming the country: only the province does.
         strong = [
@@ -649,7 +672,9 @@ class Gazetteer:
                 out.extend(self.places[k].names)
         return out
 
-    def _alone(self, place: Place, name: str, dismissed: list[Place], expansion: RegionExpansion) -> NameUse:
+    def _alone(
+        self, place: Place, name: str, dismissed: list[Place], expansion: RegionExpansion, normalize: _Memo
+    ) -> NameUse:
         """A name that counts on its own, unless a smaller namesake's province is named beside it and
         nothing of its own is."""
         if not dismissed:
