@@ -33,14 +33,14 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Set
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 
 from rapidfuzz import fuzz
 
-from bot.core.normalize import normalize
+from bot.core.normalize import Memo, normalize
 from bot.core.watchlists import Watchlist
 
 
@@ -67,22 +67,6 @@ _HISTORIC_RIVAL = 20
 _OWN_NAME_SIMILARITY = 85.0
 # A city this big rivals a province's name ("Kherson" city in another country would).
 _BIG_CITY = 100_000
-
-
-class _Memo:
-    """A function's results for the strings it was given, for the length of one computation."""
-
-    __slots__ = ("_done", "_fn")
-
-    def __init__(self, fn: Callable[[str], str]) -> None:
-        self._fn = fn
-        self._done: dict[str, str] = {}
-
-    def __call__(self, text: str) -> str:
-        found = self._done.get(text)
-        if found is None:
-            found = self._done[text] = self._fn(text)
-        return found
 
 
 def _near(a: Place, b: Place) -> bool:
@@ -562,7 +546,7 @@ class Gazetteer:
         inside |= {k for key in list(inside) for k in self.capitals_of.get(key, ())}
         # The same few thousand names (each place's own, its provinces', its rivals') are normalised
         # again for every name of every place: for Ukraine 200,000 calls, half the time it took.
-        norm = _Memo(normalize)
+        norm = Memo(normalize)
         return tuple(
             self._use(place, name, inside, expansion, norm)
             for place in expansion.places
@@ -570,7 +554,7 @@ class Gazetteer:
         )
 
     def _use(
-        self, place: Place, name: str, inside: set[str], expansion: RegionExpansion, normalize: _Memo
+        self, place: Place, name: str, inside: set[str], expansion: RegionExpansion, normalize: Memo[str]
     ) -> NameUse:
         norm = normalize(name)
         rivals: list[Place] = []
@@ -673,7 +657,12 @@ class Gazetteer:
         return out
 
     def _alone(
-        self, place: Place, name: str, dismissed: list[Place], expansion: RegionExpansion, normalize: _Memo
+        self,
+        place: Place,
+        name: str,
+        dismissed: list[Place],
+        expansion: RegionExpansion,
+        normalize: Memo[str],
     ) -> NameUse:
         """A name that counts on its own, unless a smaller namesake's province is named beside it and
         nothing of its own is."""
