@@ -15,7 +15,8 @@ shared by every process on the machine, and a process keeps resident only what i
 * ``tables.bin``: a checked header (format, the sizes and CRC-32s of every file, and the small
   tables: twins, capitals, common words, not-places and their notes, marshalled), then 8-byte
   aligned sections: each place as its own ``marshal`` record with the offsets of the records by
-  place number, and the name -> places and place -> children lists as arrays of place numbers.
+  place number; the name -> places and place -> children lists as arrays of place numbers; and the
+  built gazetteer's orders of places and of names, which iterating them follows.
 
 A trie lookup takes well under a microsecond, so the per-word checks of a poll round (``name in
 one_word_names``, ``name in by_name``) stay cheap. ``load`` checks every file against the header's
@@ -44,8 +45,9 @@ import marisa_trie
 
 from bot.core.gazetteer import Gazetteer, Place, PlaceKind
 
-FORMAT = 1
-"""Bumped whenever the layout below changes; a directory of another format is rebuilt."""
+FORMAT = 2
+"""Bumped whenever the layout below changes; a directory of another format is rebuilt (2: the
+built gazetteer's orders of places and names)."""
 
 _MAGIC = b"SITREPGZ"
 _HEAD = struct.Struct("<8sIII")
@@ -57,7 +59,8 @@ _CHUNK = 1 << 20
 _SEP = "\x00"
 """Between a word and a name in ``multiword.marisa``: normalised names hold no control characters."""
 _RECENT = 4096
-"""Places ``places`` keeps made: the countries and provinces every ``ancestors`` walk reads again."""
+"""How many places ``places`` keeps made, at most: the countries and provinces that every
+``ancestors`` walk reads again."""
 
 
 class MappedGazetteerError(Exception):
@@ -153,6 +156,9 @@ def write(g: Gazetteer, directory: Path) -> None:
         "name_values": name_values,
         "child_starts": child_starts,
         "child_values": child_values,
+        # The built gazetteer's orders, for iterating as it did (the tries' own order is theirs).
+        "place_order": _u32(list(number.values())),
+        "name_order": _u32([names[name] for name in g.by_name]),
     }
     layout: dict[str, tuple[int, int]] = {}
     body = bytearray()
@@ -280,14 +286,16 @@ class _Records:
 
 
 class _Places(Mapping[str, Place]):
-    """Places by key, each made from its record when asked for (a few microseconds). Only the
-    ``_RECENT`` last made are kept: what a watch reads once is not resident for the process's life."""
+    """Places by key, each made from its record when asked for (a few microseconds), iterated in the
+    built gazetteer's order. At most ``_RECENT`` are kept made: what a watch reads once is not
+    resident for the process's life."""
 
-    __slots__ = ("_keys", "_made", "_records")
+    __slots__ = ("_keys", "_made", "_order", "_records")
 
-    def __init__(self, keys: marisa_trie.Trie, records: _Records) -> None:
+    def __init__(self, keys: marisa_trie.Trie, records: _Records, order: memoryview) -> None:
         self._keys = keys
         self._records = records
+        self._order = order
         self._made: dict[str, Place] = {}
 
     def number(self, key: object) -> int | None:
@@ -307,7 +315,8 @@ class _Places(Mapping[str, Place]):
         v = self._records(i)
         made = Place(key, v[0], PlaceKind(v[1]), v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9])
         if len(self._made) >= _RECENT:
-            del self._made[next(iter(self._made))]  # the oldest: dicts keep insertion order
+            # All at once, not the oldest: one call, so safe with the matcher built in a thread.
+            self._made.clear()
         self._made[key] = made
         return made
 
@@ -315,21 +324,23 @@ class _Places(Mapping[str, Place]):
         return isinstance(key, str) and key in self._keys
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._keys)
+        return map(self.key, self._order)
 
     def __len__(self) -> int:
         return len(self._keys)
 
 
 class _ByName(Mapping[str, tuple[str, ...]]):
-    """Normalised name -> the keys of the places that go by it, in the built gazetteer's order."""
+    """Normalised name -> the keys of the places that go by it; names, and each name's keys, in the
+    built gazetteer's order."""
 
-    __slots__ = ("_lists", "_names", "_places")
+    __slots__ = ("_lists", "_names", "_order", "_places")
 
-    def __init__(self, names: marisa_trie.Trie, lists: _Lists, places: _Places) -> None:
+    def __init__(self, names: marisa_trie.Trie, lists: _Lists, places: _Places, order: memoryview) -> None:
         self._names = names
         self._lists = lists
         self._places = places
+        self._order = order
 
     def __getitem__(self, name: str) -> tuple[str, ...]:
         i = self._names.get(name) if _plain(name) else None
@@ -342,7 +353,8 @@ class _ByName(Mapping[str, tuple[str, ...]]):
         return isinstance(name, str) and name in self._names
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._names)
+        restore = self._names.restore_key
+        return (str(restore(i)) for i in self._order)
 
     def __len__(self) -> int:
         return len(self._names)
@@ -424,31 +436,45 @@ def load(directory: Path) -> Gazetteer:
     """The gazetteer ``write`` wrote into ``directory``, mapped read-only.
 
     Raises ``MappedGazetteerError`` for a directory missing a file, of another format, or whose files
-    do not have the sizes and checksums its header records."""
+    do not have the sizes and checksums its header records, or whose parts do not fit together."""
     header, start = _checked_header(directory)
+    try:
+        return _mapped(directory, header, start)
+    except (OSError, ValueError, TypeError, KeyError, IndexError) as e:
+        raise MappedGazetteerError(f"{e.__class__.__name__}: {e}") from e
+
+
+def _mapped(directory: Path, header: dict[str, Any], start: int) -> Gazetteer:
     tries = {name: _mapped_trie(directory, name) for name in _TRIES}
     n_places, n_names, n_one_word, n_parents = header["counts"]
     keys, names = tries["keys"], tries["names"]
-    if len(keys) != n_places or len(names) != n_names:
-        raise MappedGazetteerError("the tries do not match the tables")
     path = directory / _TABLES
-    try:
-        with path.open("rb") as f:
-            mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError) as e:
-        raise MappedGazetteerError(f"{_TABLES}: {e}") from e
+    with path.open("rb") as f:
+        mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
     body = memoryview(mapped)[start:]
+    # Every array's length is checked here, so that no lookup can index past one later.
+    lengths = {
+        "record_at": n_places + 1,
+        "place_order": n_places,
+        "child_starts": n_places + 1,
+        "name_starts": n_names + 1,
+        "name_order": n_names,
+    }
 
     def numbers(section: str) -> memoryview:
         at, size = header["layout"][section]
-        return body[at : at + size].cast("I")
+        view = body[at : at + size].cast("I")
+        if section in lengths and len(view) != lengths[section]:
+            raise MappedGazetteerError(f"{section}: {len(view)} numbers, not {lengths[section]}")
+        return view
 
-    try:
-        records = _Records(path, start + header["layout"]["records"][0], numbers("record_at"))
-    except OSError as e:
-        raise MappedGazetteerError(f"{_TABLES}: {e}") from e
-    places = _Places(keys, records)
-    by_name = _ByName(names, _Lists(numbers("name_starts"), numbers("name_values")), places)
+    if len(keys) != n_places or len(names) != n_names:
+        raise MappedGazetteerError("the tries do not match the tables")
+    records = _Records(path, start + header["layout"]["records"][0], numbers("record_at"))
+    places = _Places(keys, records, numbers("place_order"))
+    by_name = _ByName(
+        names, _Lists(numbers("name_starts"), numbers("name_values")), places, numbers("name_order")
+    )
     children = _Children(places, _Lists(numbers("child_starts"), numbers("child_values")), n_parents)
     return Gazetteer(
         places=places,
