@@ -152,15 +152,17 @@ def _mapped_privately(gazetteer: Gazetteer) -> Gazetteer:
     """With the cache off: the built gazetteer written to a temporary directory, mapped, and the
     directory removed (the mapping and open file outlive the names). Where that cannot be written,
     the built one itself."""
-    scratch = Path(tempfile.mkdtemp(prefix="sitrep-gazetteer-"))
+    scratch: Path | None = None
     try:
+        scratch = Path(tempfile.mkdtemp(prefix="sitrep-gazetteer-"))
         gazetteer_mapped.write(gazetteer, scratch)
         return gazetteer_mapped.load(scratch)
     except (OSError, MappedGazetteerError) as e:
         log.info("gazetteer kept unpacked in memory (no scratch directory: %s)", e)
         return gazetteer
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _prune(directory: Path, keep: Path) -> None:

@@ -123,6 +123,8 @@ def write(g: Gazetteer, directory: Path) -> None:
     renames it into place, so no reader sees a half-written one."""
     if array("I").itemsize != 4:  # pragma: no cover - every platform we run on
         raise MappedGazetteerError("no 4-byte unsigned array type here")
+    if any(_SEP in k for k in g.places) or any(_SEP in n for n in g.by_name):
+        raise MappedGazetteerError("a place key or name holds a NUL, which the tries cannot look up")
     directory.mkdir(parents=True, exist_ok=True)
     keys = marisa_trie.Trie(list(g.places))
     names = marisa_trie.Trie(list(g.by_name))

@@ -220,3 +220,12 @@ def test_the_world_gazetteer_mapped_from_the_cache_answers_as_the_built_one(tmp_
     again = load_gazetteer(environ=env)
     assert list(tmp_path.iterdir()) == [written] and written.stat().st_ino == inode  # read, not rewritten
     assert_same_answers(built, again, ["Idlib"], sample=9973)
+
+
+def test_with_the_cache_off_and_no_scratch_directory_the_built_gazetteer_is_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+    got = cached(small, "k1", None)
+    assert isinstance(got.places, dict)  # the built one, unpacked
+    assert_same_answers(small(), got, ["Idlib", "Syria"])
