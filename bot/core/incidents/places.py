@@ -7,7 +7,7 @@ headlines name a capital by its country more often than by its name.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
 
 from bot.core.gazetteer import Gazetteer, PlaceKind
@@ -22,7 +22,7 @@ _NESTED_KEPT = 100_000
 
 @dataclass(frozen=True, slots=True)
 class PlaceHints:
-    place_words: frozenset[str] = frozenset()
+    place_words: Set[str] = frozenset()
     """One-word place names of the whole gazetteer, normalised."""
     capitals: Mapping[str, str] = field(default_factory=dict)
     """A watched region's normalised name -> its capital's name, when the region is a country."""
