@@ -93,17 +93,20 @@ _WORDS = st.frozensets(
 )
 
 
-@given(st.lists(st.tuples(st.booleans(), _WORDS, _WORDS), max_size=40))
+@given(st.lists(st.tuples(st.booleans(), st.booleans(), _WORDS, _WORDS), max_size=60))
 def test_generic_words_counted_as_they_come_are_the_recount(
-    ops: list[tuple[bool, frozenset[str], frozenset[str]]],
+    ops: list[tuple[bool, bool, frozenset[str], frozenset[str]]],
 ) -> None:
+    # Asked after some changes only: the answer is kept between questions, as triage asks.
     kept: list[EventSignature] = []
     counted = GenericWords()
-    for remove, names, tokens in ops:
+    for remove, ask, names, tokens in ops:
         if remove and kept:
             counted.remove(kept.pop(len(names) % len(kept)))
         else:
             sig = EventSignature(None, None, None, False, frozenset(), names, tokens)
             kept.append(sig)
             counted.add(sig)
-        assert counted.current() == generic_words((), kept)
+        if ask:
+            assert counted.current() == generic_words((), kept)
+    assert counted.current() == generic_words((), kept)

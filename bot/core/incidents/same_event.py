@@ -119,10 +119,11 @@ class GenericWords:
         self._counts: Counter[str] = Counter()
         self._n = 0
         self._hot: set[str] = set()
-        # The last answer and the floor it was for: counts are whole numbers, so the answer only
-        # changes when the floor's ceiling moves or a word reaches it.
-        self._answer: frozenset[str] | None = None
-        self._answer_floor = 0
+        # The answer for ``_floor``, kept as words reach it: it is a few dozen words, the hot set
+        # thousands, and the floor (a whole number, as counts are) only rises while reports come in.
+        self._answer: set[str] = set()
+        self._floor = policy.generic_min
+        self._frozen: frozenset[str] | None = frozenset()
 
     def add(self, sig: EventSignature) -> None:
         self._n += 1
@@ -131,8 +132,9 @@ class GenericWords:
             self._counts[w] = count
             if count >= self._policy.generic_min:
                 self._hot.add(w)
-                if count >= self._answer_floor:
-                    self._answer = None
+                if count >= self._floor and w not in self._answer:
+                    self._answer.add(w)
+                    self._frozen = None
 
     def remove(self, sig: EventSignature) -> None:
         """Forget a signature that was added (an incident whose event changed)."""
@@ -145,15 +147,26 @@ class GenericWords:
                 del self._counts[w]
             if count < self._policy.generic_min:
                 self._hot.discard(w)
-        self._answer = None
+        # The floor may fall and counts have: start again from the hot words.
+        self._floor = self._policy.generic_min
+        self._answer = {w for w in self._hot if self._counts[w] >= self._floor}
+        self._frozen = None
 
     def current(self) -> frozenset[str]:
         """What ``generic_words`` would answer for every signature added and not removed."""
         floor = math.ceil(max(self._policy.generic_min, self._policy.generic_share * self._n))
-        if self._answer is None or floor != self._answer_floor:
-            self._answer = frozenset(w for w in self._hot if self._counts[w] >= floor)
-            self._answer_floor = floor
-        return self._answer
+        if floor < self._floor:
+            self._answer = {w for w in self._hot if self._counts[w] >= floor}
+            self._frozen = None
+        elif floor > self._floor:
+            kept = {w for w in self._answer if self._counts[w] >= floor}
+            if len(kept) != len(self._answer):
+                self._answer = kept
+                self._frozen = None
+        self._floor = floor
+        if self._frozen is None:
+            self._frozen = frozenset(self._answer)
+        return self._frozen
 
 
 def judge(
