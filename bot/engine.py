@@ -91,17 +91,10 @@ class _Fetched:
     """The items' surveys, made as soon as they were parsed (``bot.core.known_surveys``)..."""
     surveyed_by: TextMatcher | None = None
     """... by this matcher: triage uses them only if it still is the engine's."""
-    stories: Mapping[tuple[str, str], str] = field(default_factory=dict)
-    """The items' story keys by (feed id, item id), computed ahead too, with ``outlet``..."""
+    stories: tuple[str, ...] = ()
+    """The items' story keys, in ``items`` order, keyed by the parser with ``outlet``..."""
     outlet: str = ""
     """... as the feed's name: used if it still is the feed's name at triage."""
-
-
-def _read_ahead(
-    matcher: TextMatcher, items: Sequence[FeedItem], outlet: str
-) -> tuple[dict[TextKey, tuple[Survey, ...]], dict[tuple[str, str], str]]:
-    """A feed's items surveyed and their story keys, before the round's triage."""
-    return survey_items(matcher, items), {i.key: story_key(i.link, i.title, outlet) for i in items}
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,9 +254,10 @@ class Engine:
             # Off the event loop: a hostile body within the size cap (100,000 items, megabytes of
             # entity references) takes feedparser seconds of CPU, and on the loop that would stall
             # every other feed's download in the round and trip their read timeouts.
-            parsed = await self._parser.parse(
-                fid, got.body, base_url=got.url, content_type=got.content_type, now=now
+            read = await self._parser.parse(
+                fid, got.body, base_url=got.url, content_type=got.content_type, now=now, outlet=feed.spec.name
             )
+            parsed = read.feed
         except FeedError as e:
             log.warning("feed %s: %s", fid, e.reason)
             return self._failed(feed, e, now)
@@ -284,8 +278,7 @@ class Engine:
         # Surveyed now, while the round's other feeds download and parse, not later under the triage
         # lock. In a thread: a 1,000-item body must not hold the event loop for a second.
         matcher = self.rules.matcher
-        outlet = feed.spec.name
-        surveys, stories = await asyncio.to_thread(_read_ahead, matcher, parsed.items, outlet)
+        surveys = await asyncio.to_thread(survey_items, matcher, parsed.items)
         return _Fetched(
             fid,
             "parsed",
@@ -296,8 +289,8 @@ class Engine:
             moved=moved,
             surveys=surveys,
             surveyed_by=matcher,
-            stories=stories,
-            outlet=outlet,
+            stories=read.stories,
+            outlet=feed.spec.name,
         )
 
     def _failed(self, feed: FeedState, e: FeedError, now: datetime) -> _Fetched:
@@ -361,7 +354,12 @@ class Engine:
                 matcher = KnownSurveys(matcher, ahead)
             if self._reader is not None:
                 matcher, withheld = await self._read(items, matcher, now)
-            ready = {k: v for f in fetched if f.outlet == names.get(f.feed_id) for k, v in f.stories.items()}
+            ready = {
+                i.key: story
+                for f in fetched
+                if f.outlet == names.get(f.feed_id)
+                for i, story in zip(f.items, f.stories, strict=True)
+            }
             stories = {
                 i.key: ready.get(i.key) or story_key(i.link, i.title, names.get(i.feed_id, i.feed_id))
                 for i in items

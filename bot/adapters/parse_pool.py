@@ -16,8 +16,9 @@ that costs seconds of CPU off the event loop's interpreter altogether.
 * A worker that dies (killed for memory, a crash in the XML library) fails every parse waiting on
   it. Each of those bodies is tried once more on a fresh worker; a body that kills a second worker
   is reported as that feed's parse error, and the other feeds are unaffected.
-* The answer is the frozen ``ParsedFeed`` or the reason the body is not a feed (``FeedError``'s
-  constructor does not pickle, so the reason travels as a string and the error is raised here).
+* The answer is the frozen ``ParsedFeed`` with its items' story keys (``ReadBody``), or the reason
+  the body is not a feed (``FeedError``'s constructor does not pickle, so the reason travels as a
+  string and the error is raised here).
 """
 
 from __future__ import annotations
@@ -33,8 +34,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from bot.adapters.parse_worker import HEADER, frame
-from bot.core.feed_parsing import ParsedFeed, parse_feed
+from bot.adapters.parse_worker import HEADER, ReadBody, frame, read_body
 from bot.errors import ConfigError, ParseError
 
 log = logging.getLogger(__name__)
@@ -48,23 +48,38 @@ _ROOT = Path(__file__).resolve().parents[2]
 
 
 class FeedParser(Protocol):
-    """Parses one fetched body; raises ``ParseError`` when it is not a feed."""
+    """Parses one fetched body (and keys its items' stories, as published by ``outlet``); raises
+    ``ParseError`` when it is not a feed."""
 
     async def parse(
-        self, feed_id: str, body: bytes, *, base_url: str, content_type: str | None, now: datetime
-    ) -> ParsedFeed: ...
+        self,
+        feed_id: str,
+        body: bytes,
+        *,
+        base_url: str,
+        content_type: str | None,
+        now: datetime,
+        outlet: str,
+    ) -> ReadBody: ...
 
     async def aclose(self) -> None: ...
 
 
 class ThreadParser:
-    """``parse_feed`` in a worker thread of this process."""
+    """``read_body`` in a worker thread of this process."""
 
     async def parse(
-        self, feed_id: str, body: bytes, *, base_url: str, content_type: str | None, now: datetime
-    ) -> ParsedFeed:
+        self,
+        feed_id: str,
+        body: bytes,
+        *,
+        base_url: str,
+        content_type: str | None,
+        now: datetime,
+        outlet: str,
+    ) -> ReadBody:
         return await asyncio.to_thread(
-            parse_feed, feed_id, body, base_url=base_url, content_type=content_type, now=now
+            read_body, feed_id, body, base_url=base_url, content_type=content_type, now=now, outlet=outlet
         )
 
     async def aclose(self) -> None:
@@ -80,7 +95,7 @@ class _Worker:
 
     def __init__(self, process: asyncio.subprocess.Process) -> None:
         self.process = process
-        self.pending: dict[int, asyncio.Future[ParsedFeed | str]] = {}
+        self.pending: dict[int, asyncio.Future[ReadBody | str]] = {}
         self.alive = True
         self._lock = asyncio.Lock()
         self.reader = asyncio.create_task(self._read())
@@ -98,11 +113,11 @@ class _Worker:
         )
         return cls(process)
 
-    async def ask(self, number: int, request: bytes) -> ParsedFeed | str:
+    async def ask(self, number: int, request: bytes) -> ReadBody | str:
         assert self.process.stdin is not None
         if not self.alive:  # its reader has already failed what was pending; this would wait forever
             raise WorkerDied("exited")
-        future: asyncio.Future[ParsedFeed | str] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[ReadBody | str] = asyncio.get_running_loop().create_future()
         self.pending[number] = future
         try:
             async with self._lock:  # one frame at a time on the pipe
@@ -123,12 +138,16 @@ class _Worker:
                 future = self.pending.pop(number, None)
                 if future is not None and not future.done():
                     future.set_result(result)
-        except (asyncio.IncompleteReadError, ConnectionError, pickle.UnpicklingError, ValueError) as e:
-            reason = f"exit status {await self.process.wait()}" if isinstance(e, EOFError) else str(e)
-            self._fail(reason)
         except asyncio.CancelledError:
             self._fail("closed")
             raise
+        except asyncio.IncompleteReadError:
+            self._fail(f"exit status {await self.process.wait()}")
+        except Exception as e:  # an answer we cannot read must not leave parses waiting forever
+            log.error("feed parser process %d sent an unreadable answer: %r", self.process.pid, e)
+            self._fail(f"unreadable answer: {e.__class__.__name__}")
+            if self.process.returncode is None:
+                self.process.kill()
 
     def _fail(self, reason: str) -> None:
         self.alive = False
@@ -153,7 +172,7 @@ class _Worker:
 
 
 class ProcessParser:
-    """``parse_feed`` in ``workers`` child processes, started on first use."""
+    """``read_body`` in ``workers`` child processes, started on first use."""
 
     def __init__(self, workers: int, *, on_start: Callable[[int], None] | None = None) -> None:
         """``on_start`` hears each worker's process id as it starts."""
@@ -169,21 +188,26 @@ class ProcessParser:
         """Workers started again after one died (for tests and logs)."""
 
     async def parse(
-        self, feed_id: str, body: bytes, *, base_url: str, content_type: str | None, now: datetime
-    ) -> ParsedFeed:
+        self,
+        feed_id: str,
+        body: bytes,
+        *,
+        base_url: str,
+        content_type: str | None,
+        now: datetime,
+        outlet: str,
+    ) -> ReadBody:
         self._numbers += 1
         number = self._numbers
         # A round downloads faster than one worker parses: without a bound, every waiting body would
         # be copied into a pickled request at once (a round's worth of bodies twice over).
         async with self._slots:
-            return await self._parse(number, feed_id, body, base_url, content_type, now)
+            request = pickle.dumps(
+                (number, feed_id, body, base_url, content_type, now, outlet), protocol=pickle.HIGHEST_PROTOCOL
+            )
+            return await self._parse(number, feed_id, request)
 
-    async def _parse(
-        self, number: int, feed_id: str, body: bytes, base_url: str, content_type: str | None, now: datetime
-    ) -> ParsedFeed:
-        request = pickle.dumps(
-            (number, feed_id, body, base_url, content_type, now), protocol=pickle.HIGHEST_PROTOCOL
-        )
+    async def _parse(self, number: int, feed_id: str, request: bytes) -> ReadBody:
         for attempt in (1, 2):
             worker = await self._worker()
             try:

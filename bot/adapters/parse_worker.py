@@ -1,8 +1,8 @@
 """The feed parser process: ``python -m bot.adapters.parse_worker``, run by ``ProcessParser``.
 
 It reads requests from stdin and writes answers to stdout, one frame each: a 4-byte big-endian
-length, then a pickle. A request is ``(number, feed_id, body, base_url, content_type, now)``; the
-answer is ``(number, ParsedFeed)`` or ``(number, reason)`` when the body is not a feed. Both ends are
+length, then a pickle. A request is ``(number, feed_id, body, base_url, content_type, now, outlet)``;
+the answer is ``(number, ReadBody)`` or ``(number, reason)`` when the body is not a feed. Both ends are
 this program's own code, started by the bot itself (pickle is not used on anything from outside).
 It exits when stdin closes.
 """
@@ -12,12 +12,32 @@ from __future__ import annotations
 import pickle
 import struct
 import sys
+from dataclasses import dataclass
+from datetime import datetime
 from typing import BinaryIO
 
 from bot.core.feed_parsing import ParsedFeed, parse_feed
+from bot.core.incidents.stories import story_key
 from bot.errors import ParseError
 
 HEADER = struct.Struct(">I")
+
+
+@dataclass(frozen=True, slots=True)
+class ReadBody:
+    """A parsed body and each item's story key (``bot.core.incidents.stories``), in item order:
+    the key is pure work on the item, so the parser process does it too."""
+
+    feed: ParsedFeed
+    stories: tuple[str, ...]
+
+
+def read_body(
+    feed_id: str, body: bytes, *, base_url: str, content_type: str | None, now: datetime, outlet: str
+) -> ReadBody:
+    """``parse_feed``, and the items' story keys as published by ``outlet``."""
+    feed = parse_feed(feed_id, body, base_url=base_url, content_type=content_type, now=now)
+    return ReadBody(feed, tuple(story_key(i.link, i.title, outlet) for i in feed.items))
 
 
 def read_frame(stream: BinaryIO) -> bytes | None:
@@ -35,10 +55,12 @@ def frame(payload: bytes) -> bytes:
 
 
 def answer(request: bytes) -> bytes:
-    number, feed_id, body, base_url, content_type, now = pickle.loads(request)
-    result: ParsedFeed | str
+    number, feed_id, body, base_url, content_type, now, outlet = pickle.loads(request)
+    result: ReadBody | str
     try:
-        result = parse_feed(feed_id, body, base_url=base_url, content_type=content_type, now=now)
+        result = read_body(
+            feed_id, body, base_url=base_url, content_type=content_type, now=now, outlet=outlet
+        )
     except ParseError as e:
         result = e.reason
     return pickle.dumps((number, result), protocol=pickle.HIGHEST_PROTOCOL)
@@ -51,4 +73,8 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> None:
 
 
 if __name__ == "__main__":
-    serve(sys.stdin.buffer, sys.stdout.buffer)
+    # Through the module's own name: what it pickles must be bot.adapters.parse_worker.ReadBody, which
+    # the bot can load, not __main__.ReadBody.
+    from bot.adapters import parse_worker
+
+    parse_worker.serve(sys.stdin.buffer, sys.stdout.buffer)

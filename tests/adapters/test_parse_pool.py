@@ -12,6 +12,7 @@ import pytest
 
 from bot.adapters.parse_pool import ProcessParser, ThreadParser, feed_parser, parse_workers
 from bot.core.feed_parsing import parse_feed
+from bot.core.incidents.stories import story_key
 from bot.errors import ConfigError, ParseError
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -47,8 +48,11 @@ async def parser() -> AsyncIterator[ProcessParser]:
 @pytest.mark.parametrize("body", [rss(3), rss(1, title="Caf\u00e9 &amp; &lt;b&gt;bold&lt;/b&gt;"), ATOM])
 async def test_a_worker_parses_exactly_as_this_process_does(parser: ProcessParser, body: bytes) -> None:
     here = parse_feed("f", body, base_url=BASE, content_type="application/rss+xml", now=NOW)
-    there = await parser.parse("f", body, base_url=BASE, content_type="application/rss+xml", now=NOW)
-    assert there == here and there.items
+    there = await parser.parse(
+        "f", body, base_url=BASE, content_type="application/rss+xml", now=NOW, outlet="Wire"
+    )
+    assert there.feed == here and here.items
+    assert there.stories == tuple(story_key(i.link, i.title, "Wire") for i in here.items)
 
 
 @pytest.mark.parametrize(
@@ -59,10 +63,10 @@ async def test_what_is_not_a_feed_is_the_same_parse_error(
     parser: ProcessParser, body: bytes, reason: str
 ) -> None:
     with pytest.raises(ParseError) as there:
-        await parser.parse("f", body, base_url=BASE, content_type="text/html", now=NOW)
+        await parser.parse("f", body, base_url=BASE, content_type="text/html", now=NOW, outlet="Wire")
     assert there.value.reason == reason
     with pytest.raises(ParseError) as here:
-        await ThreadParser().parse("f", body, base_url=BASE, content_type="text/html", now=NOW)
+        await ThreadParser().parse("f", body, base_url=BASE, content_type="text/html", now=NOW, outlet="Wire")
     assert here.value.reason == reason
 
 
@@ -75,12 +79,15 @@ async def with_two(bodies: dict[str, bytes]) -> None:
     parser = ProcessParser(2)
     try:
         got = await asyncio.gather(
-            *(parser.parse(fid, b, base_url=BASE, content_type=None, now=NOW) for fid, b in bodies.items())
+            *(
+                parser.parse(fid, b, base_url=BASE, content_type=None, now=NOW, outlet="Wire")
+                for fid, b in bodies.items()
+            )
         )
     finally:
         await parser.aclose()
-    for (fid, body), parsed in zip(bodies.items(), got, strict=True):
-        assert parsed == parse_feed(fid, body, base_url=BASE, content_type=None, now=NOW)
+    for (fid, body), read in zip(bodies.items(), got, strict=True):
+        assert read.feed == parse_feed(fid, body, base_url=BASE, content_type=None, now=NOW)
     assert len(parser.pids()) == 0  # closed
 
 
@@ -97,28 +104,32 @@ async def test_a_worker_killed_mid_parse_is_replaced_and_the_body_parsed_again(
     watched: tuple[ProcessParser, asyncio.Queue[int]],
 ) -> None:
     parser, started = watched
-    task = asyncio.create_task(parser.parse("f", rss(500), base_url=BASE, content_type=None, now=NOW))
+    task = asyncio.create_task(
+        parser.parse("f", rss(500), base_url=BASE, content_type=None, now=NOW, outlet="Wire")
+    )
     os.kill(await started.get(), signal.SIGKILL)
     parsed = await task
-    assert len(parsed.items) == 500 and parser.restarted == 1
+    assert len(parsed.feed.items) == 500 and parser.restarted == 1
 
 
 async def test_a_body_that_kills_two_workers_is_that_feeds_error_and_others_still_parse(
     watched: tuple[ProcessParser, asyncio.Queue[int]],
 ) -> None:
     parser, started = watched
-    task = asyncio.create_task(parser.parse("evil", rss(500), base_url=BASE, content_type=None, now=NOW))
+    task = asyncio.create_task(
+        parser.parse("evil", rss(500), base_url=BASE, content_type=None, now=NOW, outlet="Wire")
+    )
     os.kill(await started.get(), signal.SIGKILL)
     os.kill(await started.get(), signal.SIGKILL)
     with pytest.raises(ParseError, match="the parser process died twice on this body"):
         await task
-    good = await parser.parse("good", rss(2), base_url=BASE, content_type=None, now=NOW)
-    assert len(good.items) == 2 and parser.restarted == 2
+    good = await parser.parse("good", rss(2), base_url=BASE, content_type=None, now=NOW, outlet="Wire")
+    assert len(good.feed.items) == 2 and parser.restarted == 2
 
 
 async def test_no_worker_starts_until_a_body_needs_parsing(parser: ProcessParser) -> None:
     assert parser.pids() == ()
-    await parser.parse("f", rss(1), base_url=BASE, content_type=None, now=NOW)
+    await parser.parse("f", rss(1), base_url=BASE, content_type=None, now=NOW, outlet="Wire")
     assert len(parser.pids()) == 1
 
 
