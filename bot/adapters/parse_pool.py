@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.adapters.parse_worker import HEADER, ReadBody, frame, read_body
-from bot.errors import ConfigError, ParseError
+from bot.errors import ConfigError, ParseError, SitrepError
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +86,9 @@ class ThreadParser:
         return None
 
 
-class WorkerDied(Exception):
-    """The worker process exited (or was killed) before answering."""
+class WorkerDied(SitrepError):
+    """The worker process exited (or was killed) before answering; ``parse`` turns it into a retry,
+    then into the feed's ``ParseError``."""
 
 
 class _Worker:
