@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from bot.adapters.digest_store import DigestMessage
 from bot.adapters.fetch import Fetcher, NotModified, Validators
-from bot.adapters.parse_pool import FeedParser, ThreadParser
+from bot.adapters.parse_pool import BodyToRead, FeedParser, ThreadParser
 from bot.adapters.sink import AlertSink
 from bot.adapters.store import FeedOutcome, FeedState, Notice, OutboxRow, Store
 from bot.core.casualties import extract_casualties
@@ -255,7 +255,7 @@ class Engine:
             # entity references) takes feedparser seconds of CPU, and on the loop that would stall
             # every other feed's download in the round and trip their read timeouts.
             read = await self._parser.parse(
-                fid, got.body, base_url=got.url, content_type=got.content_type, now=now, outlet=feed.spec.name
+                BodyToRead(fid, got.body, got.url, got.content_type, now, outlet=feed.spec.name)
             )
             parsed = read.feed
         except FeedError as e:

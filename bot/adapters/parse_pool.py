@@ -30,11 +30,10 @@ import os
 import pickle
 import sys
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from bot.adapters.parse_worker import HEADER, ReadBody, frame, read_body
+from bot.adapters.parse_worker import HEADER, BodyToRead, ReadBody, frame, read_body
 from bot.errors import ConfigError, ParseError, SitrepError
 
 log = logging.getLogger(__name__)
@@ -48,19 +47,10 @@ _ROOT = Path(__file__).resolve().parents[2]
 
 
 class FeedParser(Protocol):
-    """Parses one fetched body (and keys its items' stories, as published by ``outlet``); raises
-    ``ParseError`` when it is not a feed."""
+    """Parses one fetched body and keys its items' stories; raises ``ParseError`` when it is not a
+    feed."""
 
-    async def parse(
-        self,
-        feed_id: str,
-        body: bytes,
-        *,
-        base_url: str,
-        content_type: str | None,
-        now: datetime,
-        outlet: str,
-    ) -> ReadBody: ...
+    async def parse(self, got: BodyToRead) -> ReadBody: ...
 
     async def aclose(self) -> None: ...
 
@@ -68,19 +58,8 @@ class FeedParser(Protocol):
 class ThreadParser:
     """``read_body`` in a worker thread of this process."""
 
-    async def parse(
-        self,
-        feed_id: str,
-        body: bytes,
-        *,
-        base_url: str,
-        content_type: str | None,
-        now: datetime,
-        outlet: str,
-    ) -> ReadBody:
-        return await asyncio.to_thread(
-            read_body, feed_id, body, base_url=base_url, content_type=content_type, now=now, outlet=outlet
-        )
+    async def parse(self, got: BodyToRead) -> ReadBody:
+        return await asyncio.to_thread(read_body, got)
 
     async def aclose(self) -> None:
         return None
@@ -188,25 +167,14 @@ class ProcessParser:
         self.restarted = 0
         """Workers started again after one died (for tests and logs)."""
 
-    async def parse(
-        self,
-        feed_id: str,
-        body: bytes,
-        *,
-        base_url: str,
-        content_type: str | None,
-        now: datetime,
-        outlet: str,
-    ) -> ReadBody:
+    async def parse(self, got: BodyToRead) -> ReadBody:
         self._numbers += 1
         number = self._numbers
         # A round downloads faster than one worker parses: without a bound, every waiting body would
         # be copied into a pickled request at once (a round's worth of bodies twice over).
         async with self._slots:
-            request = pickle.dumps(
-                (number, feed_id, body, base_url, content_type, now, outlet), protocol=pickle.HIGHEST_PROTOCOL
-            )
-            return await self._parse(number, feed_id, request)
+            request = pickle.dumps((number, got), protocol=pickle.HIGHEST_PROTOCOL)
+            return await self._parse(number, got.feed_id, request)
 
     async def _parse(self, number: int, feed_id: str, request: bytes) -> ReadBody:
         for attempt in (1, 2):
@@ -275,4 +243,12 @@ def feed_parser(environ: Mapping[str, str] | None = None) -> FeedParser:
     return ProcessParser(workers) if workers else ThreadParser()
 
 
-__all__ = ["WORKERS_ENV", "FeedParser", "ProcessParser", "ThreadParser", "feed_parser", "parse_workers"]
+__all__ = [
+    "WORKERS_ENV",
+    "BodyToRead",
+    "FeedParser",
+    "ProcessParser",
+    "ThreadParser",
+    "feed_parser",
+    "parse_workers",
+]

@@ -1,8 +1,8 @@
 """The feed parser process: ``python -m bot.adapters.parse_worker``, run by ``ProcessParser``.
 
 It reads requests from stdin and writes answers to stdout, one frame each: a 4-byte big-endian
-length, then a pickle. A request is ``(number, feed_id, body, base_url, content_type, now, outlet)``;
-the answer is ``(number, ReadBody)`` or ``(number, reason)`` when the body is not a feed. Both ends are
+length, then a pickle. A request is ``(number, BodyToRead)``; the answer is ``(number, ReadBody)``,
+or ``(number, reason)`` when the body is not a feed. Both ends are
 this program's own code, started by the bot itself (pickle is not used on anything from outside).
 It exits when stdin closes.
 """
@@ -24,6 +24,19 @@ HEADER = struct.Struct(">I")
 
 
 @dataclass(frozen=True, slots=True)
+class BodyToRead:
+    """One fetched body and what reading it needs: where it came from (``base_url`` resolves its
+    links), its declared type, the time of the poll, and the outlet its items' stories are keyed by."""
+
+    feed_id: str
+    body: bytes
+    base_url: str
+    content_type: str | None
+    now: datetime
+    outlet: str
+
+
+@dataclass(frozen=True, slots=True)
 class ReadBody:
     """A parsed body and each item's story key (``bot.core.incidents.stories``), in item order:
     the key is pure work on the item, so the parser process does it too."""
@@ -32,12 +45,12 @@ class ReadBody:
     stories: tuple[str, ...]
 
 
-def read_body(
-    feed_id: str, body: bytes, *, base_url: str, content_type: str | None, now: datetime, outlet: str
-) -> ReadBody:
-    """``parse_feed``, and the items' story keys as published by ``outlet``."""
-    feed = parse_feed(feed_id, body, base_url=base_url, content_type=content_type, now=now)
-    return ReadBody(feed, tuple(story_key(i.link, i.title, outlet) for i in feed.items))
+def read_body(got: BodyToRead) -> ReadBody:
+    """``parse_feed``, and the items' story keys as published by the outlet."""
+    feed = parse_feed(
+        got.feed_id, got.body, base_url=got.base_url, content_type=got.content_type, now=got.now
+    )
+    return ReadBody(feed, tuple(story_key(i.link, i.title, got.outlet) for i in feed.items))
 
 
 def read_frame(stream: BinaryIO) -> bytes | None:
@@ -55,12 +68,10 @@ def frame(payload: bytes) -> bytes:
 
 
 def answer(request: bytes) -> bytes:
-    number, feed_id, body, base_url, content_type, now, outlet = pickle.loads(request)
+    number, got = pickle.loads(request)
     result: ReadBody | str
     try:
-        result = read_body(
-            feed_id, body, base_url=base_url, content_type=content_type, now=now, outlet=outlet
-        )
+        result = read_body(got)
     except ParseError as e:
         result = e.reason
     return pickle.dumps((number, result), protocol=pickle.HIGHEST_PROTOCOL)

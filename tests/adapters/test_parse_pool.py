@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.adapters.parse_pool import ProcessParser, ThreadParser, feed_parser, parse_workers
+from bot.adapters.parse_pool import BodyToRead, ProcessParser, ThreadParser, feed_parser, parse_workers
 from bot.core.feed_parsing import parse_feed
 from bot.core.incidents.stories import story_key
 from bot.errors import ConfigError, ParseError
@@ -38,6 +38,10 @@ ATOM = (
 )
 
 
+def got(feed_id: str, body: bytes, content_type: str | None = None) -> BodyToRead:
+    return BodyToRead(feed_id, body, BASE, content_type, NOW, outlet="Wire")
+
+
 @pytest.fixture
 async def parser() -> AsyncIterator[ProcessParser]:
     p = ProcessParser(1)
@@ -48,9 +52,7 @@ async def parser() -> AsyncIterator[ProcessParser]:
 @pytest.mark.parametrize("body", [rss(3), rss(1, title="Caf\u00e9 &amp; &lt;b&gt;bold&lt;/b&gt;"), ATOM])
 async def test_a_worker_parses_exactly_as_this_process_does(parser: ProcessParser, body: bytes) -> None:
     here = parse_feed("f", body, base_url=BASE, content_type="application/rss+xml", now=NOW)
-    there = await parser.parse(
-        "f", body, base_url=BASE, content_type="application/rss+xml", now=NOW, outlet="Wire"
-    )
+    there = await parser.parse(got("f", body, "application/rss+xml"))
     assert there.feed == here and here.items
     assert there.stories == tuple(story_key(i.link, i.title, "Wire") for i in here.items)
 
@@ -63,10 +65,10 @@ async def test_what_is_not_a_feed_is_the_same_parse_error(
     parser: ProcessParser, body: bytes, reason: str
 ) -> None:
     with pytest.raises(ParseError) as there:
-        await parser.parse("f", body, base_url=BASE, content_type="text/html", now=NOW, outlet="Wire")
+        await parser.parse(got("f", body, "text/html"))
     assert there.value.reason == reason
     with pytest.raises(ParseError) as here:
-        await ThreadParser().parse("f", body, base_url=BASE, content_type="text/html", now=NOW, outlet="Wire")
+        await ThreadParser().parse(got("f", body, "text/html"))
     assert here.value.reason == reason
 
 
@@ -78,15 +80,10 @@ async def test_many_feeds_at_once_each_get_their_own_answer() -> None:
 async def with_two(bodies: dict[str, bytes]) -> None:
     parser = ProcessParser(2)
     try:
-        got = await asyncio.gather(
-            *(
-                parser.parse(fid, b, base_url=BASE, content_type=None, now=NOW, outlet="Wire")
-                for fid, b in bodies.items()
-            )
-        )
+        answers = await asyncio.gather(*(parser.parse(got(fid, b, None)) for fid, b in bodies.items()))
     finally:
         await parser.aclose()
-    for (fid, body), read in zip(bodies.items(), got, strict=True):
+    for (fid, body), read in zip(bodies.items(), answers, strict=True):
         assert read.feed == parse_feed(fid, body, base_url=BASE, content_type=None, now=NOW)
     assert len(parser.pids()) == 0  # closed
 
@@ -104,9 +101,7 @@ async def test_a_worker_killed_mid_parse_is_replaced_and_the_body_parsed_again(
     watched: tuple[ProcessParser, asyncio.Queue[int]],
 ) -> None:
     parser, started = watched
-    task = asyncio.create_task(
-        parser.parse("f", rss(500), base_url=BASE, content_type=None, now=NOW, outlet="Wire")
-    )
+    task = asyncio.create_task(parser.parse(got("f", rss(500), None)))
     os.kill(await started.get(), signal.SIGKILL)
     parsed = await task
     assert len(parsed.feed.items) == 500 and parser.restarted == 1
@@ -116,20 +111,18 @@ async def test_a_body_that_kills_two_workers_is_that_feeds_error_and_others_stil
     watched: tuple[ProcessParser, asyncio.Queue[int]],
 ) -> None:
     parser, started = watched
-    task = asyncio.create_task(
-        parser.parse("evil", rss(500), base_url=BASE, content_type=None, now=NOW, outlet="Wire")
-    )
+    task = asyncio.create_task(parser.parse(got("evil", rss(500), None)))
     os.kill(await started.get(), signal.SIGKILL)
     os.kill(await started.get(), signal.SIGKILL)
     with pytest.raises(ParseError, match="the parser process died twice on this body"):
         await task
-    good = await parser.parse("good", rss(2), base_url=BASE, content_type=None, now=NOW, outlet="Wire")
+    good = await parser.parse(got("good", rss(2), None))
     assert len(good.feed.items) == 2 and parser.restarted == 2
 
 
 async def test_no_worker_starts_until_a_body_needs_parsing(parser: ProcessParser) -> None:
     assert parser.pids() == ()
-    await parser.parse("f", rss(1), base_url=BASE, content_type=None, now=NOW, outlet="Wire")
+    await parser.parse(got("f", rss(1), None))
     assert len(parser.pids()) == 1
 
 
