@@ -29,17 +29,18 @@ import logging
 import os
 import pickle
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
-from bot.adapters.parse_worker import HEADER, BodyToRead, ReadBody, frame, read_body
+from bot.adapters.parse_worker import HEADER, READY, BodyToRead, ReadBody, frame, read_body
 from bot.errors import ConfigError, ParseError, SitrepError
 
 log = logging.getLogger(__name__)
 
 WORKERS_ENV = "SITREP_PARSE_WORKERS"
 _STOP_SECONDS = 5.0
+_START_SECONDS = 30.0
 _IN_FLIGHT = 4
 """Parses sent to each worker at a time: enough that it never waits for the next body."""
 _ROOT = Path(__file__).resolve().parents[2]
@@ -70,6 +71,13 @@ class WorkerDied(SitrepError):
     then into the feed's ``ParseError``."""
 
 
+class WorkerDidNotStart(SitrepError):
+    """The worker process exited, or said nothing, before it was ready to parse."""
+
+
+WORKER_COMMAND = (sys.executable, "-m", "bot.adapters.parse_worker")
+
+
 class _Worker:
     """One ``parse_worker`` child, with the parses sent to it and not yet answered."""
 
@@ -81,16 +89,27 @@ class _Worker:
         self.reader = asyncio.create_task(self._read())
 
     @classmethod
-    async def start(cls) -> _Worker:
+    async def start(cls, command: Sequence[str]) -> _Worker:
+        """A worker that has said it is ready; ``WorkerDidNotStart`` if it never does."""
         path = os.pathsep.join(p for p in (str(_ROOT), os.environ.get("PYTHONPATH", "")) if p)
         process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.adapters.parse_worker",
+            *command,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             env={**os.environ, "PYTHONPATH": path},
         )
+        assert process.stdout is not None
+        try:
+            async with asyncio.timeout(_START_SECONDS):
+                (size,) = HEADER.unpack(await process.stdout.readexactly(HEADER.size))
+                ready = await process.stdout.readexactly(size)
+        except (asyncio.IncompleteReadError, TimeoutError) as e:
+            if process.returncode is None:
+                process.kill()
+            raise WorkerDidNotStart(f"exit status {await process.wait()}") from e
+        if ready != READY:
+            process.kill()
+            raise WorkerDidNotStart(f"it said {ready[:40]!r} instead of being ready")
         return cls(process)
 
     async def ask(self, number: int, request: bytes) -> ReadBody | str:
@@ -154,10 +173,20 @@ class _Worker:
 class ProcessParser:
     """``read_body`` in ``workers`` child processes, started on first use."""
 
-    def __init__(self, workers: int, *, on_start: Callable[[int], None] | None = None) -> None:
-        """``on_start`` hears each worker's process id as it starts."""
+    def __init__(
+        self,
+        workers: int,
+        *,
+        on_start: Callable[[int], None] | None = None,
+        command: Sequence[str] = WORKER_COMMAND,
+    ) -> None:
+        """``on_start`` hears each worker's process id as it starts. ``command`` runs a worker
+        (``python -m bot.adapters.parse_worker`` of this interpreter)."""
         if workers < 1:
             raise ValueError("a process parser needs at least one worker")
+        self._command = tuple(command)
+        self._fallback: ThreadParser | None = None
+        """Set when workers cannot start at all: this process then parses in a thread."""
         self._on_start = on_start
         self._size = workers
         self._slots = asyncio.Semaphore(workers * _IN_FLIGHT)
@@ -168,28 +197,40 @@ class ProcessParser:
         """Workers started again after one died (for tests and logs)."""
 
     async def parse(self, got: BodyToRead) -> ReadBody:
+        if self._fallback is not None:
+            return await self._fallback.parse(got)
         self._numbers += 1
         number = self._numbers
         # A round downloads faster than one worker parses: without a bound, every waiting body would
         # be copied into a pickled request at once (a round's worth of bodies twice over).
         async with self._slots:
             request = pickle.dumps((number, got), protocol=pickle.HIGHEST_PROTOCOL)
-            return await self._parse(number, got.feed_id, request)
+            return await self._parse(number, got, request)
 
-    async def _parse(self, number: int, feed_id: str, request: bytes) -> ReadBody:
+    async def _parse(self, number: int, got: BodyToRead, request: bytes) -> ReadBody:
         for attempt in (1, 2):
-            worker = await self._worker()
             try:
-                got = await worker.ask(number, request)
+                worker = await self._worker()
+            except WorkerDidNotStart as e:
+                if self._fallback is None:
+                    log.error(
+                        "feed parser processes do not start (%s); parsing in a thread of this process"
+                        " instead. Set SITREP_PARSE_WORKERS=0 to say so, or fix the installation.",
+                        e,
+                    )
+                    self._fallback = ThreadParser()
+                return await self._fallback.parse(got)
+            try:
+                answer = await worker.ask(number, request)
             except WorkerDied as e:
                 if attempt == 2:
                     raise ParseError(
-                        feed_id, f"the parser process died twice on this body ({e}); too big or malformed"
+                        got.feed_id, f"the parser process died twice on this body ({e}); too big or malformed"
                     ) from e
                 continue
-            if isinstance(got, str):
-                raise ParseError(feed_id, got)
-            return got
+            if isinstance(answer, str):
+                raise ParseError(got.feed_id, answer)
+            return answer
         raise AssertionError("unreachable")
 
     async def _worker(self) -> _Worker:
@@ -204,7 +245,7 @@ class ProcessParser:
                 self.restarted += 1
                 await w.stop()
             if len(self._workers) < self._size:
-                worker = await _Worker.start()
+                worker = await _Worker.start(self._command)
                 self._workers.append(worker)
                 log.debug("feed parser process %d started", worker.process.pid)
                 if self._on_start is not None:

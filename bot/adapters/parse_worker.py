@@ -77,7 +77,14 @@ def answer(request: bytes) -> bytes:
     return pickle.dumps((number, result), protocol=pickle.HIGHEST_PROTOCOL)
 
 
+READY = b"ready"
+"""The first frame a worker sends, once its imports are done: a worker that dies before it is a
+broken installation, not a body it choked on."""
+
+
 def serve(requests: BinaryIO, answers: BinaryIO) -> None:
+    answers.write(frame(READY))
+    answers.flush()
     while (request := read_frame(requests)) is not None:
         answers.write(frame(answer(request)))
         answers.flush()

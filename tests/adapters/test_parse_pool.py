@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -88,36 +89,53 @@ async def with_two(bodies: dict[str, bytes]) -> None:
     assert len(parser.pids()) == 0  # closed
 
 
-@pytest.fixture
-async def watched() -> AsyncIterator[tuple[ProcessParser, asyncio.Queue[int]]]:
-    """A parser whose workers' process ids arrive on a queue as they start."""
-    started: asyncio.Queue[int] = asyncio.Queue()
-    p = ProcessParser(1, on_start=started.put_nowait)
-    yield p, started
-    await p.aclose()
+def killing(parser_kills: int) -> tuple[ProcessParser, list[int]]:
+    """A parser whose first ``parser_kills`` workers are killed as soon as they are ready, before any
+    body reaches them: to the parser, a worker that died on the body it was sent."""
+    started: list[int] = []
+
+    def kill(pid: int) -> None:
+        started.append(pid)
+        if len(started) <= parser_kills:
+            os.kill(pid, signal.SIGKILL)
+
+    return ProcessParser(1, on_start=kill), started
 
 
-async def test_a_worker_killed_mid_parse_is_replaced_and_the_body_parsed_again(
-    watched: tuple[ProcessParser, asyncio.Queue[int]],
+async def test_a_worker_that_dies_is_replaced_and_the_body_parsed_again() -> None:
+    parser, started = killing(1)
+    try:
+        parsed = await parser.parse(got("f", rss(50), None))
+    finally:
+        await parser.aclose()
+    assert len(parsed.feed.items) == 50 and parser.restarted == 1 and len(started) == 2
+
+
+async def test_a_body_that_kills_two_workers_is_that_feeds_error_and_others_still_parse() -> None:
+    parser, started = killing(2)
+    try:
+        with pytest.raises(ParseError, match="the parser process died twice on this body"):
+            await parser.parse(got("evil", rss(50), None))
+        good = await parser.parse(got("good", rss(2), None))
+    finally:
+        await parser.aclose()
+    assert len(good.feed.items) == 2 and parser.restarted == 2 and len(started) == 3
+
+
+async def test_workers_that_cannot_start_leave_parsing_to_a_thread_and_say_so(
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    parser, started = watched
-    task = asyncio.create_task(parser.parse(got("f", rss(500), None)))
-    os.kill(await started.get(), signal.SIGKILL)
-    parsed = await task
-    assert len(parsed.feed.items) == 500 and parser.restarted == 1
-
-
-async def test_a_body_that_kills_two_workers_is_that_feeds_error_and_others_still_parse(
-    watched: tuple[ProcessParser, asyncio.Queue[int]],
-) -> None:
-    parser, started = watched
-    task = asyncio.create_task(parser.parse(got("evil", rss(500), None)))
-    os.kill(await started.get(), signal.SIGKILL)
-    os.kill(await started.get(), signal.SIGKILL)
-    with pytest.raises(ParseError, match="the parser process died twice on this body"):
-        await task
-    good = await parser.parse(got("good", rss(2), None))
-    assert len(good.feed.items) == 2 and parser.restarted == 2
+    broken = ProcessParser(1, command=(sys.executable, "-c", "raise SystemExit(3)"))
+    body = rss(3)
+    try:
+        first = await broken.parse(got("f", body, None))
+        second = await broken.parse(got("g", body, None))
+    finally:
+        await broken.aclose()
+    assert first.feed == parse_feed("f", body, base_url=BASE, content_type=None, now=NOW)
+    assert len(second.feed.items) == 3
+    (line,) = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert "feed parser processes do not start (exit status 3); parsing in a thread" in line
 
 
 async def test_no_worker_starts_until_a_body_needs_parsing(parser: ProcessParser) -> None:
