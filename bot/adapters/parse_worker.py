@@ -1,10 +1,11 @@
 """The feed parser process: ``python -m bot.adapters.parse_worker``, run by ``ProcessParser``.
 
-It reads requests from stdin and writes answers to stdout, one frame each: a 4-byte big-endian
-length, then a pickle. A request is ``(number, BodyToRead)``; the answer is ``(number, ReadBody)``,
-or ``(number, reason)`` when the body is not a feed. Both ends are
-this program's own code, started by the bot itself (pickle is not used on anything from outside).
-It exits when stdin closes.
+It says ``READY`` once its imports are done, then reads requests from stdin and writes answers to
+stdout, one frame each: a 4-byte big-endian length, then a pickle. A request is
+``(number, BodyToRead)``; the answer is ``(number, ReadBody)``, or ``(number, reason)`` when the body
+is not a feed. Both ends are this program's own code, the worker started by the bot itself: the
+feed's bytes travel inside the pickle as bytes and are only ever parsed as a feed. It exits when
+stdin closes.
 """
 
 from __future__ import annotations
