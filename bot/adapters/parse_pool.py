@@ -236,6 +236,8 @@ class ProcessParser:
     async def _worker(self) -> _Worker:
         """The live worker with the fewest parses waiting, starting workers up to the pool's size."""
         async with self._starting:
+            if self._fallback is not None:  # one failed start is enough: the others waited on this lock
+                raise WorkerDidNotStart("an earlier start failed")
             dead = [w for w in self._workers if not w.alive]
             for w in dead:
                 log.warning(

@@ -128,12 +128,13 @@ async def test_workers_that_cannot_start_leave_parsing_to_a_thread_and_say_so(
     broken = ProcessParser(1, command=(sys.executable, "-c", "raise SystemExit(3)"))
     body = rss(3)
     try:
-        first = await broken.parse(got("f", body, None))
-        second = await broken.parse(got("g", body, None))
+        # Several at once, as a round asks: one failed start, not one per waiting body.
+        first, *others = await asyncio.gather(*(broken.parse(got(f"f{n}", body, None)) for n in range(6)))
+        later = await broken.parse(got("g", body, None))
     finally:
         await broken.aclose()
-    assert first.feed == parse_feed("f", body, base_url=BASE, content_type=None, now=NOW)
-    assert len(second.feed.items) == 3
+    assert first.feed == parse_feed("f0", body, base_url=BASE, content_type=None, now=NOW)
+    assert all(len(r.feed.items) == 3 for r in (*others, later))
     (line,) = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert "feed parser processes do not start (exit status 3); parsing in a thread" in line
 
