@@ -44,6 +44,7 @@ from typing import Any
 import marisa_trie
 
 from bot.core.gazetteer import Gazetteer, Place, PlaceKind
+from bot.errors import SitrepError
 
 FORMAT = 2
 """Bumped whenever the layout below changes; a directory of another format is rebuilt (2: the
@@ -63,7 +64,7 @@ _RECENT = 4096
 ``ancestors`` walk reads again."""
 
 
-class MappedGazetteerError(Exception):
+class MappedGazetteerError(SitrepError):
     """A compact gazetteer directory that is missing a file, of another format, truncated or damaged."""
 
 
