@@ -32,6 +32,8 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -59,7 +61,7 @@ from bot.core.gazetteer import Gazetteer
 from bot.core.incident_query import Cursor
 from bot.core.incident_search import resolve_terms
 from bot.core.incidents import Incident
-from bot.core.items import FeedItem
+from bot.core.items import FeedItem, RecordedItem
 from bot.core.parking import ParkedGroup
 from bot.core.triage import MessageFacts, OutboxEntry, Plan
 from bot.core.watchlist_validation import (
@@ -670,24 +672,41 @@ class Store:
 
     async def unseen_by_feed(self, item_ids: Mapping[str, Sequence[str]]) -> dict[str, set[str]]:
         """``unseen`` for each feed of a poll round, over one connection (a round has 1,000 feeds)."""
-        out: dict[str, set[str]] = {}
         if not item_ids:
-            return out
+            return {}
         async with self._engine.connect() as conn:
-            for feed_id, ids in item_ids.items():
-                wanted = set(ids)
-                seen: set[str] = set()
-                chunk = sorted(wanted)
-                for i in range(0, len(chunk), 500):
-                    part = chunk[i : i + 500]
-                    rows = await conn.execute(
-                        select(t.items.c.item_id).where(
-                            t.items.c.feed_id == feed_id, t.items.c.item_id.in_(part)
-                        )
-                    )
-                    seen.update(r.item_id for r in rows)
-                out[feed_id] = wanted - seen
-        return out
+            return await _unseen(conn, item_ids)
+
+    async def record_items(
+        self, items: Sequence[tuple[FeedItem, str]], *, now: datetime
+    ) -> set[tuple[str, str]]:
+        """Record ``items`` (each with its story key) as seen, at once and in their own transaction;
+        the keys (feed id, item id) of those not seen before. An item already recorded is left as
+        it was. For items that can alert nowhere (the engine's quiet items), so a poll round need not
+        hold their text until it is recorded."""
+        if not items:
+            return set()
+        found: set[tuple[str, str]] = set()
+        # INSERT … RETURNING goes out as multi-row statements, one per page of rows; pages of a
+        # few dozen rows, so at most that many statement shapes: SQLite keeps the last 128 shapes
+        # it compiled, and pages of any length (a feed's quiet items) held 25 MB of them at a
+        # 1,000-feed round's peak. DO NOTHING: an item recorded before (or by a replica meanwhile)
+        # is left alone and not returned.
+        insert_new = (
+            _dialect_insert_for(self._engine)(t.items)
+            .on_conflict_do_nothing()
+            .returning(t.items.c.feed_id, t.items.c.item_id)
+            .execution_options(insertmanyvalues_page_size=_RETURNING_PAGE)
+        )
+        try:
+            async with self._engine.begin() as conn:
+                await self._lease.check(conn)
+                for i in range(0, len(items), _INSERT_BATCH):
+                    rows = [_item_row(item, story, now) for item, story in items[i : i + _INSERT_BATCH]]
+                    found.update((r.feed_id, r.item_id) for r in await conn.execute(insert_new, rows))
+        except SQLAlchemyError as e:
+            raise StoreError(f"could not record items: {e.__class__.__name__}: {e}") from e
+        return found
 
     async def items_since(self, since: datetime, *, limit: int) -> tuple[list[FeedItem], bool]:
         """Stored items published since ``since``, up to ``limit`` of the newest, oldest first, and
@@ -785,16 +804,21 @@ class Store:
         except SQLAlchemyError as e:
             raise StoreError(f"could not read the incidents of {watchlist}: {e.__class__.__name__}") from e
 
-    async def known_stories(self, keys: Sequence[str]) -> frozenset[str]:
-        """The story keys among ``keys`` of articles already seen (``bot.core.incidents.stories``)."""
+    async def stories_seen(self, keys: Sequence[str]) -> list[RecordedItem]:
+        """The items already recorded of the stories ``keys`` (``bot.core.incidents.stories``)."""
         wanted = sorted(set(keys))
-        found: set[str] = set()
+        found: list[RecordedItem] = []
+        c = t.items.c
         async with self._engine.connect() as conn:
             for i in range(0, len(wanted), 500):
-                part = wanted[i : i + 500]
-                rows = await conn.execute(select(t.items.c.story).where(t.items.c.story.in_(part)).distinct())
-                found.update(r.story for r in rows)
-        return frozenset(found)
+                query = select(c.feed_id, c.item_id, c.published, c.story).where(
+                    c.story.in_(wanted[i : i + 500])
+                )
+                found += [
+                    RecordedItem(r.feed_id, r.item_id, r.published, r.story)
+                    for r in await conn.execute(query)
+                ]
+        return found
 
     async def recent_posts(self, since: datetime) -> dict[str, list[datetime]]:
         """Per channel, when the top-level alerts queued since ``since`` were queued (the hourly limit)."""
@@ -1128,22 +1152,7 @@ async def _apply_plan(conn: AsyncConnection, plan: Plan, now: datetime, gazettee
     if plan.seen:
         stories = {(f, i): story for f, i, story in plan.stories}
         await _insert_many(
-            conn,
-            t.items,
-            (
-                {
-                    "feed_id": i.feed_id,
-                    "item_id": i.id,
-                    "title": i.title,
-                    "summary": i.summary,
-                    "link": i.link,
-                    "published": i.published,
-                    "published_estimated": i.published_estimated,
-                    "first_seen": now,
-                    "story": stories.get((i.feed_id, i.id)),
-                }
-                for i in plan.seen
-            ),
+            conn, t.items, (_item_row(i, stories.get((i.feed_id, i.id)), now) for i in plan.seen)
         )
     if plan.tiers:
         rows = {
@@ -1241,6 +1250,26 @@ async def _update_feeds(conn: AsyncConnection, outcomes: Sequence[FeedOutcome], 
 
 
 _INSERT_BATCH = 1_000
+_RETURNING_PAGE = 32
+
+
+def _item_row(item: FeedItem, story: str | None, now: datetime) -> dict[str, Any]:
+    return {
+        "feed_id": item.feed_id,
+        "item_id": item.id,
+        "title": item.title,
+        "summary": item.summary,
+        "link": item.link,
+        "published": item.published,
+        "published_estimated": item.published_estimated,
+        "first_seen": now,
+        "story": story,
+    }
+
+
+def _dialect_insert_for(engine: AsyncEngine) -> Callable[[Table], Any]:
+    """The backend's own ``insert``, which knows ``ON CONFLICT`` (both backends speak it)."""
+    return postgresql_insert if engine.dialect.name == "postgresql" else sqlite_insert
 
 
 async def _insert_many(conn: AsyncConnection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
@@ -1249,6 +1278,24 @@ async def _insert_many(conn: AsyncConnection, table: Table, rows: Iterable[dict[
     it = iter(rows)
     while batch := list(islice(it, _INSERT_BATCH)):
         await conn.execute(insert(table), batch)
+
+
+async def _unseen(conn: AsyncConnection, item_ids: Mapping[str, Sequence[str]]) -> dict[str, set[str]]:
+    """Per feed, which of ``item_ids`` are not stored yet."""
+    out: dict[str, set[str]] = {}
+    for feed_id, ids in item_ids.items():
+        wanted = set(ids)
+        seen: set[str] = set()
+        chunk = sorted(wanted)
+        for i in range(0, len(chunk), 500):
+            rows = await conn.execute(
+                select(t.items.c.item_id).where(
+                    t.items.c.feed_id == feed_id, t.items.c.item_id.in_(chunk[i : i + 500])
+                )
+            )
+            seen.update(r.item_id for r in rows)
+        out[feed_id] = wanted - seen
+    return out
 
 
 async def _enqueue(conn: AsyncConnection, entry: OutboxEntry, now: datetime) -> None:

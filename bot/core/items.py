@@ -27,3 +27,18 @@ class FeedItem:
     @property
     def key(self) -> tuple[str, str]:
         return (self.feed_id, self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedItem:
+    """An item already recorded as seen, as far as story order goes: which article it is (its
+    story key, ``bot.core.incidents.stories``) and when it was published."""
+
+    feed_id: str
+    id: str
+    published: datetime
+    story: str
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.feed_id, self.id)

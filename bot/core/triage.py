@@ -36,7 +36,7 @@ from bot.core.incidents.same_event import DEFAULT_POLICY, EventPolicy, GenericWo
 from bot.core.incidents.signature import EventSignature, build_signature
 from bot.core.incidents.stories import story_key
 from bot.core.incidents.tolls import disagreement, disputed_by, merge, own_casualties, raised, said_by
-from bot.core.items import FeedItem
+from bot.core.items import FeedItem, RecordedItem
 from bot.core.matching import HitKind, Match, Survey
 from bot.core.normalize import normalize
 from bot.core.summary import summarise
@@ -289,12 +289,16 @@ def triage(
     story_keys: Mapping[tuple[str, str], str] | None = None,
     recent_posts: Mapping[str, Sequence[datetime]] | None = None,
     places: PlaceHints | None = None,
+    quiet: Iterable[RecordedItem] = (),
 ) -> Plan:
     """``known_stories``: story keys of articles already seen (``stories.story_key``);
     ``story_keys``: the items' own story keys by (feed id, item id), when the caller has computed
     them already (to ask for ``known_stories``); any missing one is computed here;
     ``recent_posts``: per channel, when its top-level alerts of the last hour went out;
-    ``places``: what the gazetteer knows of place names and capitals (``PlaceHints``)."""
+    ``places``: what the gazetteer knows of place names and capitals (``PlaceHints``);
+    ``quiet``: new items of the round that name no watched region, recorded ahead of triage (only
+    those whose story another item shares matter): they take their place in the story order, so a
+    copy published after one of them is a repeat, and one published before it is news."""
     by_name = {w.name: w for w in watchlists}
     batch = _Batch(
         open={i.key: i for i in open_incidents},
@@ -304,11 +308,17 @@ def triage(
         places=places or PlaceHints(),
     )
     hints = batch.places
-    ordered = sorted(items, key=lambda i: (i.published, i.feed_id, i.id))
+    everything: list[FeedItem | RecordedItem] = [*items, *quiet]
+    ordered = sorted(everything, key=lambda i: (i.published, i.feed_id, i.id))
     stories = set(known_stories)
     story_rows: list[tuple[str, str, str]] = []
     repeats = 0
     for item in ordered:
+        if isinstance(item, RecordedItem):
+            if item.story in stories:
+                repeats += 1
+            stories.add(item.story)
+            continue
         outlet = source_names.get(item.feed_id, item.feed_id)
         story = story_keys.get((item.feed_id, item.id)) if story_keys else None
         if story is None:
@@ -336,7 +346,7 @@ def triage(
             report = _report(item, outlet, story, survey, reading, decision, casualties, hints)
             _route(batch, watchlist, report)
     return Plan(
-        seen=tuple(ordered),
+        seen=tuple(i for i in ordered if isinstance(i, FeedItem)),
         incidents=tuple(batch.changed.values()),
         links=tuple(batch.links),
         outbox=tuple(batch.outbox),

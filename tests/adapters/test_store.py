@@ -142,6 +142,41 @@ async def test_unseen_by_feed_answers_each_feed_of_a_round_for_its_own_items(sto
     assert await store.unseen_by_feed({}) == {}
 
 
+async def test_record_items_records_only_the_new_and_answers_which(store: Store) -> None:
+    await store.record_poll("wire", now=NOW, plan=Plan(seen=(item(1),)))
+    changed = replace(item(1), title="Title 1, edited")
+    new = await store.record_items(
+        [(changed, "story-1"), (item(2), "story-2"), (item(2, feed="web"), "story-2")], now=NOW
+    )
+    assert new == {("wire", "guid-2"), ("web", "guid-2")}
+    stored, _ = await store.items_since(NOW - timedelta(days=1), limit=10)
+    assert {(i.feed_id, i.id): i.title for i in stored} == {
+        ("wire", "guid-1"): "Title 1",  # an item seen before is left as it was
+        ("wire", "guid-2"): "Title 2",
+        ("web", "guid-2"): "Title 2",
+    }
+    assert await store.record_items([(item(2), "story-2")], now=NOW) == set()
+    assert await store.record_items([], now=NOW) == set()
+
+
+async def test_record_items_in_pages_of_any_length(store: Store) -> None:
+    # Pages of RETURNING rows: a count that is no multiple of the page, and more than one batch.
+    many = [(item(n), f"s{n}") for n in range(2_077)]
+    assert len(await store.record_items(many, now=NOW)) == 2_077
+    assert await store.unseen("wire", ["guid-0", "guid-2076", "guid-2077"]) == {"guid-2077"}
+
+
+async def test_stories_seen_gives_each_recorded_copy_with_its_date(store: Store) -> None:
+    await store.record_items([(item(1), "story-a"), (item(2, feed="web"), "story-a")], now=NOW)
+    await store.record_items([(item(3), "story-b")], now=NOW)
+    found = await store.stories_seen(["story-a", "story-c"])
+    assert sorted((r.feed_id, r.id, r.published, r.story) for r in found) == [
+        ("web", "guid-2", NOW - timedelta(minutes=2), "story-a"),
+        ("wire", "guid-1", NOW - timedelta(minutes=1), "story-a"),
+    ]
+    assert await store.stories_seen([]) == []
+
+
 async def test_edits_coalesce_into_a_pending_post(store: Store) -> None:
     await store.record_poll(
         "wire",
