@@ -15,10 +15,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from bot.adapters.digest_store import DigestMessage
-from bot.adapters.fetch import Fetcher, NotModified, Validators
+from bot.adapters.fetch import Fetched, Fetcher, NotModified, Validators
+from bot.adapters.group_record import GroupRecorder
 from bot.adapters.parse_pool import BodyToRead, FeedParser, ThreadParser
 from bot.adapters.sink import AlertSink
 from bot.adapters.store import FeedOutcome, FeedState, Notice, OutboxRow, Store
+from bot.adapters.turns import turn
 from bot.core.casualties import extract_casualties
 from bot.core.digests.compose import DigestPart, compose_digest
 from bot.core.digests.schedule import digest_times_between
@@ -40,6 +42,12 @@ from bot.errors import ConfigError, DeliveryError, FeedError, FetchError, StoreE
 
 log = logging.getLogger(__name__)
 _MAX_SKIP_LINES = 10
+DEFAULT_IN_FLIGHT = 100
+"""Feeds of a round between download and survey at once: a bound on the bodies and parsed items
+held. Measured at 1,000 feeds (``bench/bench_cycle.py``): 64, 100 and 200 peaked at 155, 157 and
+164 MB; no bound, 253 MB. Warm rounds pay for it: 1,000 answers take ten turns' latencies."""
+TURN_HOLD = 5.0
+"""Seconds after which a feed still downloading or parsing gives its turn to the next one."""
 Clock = Callable[[], datetime]
 
 
@@ -95,6 +103,22 @@ class _Fetched:
     """The items' story keys, in ``items`` order, keyed by the parser with ``outlet``..."""
     outlet: str = ""
     """... as the feed's name: used if it still is the feed's name at triage."""
+    quiet: tuple[int, ...] = ()
+    """The ``_fingerprint`` of each new item that names no watched region: recorded already and left
+    out of ``items``."""
+    count: int = 0
+    """Items in the body, ``items`` and quiet ones, new and old."""
+
+
+def _text_key(item: FeedItem) -> TextKey:
+    return (item.title, item.summary, item.link)
+
+
+def _fingerprint(key: tuple[str, str]) -> int:
+    """A quiet item's (feed id, item id), in 8 bytes rather than 200: a round keeps one for each of
+    its 45,000 quiet items. Two keys sharing one would make an old copy of a story count as this
+    round's (placed by date instead of known): a chance of about 10⁻¹⁰ a round."""
+    return hash(key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +177,7 @@ class Engine:
         admin_channel: str | None = None,
         extract: Extractor = extract_casualties,
         parser: FeedParser | None = None,
+        in_flight: int = DEFAULT_IN_FLIGHT,
     ) -> None:
         """``build_matcher`` makes a matcher for a new set of watchlists; with it the engine follows
         watchlist changes in the store (``refresh_rules``), without it the rules stay as given.
@@ -169,7 +194,9 @@ class Engine:
         adds each figure's confidence; the default is the rules alone).
 
         ``parser`` parses fetched bodies (``bot.adapters.parse_pool``: worker processes, or by
-        default a thread of this process); its owner closes it (``aclose``)."""
+        default a thread of this process); its owner closes it (``aclose``).
+
+        ``in_flight``: how many of a round's feeds are fetched, parsed and surveyed at once."""
         self._extract = extract
         self._parser = parser or ThreadParser()
         self._store = store
@@ -190,6 +217,8 @@ class Engine:
         self._on_delivered = on_delivered
         self._pause_after = pause_after
         self._admin_channel = admin_channel
+        self._in_flight = asyncio.Semaphore(in_flight)
+        self._quiet = GroupRecorder(store)
 
     def now(self) -> datetime:
         """The engine's clock (the replay's moment in a replay)."""
@@ -215,6 +244,12 @@ class Engine:
             log.info("watchlists changed; now using %s", ", ".join(w.name for w in watchlists) or "none")
             return True
 
+    async def _refresh_rules_or_keep(self) -> None:
+        try:
+            await self.refresh_rules()
+        except StoreError as e:  # the rules in use are still valid; try again next round
+            log.warning("could not re-read the watchlists: %s", e)
+
     async def poll(self, feed: FeedState) -> PollResult:
         """Fetch, parse, triage and record one feed. Never raises for feed or network trouble."""
         (result,) = await self.poll_round([feed])
@@ -229,9 +264,22 @@ class Engine:
         server answered first.
         """
         now = self._clock()
-        fetched = await asyncio.gather(*(self._fetch(f, now) for f in feeds))
+        # Before the downloads: items naming no watched region are recorded as their feed is
+        # surveyed (``_record_quiet``), so the watchlists they were surveyed against must be the ones
+        # in force. An edit made during the round applies from the next one.
+        await self._refresh_rules_or_keep()
+        fetched = await asyncio.gather(*(self._fetch_in_turn(f, now) for f in feeds))
         async with self._triage_lock:
             return await self._ingest(fetched, now)
+
+    async def _fetch_in_turn(self, feed: FeedState, now: datetime) -> _Fetched:
+        # A feed holds one of the round's turns from its download until its quiet items are
+        # recorded, so a round holds at most ``in_flight`` bodies and parsed feeds at once: with
+        # all 1,000 feeds downloading together, bodies and parsed items piled up ahead of the
+        # parser and the surveys, 30 to 60 MB at a cold round's peak (#20). A feed still at it
+        # after ``TURN_HOLD`` seconds (a hung server, a hostile body) gives its turn back.
+        async with turn(self._in_flight, hold=TURN_HOLD):
+            return await self._fetch(feed, now)
 
     async def _fetch(self, feed: FeedState, now: datetime) -> _Fetched:
         fid = feed.spec.id
@@ -251,6 +299,23 @@ class Engine:
                 return _Fetched(fid, "not modified", got.validators, hold=hold, moved=moved)
             if got.unchanged:
                 return _Fetched(fid, "unchanged", got.validators, hold=hold, moved=moved)
+        except FeedError as e:
+            log.warning("feed %s: %s", fid, e.reason)
+            return self._failed(feed, e, now)
+        return await self._read_body(feed, got, now, hold=hold, moved=moved)
+
+    async def _read_body(
+        self,
+        feed: FeedState,
+        got: Fetched,
+        now: datetime,
+        *,
+        hold: datetime | None,
+        moved: tuple[str, str] | None,
+    ) -> _Fetched:
+        """Parse and survey one downloaded body, and record its quiet items."""
+        fid = feed.spec.id
+        try:
             # Off the event loop: a hostile body within the size cap (100,000 items, megabytes of
             # entity references) takes feedparser seconds of CPU, and on the loop that would stall
             # every other feed's download in the round and trip their read timeouts.
@@ -281,18 +346,52 @@ class Engine:
         # downloads): a few milliseconds per changed feed, against seconds saved in a busy round.
         matcher = self.rules.matcher
         surveys = await asyncio.to_thread(survey_items, matcher, parsed.items)
+        items, stories, quiet = await self._record_quiet(fid, parsed.items, read.stories, surveys, now)
         return _Fetched(
             fid,
             "parsed",
             got.validators,
-            items=parsed.items,
+            items=items,
             first_poll=first,
             hold=hold,
             moved=moved,
-            surveys=surveys,
+            surveys={_text_key(i): surveys[_text_key(i)] for i in items},
             surveyed_by=matcher,
-            stories=read.stories,
+            stories=stories,
             outlet=feed.spec.name,
+            quiet=quiet,
+            count=len(parsed.items),
+        )
+
+    async def _record_quiet(
+        self,
+        feed_id: str,
+        items: tuple[FeedItem, ...],
+        stories: tuple[str, ...],
+        surveys: Mapping[TextKey, tuple[Survey, ...]],
+        now: datetime,
+    ) -> tuple[tuple[FeedItem, ...], tuple[str, ...], tuple[int, ...]]:
+        """Record now the items no watchlist's survey found anything in; (the other items, their
+        story keys, the fingerprints of the quiet ones that were new).
+
+        Nine in ten items of a round name no watched region. They can alert nowhere, but triage
+        needed them all in hand until the round was recorded: at 1,000 feeds, the text of 45,000
+        items held for seconds (#20's memory). Recorded here, the round keeps only their story keys
+        and dates. If they cannot be recorded now they stay in the round, as before.
+        """
+        quiet = [(i, s) for i, s in zip(items, stories, strict=True) if not surveys[_text_key(i)]]
+        if not quiet:
+            return items, stories, ()
+        try:
+            new = await self._quiet.record(quiet, now=now)
+        except StoreError as e:
+            log.warning("feed %s: %s; its items wait for the round's own record", feed_id, e)
+            return items, stories, ()
+        kept = [(i, s) for i, s in zip(items, stories, strict=True) if surveys[_text_key(i)]]
+        return (
+            tuple(i for i, _ in kept),
+            tuple(s for _, s in kept),
+            tuple(_fingerprint(i.key) for i, _ in quiet if i.key in new),
         )
 
     def _failed(self, feed: FeedState, e: FeedError, now: datetime) -> _Fetched:
@@ -344,11 +443,9 @@ class Engine:
             )
         plan: Plan | None = Plan(seen=tuple(stale)) if stale else None
         withheld: Counter[str] = Counter()
+        recorded = {q for f in fetched for q in f.quiet}
         if items:
-            try:
-                await self.refresh_rules()
-            except StoreError as e:  # the rules in use are still valid; try again next round
-                log.warning("could not re-read the watchlists: %s", e)
+            await self._refresh_rules_or_keep()
             names = {f.spec.id: f.spec.name for f in await self._store.feeds()}
             matcher: TextMatcher = self.rules.matcher
             ahead = {k: v for f in fetched if f.surveyed_by is matcher for k, v in f.surveys.items()}
@@ -366,6 +463,9 @@ class Engine:
                 i.key: ready.get(i.key) or story_key(i.link, i.title, names.get(i.feed_id, i.feed_id))
                 for i in items
             }
+            # The stories' earlier copies: some were recorded by this very round (its quiet items)
+            # and count only if published before the copy triage is looking at.
+            seen = await self._store.stories_seen(list(stories.values()))
             plan = triage(
                 items,
                 watchlists=self.rules.watchlists,
@@ -377,10 +477,11 @@ class Engine:
                 source_names=names,
                 now=now,
                 policy=self._policy,
-                known_stories=await self._store.known_stories(list(stories.values())),
+                known_stories=frozenset(r.story for r in seen if _fingerprint(r.key) not in recorded),
                 story_keys=stories,
                 places=self.rules.places,
                 recent_posts=await self._store.recent_posts(now - timedelta(hours=1)),
+                quiet=[r for r in seen if _fingerprint(r.key) in recorded],
             )
             plan = replace(plan, seen=(*plan.seen, *stale))
         outcomes = [
@@ -388,7 +489,7 @@ class Engine:
                 f.feed_id,
                 f.validators,
                 f.error,
-                len(fresh.get(f.feed_id, ())),
+                len(fresh.get(f.feed_id, ())) + len(f.quiet),
                 hold=f.hold,
                 moved=f.moved,
                 pause=f.pause,
@@ -410,13 +511,13 @@ class Engine:
             if f.status != "parsed":
                 results.append(PollResult(f.feed_id, f.status, error=f.error, paused=f.pause))
                 continue
-            new = len(fresh.get(f.feed_id, ()))
+            new = len(fresh.get(f.feed_id, ())) + len(f.quiet)
             status = "new" if new else "nothing new"
             results.append(
                 PollResult(
                     f.feed_id,
                     status,
-                    len(f.items),
+                    f.count,
                     new,
                     alerts[f.feed_id],
                     withheld=withheld[f.feed_id],

@@ -256,11 +256,79 @@ async def test_watchlist_changes_in_the_store_apply_at_the_next_poll(
         feed_server.set_feed("wire.xml", rss(IDLIB_FIRST))
         wire = await store.feed("wire")
         assert wire is not None
-        # The feed was surveyed as soon as it was parsed, with the old matcher (gaza only); triage
-        # re-reads the watchlists and must survey again with the new one, not reuse that survey.
+        # The round re-reads the watchlists before it downloads: the item is surveyed with the new
+        # matcher, not recorded as naming no watched region by the old one (gaza only).
         assert (await engine.poll(wire)).alerts == 1  # the new watchlist, without a restart
         assert [w.name for w in engine.rules.watchlists] == ["gaza", "idlib"]
     await store.close()
+
+
+# -- quiet items: recorded as soon as their feed is surveyed (#20's memory) -------------------
+
+# The Idlib report's article, as a second feed of the same outlet gives it: the same link, and a
+# blurb that names no watched region. Triage holds neither its text nor its survey.
+IDLIB_QUIET_COPY = RssItem(
+    guid="lw-web-1001",
+    title="Market raid kills nine despite truce",
+    description="Jets hit a crowded vegetable market on Tuesday, a monitoring group said.",
+    link=IDLIB_FIRST.link,
+    published=IDLIB_FIRST.published,
+)
+
+
+@pytest.fixture
+async def two_feed_rig(
+    database_url: str, feed_server: FakeFeedServer, slack_api: FakeSlackApi, gazetteer: Gazetteer
+) -> AsyncIterator[Rig]:
+    feeds = [
+        FeedSpec("wire", feed_server.url("wire.xml"), "Levant Wire", 300),
+        FeedSpec("web", feed_server.url("web.xml"), "Levant Wire", 300),
+    ]
+    async with running_engine(database_url, feeds, feed_server, slack_api, gazetteer) as r:
+        yield r
+
+
+async def poll_both(rig: Rig) -> dict[str, tuple[str, int, int]]:
+    feeds = [f for f in [await rig.store.feed("wire"), await rig.store.feed("web")] if f is not None]
+    return {r.feed_id: (r.status, r.new_items, r.alerts) for r in await rig.engine.poll_round(feeds)}
+
+
+async def test_quiet_items_are_recorded_once_and_counted_as_new(two_feed_rig: Rig) -> None:
+    rig = two_feed_rig
+    rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST, UNRELATED))
+    rig.feeds.set_feed("web.xml", rss(UNRELATED))
+    assert await poll_both(rig) == {"wire": ("new", 2, 1), "web": ("new", 1, 0)}
+    stored, _ = await rig.store.items_since(T0 - timedelta(days=1), limit=10)
+    assert sorted((i.feed_id, i.title) for i in stored) == [
+        ("web", UNRELATED.title),
+        ("wire", UNRELATED.title),
+        ("wire", IDLIB_FIRST.title),
+    ]
+    rig.feeds.set_feed("web.xml", rss(UNRELATED, IDLIB_QUIET_COPY))
+    rig.clock.advance(600)
+    assert (await poll_both(rig))["web"] == ("new", 1, 0)  # the copy only: UNRELATED is not new again
+
+
+async def test_a_quiet_copy_published_first_makes_the_report_a_repeat(two_feed_rig: Rig) -> None:
+    rig = two_feed_rig
+    earlier = replace(IDLIB_QUIET_COPY, published=IDLIB_FIRST.published - timedelta(minutes=5))
+    rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST))
+    rig.feeds.set_feed("web.xml", rss(earlier))
+    # The article was first seen quiet, in this very round: the report is the same article again.
+    assert await poll_both(rig) == {"wire": ("new", 1, 0), "web": ("new", 1, 0)}
+
+
+async def test_a_quiet_copy_published_later_leaves_the_report_news(two_feed_rig: Rig) -> None:
+    rig = two_feed_rig
+    later = replace(IDLIB_QUIET_COPY, published=IDLIB_FIRST.published + timedelta(minutes=5))
+    rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST))
+    rig.feeds.set_feed("web.xml", rss(later))
+    # Recorded before triage, yet it must not count as an earlier copy: it was published after.
+    assert await poll_both(rig) == {"wire": ("new", 1, 1), "web": ("new", 1, 0)}
+    # In the next round the article is known, whichever feed brings it again.
+    rig.feeds.set_feed("web.xml", rss(later, replace(IDLIB_FIRST, guid="lw-web-1002")))
+    rig.clock.advance(600)
+    assert (await poll_both(rig))["web"] == ("new", 1, 0)
 
 
 # -- the reader (the language-model check of every match) -----------------------------------

@@ -25,7 +25,6 @@ import asyncio
 import contextlib
 import errno
 import hashlib
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from importlib import metadata
@@ -37,6 +36,7 @@ from aiohttp.abc import AbstractResolver
 from yarl import URL
 
 from bot.adapters.ssrf import GuardedResolver, RefusedAddress, SsrfPolicy, check_url_form
+from bot.adapters.turns import turn
 from bot.errors import FetchError, UnsafeUrlError
 
 ACCEPT = (
@@ -177,29 +177,13 @@ class Fetcher:
         async with self._slot(host):
             return await self._fetch(self._session, feed_id, url, validators)
 
-    @contextlib.asynccontextmanager
-    async def _slot(self, host: str) -> AsyncIterator[None]:
+    def _slot(self, host: str) -> contextlib.AbstractAsyncContextManager[None]:
         """One of the host's ``per_host`` slots, given back when the request ends or after
-        ``slot_hold`` seconds, whichever is first: a hung request must not starve the host's other
-        feeds for its whole timeout (measured: 20–60 s behind two hanging feeds)."""
+        ``slot_hold`` seconds, whichever is first (``bot.adapters.turns``)."""
         slot = self._host_slots.get(host)
         if slot is None:
             slot = self._host_slots[host] = asyncio.Semaphore(self.policy.per_host)
-        await slot.acquire()
-        released = False
-
-        def release() -> None:
-            nonlocal released
-            if not released:
-                released = True
-                slot.release()
-
-        timer = asyncio.get_running_loop().call_later(self.policy.slot_hold, release)
-        try:
-            yield
-        finally:
-            timer.cancel()
-            release()
+        return turn(slot, hold=self.policy.slot_hold)
 
     async def _fetch(
         self, session: aiohttp.ClientSession, feed_id: str, url: str, validators: Validators
