@@ -270,7 +270,11 @@ class Engine:
         await self._refresh_rules_or_keep()
         fetched = await asyncio.gather(*(self._fetch_in_turn(f, now) for f in feeds))
         async with self._triage_lock:
-            return await self._ingest(fetched, now)
+            try:
+                return await self._ingest(fetched, now)
+            except StoreError as e:  # what triage reads: nothing is recorded, the next round retries
+                log.error("could not triage the round of %d feeds: %s", len(fetched), e)
+                return [PollResult(f.feed_id, "database error", error=f"database: {e}") for f in fetched]
 
     async def _fetch_in_turn(self, feed: FeedState, now: datetime) -> _Fetched:
         # A feed holds one of the round's turns from its download until its quiet items are

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
+from sqlalchemy import text
 
 from bot.adapters.feed_server import RssItem
 from bot.adapters.fetch import Fetcher
@@ -607,3 +608,18 @@ async def test_a_toll_folded_into_a_queued_post_is_what_goes_out_even_if_the_dra
     assert await rig.engine._deliver(stale, rig.clock.now) == "sent"
     (post,) = rig.slack.messages_in("C0IDLIB0001")
     assert re.search(r"\b12 (civilians )?killed", post["text"]), post["text"]
+
+
+async def test_quiet_items_that_cannot_be_recorded_early_are_not_lost(two_feed_rig: Rig) -> None:
+    rig = two_feed_rig
+    rig.feeds.set_feed("wire.xml", rss(IDLIB_FIRST, UNRELATED))
+    rig.feeds.set_feed("web.xml", rss(UNRELATED))
+    async with rig.store._engine.begin() as conn:  # the items table is gone: every write to it fails
+        await conn.execute(text("ALTER TABLE items RENAME TO items_away"))
+    statuses = {k: v[0] for k, v in (await poll_both(rig)).items()}
+    assert statuses == {"wire": "database error", "web": "database error"}
+    async with rig.store._engine.begin() as conn:
+        await conn.execute(text("ALTER TABLE items_away RENAME TO items"))
+    rig.clock.advance(600)
+    # Nothing was marked seen: the next round finds every item new, and the report alerts.
+    assert await poll_both(rig) == {"wire": ("new", 2, 1), "web": ("new", 1, 0)}

@@ -11,8 +11,9 @@ never advanced past items that were not stored.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -35,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.adapters import incident_index
@@ -293,6 +294,16 @@ class Store:
             raise StoreError(f"cannot open database {safe}: {e.__class__.__name__}: {e}") from e
         return cls(engine, gazetteer)
 
+    @contextlib.asynccontextmanager
+    async def _reading(self, what: str) -> AsyncIterator[AsyncConnection]:
+        """A connection to read ``what`` on: a database failure becomes a ``StoreError`` that says
+        what could not be read (a poll round reports it for its feeds and carries on next time)."""
+        try:
+            async with self._engine.connect() as conn:
+                yield conn
+        except SQLAlchemyError as e:
+            raise StoreError(f"could not read {what}: {e.__class__.__name__}") from e
+
     @property
     def gazetteer(self) -> Gazetteer:
         """What places incidents in ``incident_index``: the one given, else the process's own."""
@@ -370,7 +381,7 @@ class Store:
 
     async def feeds(self) -> list[FeedState]:
         """Every live feed (removed ones are not polled, listed or exported)."""
-        async with self._engine.connect() as conn:
+        async with self._reading("the feeds") as conn:
             rows = await conn.execute(
                 select(t.feeds).where(t.feeds.c.removed_at.is_(None)).order_by(t.feeds.c.id)
             )
@@ -674,7 +685,7 @@ class Store:
         """``unseen`` for each feed of a poll round, over one connection (a round has 1,000 feeds)."""
         if not item_ids:
             return {}
-        async with self._engine.connect() as conn:
+        async with self._reading("which items are new") as conn:
             return await _unseen(conn, item_ids)
 
     async def record_items(
@@ -704,8 +715,9 @@ class Store:
                 for i in range(0, len(items), _INSERT_BATCH):
                     rows = [_item_row(item, story, now) for item, story in items[i : i + _INSERT_BATCH]]
                     found.update((r.feed_id, r.item_id) for r in await conn.execute(insert_new, rows))
-        except SQLAlchemyError as e:
-            raise StoreError(f"could not record items: {e.__class__.__name__}: {e}") from e
+        except SQLAlchemyError as e:  # the class and the database's first line, not the rows' text
+            first_line = str(e.orig if isinstance(e, DBAPIError) else e).splitlines()[0]
+            raise StoreError(f"could not record items: {e.__class__.__name__}: {first_line}") from e
         return found
 
     async def items_since(self, since: datetime, *, limit: int) -> tuple[list[FeedItem], bool]:
@@ -786,7 +798,7 @@ class Store:
 
     async def open_incidents(self, since: datetime) -> list[Incident]:
         """Incidents a report published after ``since`` could still join: first seen since then."""
-        async with self._engine.connect() as conn:
+        async with self._reading("the open incidents") as conn:
             rows = await conn.execute(select(t.incidents).where(t.incidents.c.first_seen >= since))
             return [incident_from_row(r._mapping) for r in rows]
 
@@ -809,7 +821,7 @@ class Store:
         wanted = sorted(set(keys))
         found: list[RecordedItem] = []
         c = t.items.c
-        async with self._engine.connect() as conn:
+        async with self._reading("earlier copies of stories") as conn:
             for i in range(0, len(wanted), 500):
                 query = select(c.feed_id, c.item_id, c.published, c.story).where(
                     c.story.in_(wanted[i : i + 500])
@@ -824,7 +836,7 @@ class Store:
         """Per channel, when the top-level alerts queued since ``since`` were queued (the hourly limit)."""
         c = t.outbox.c
         query = select(c.channel, c.created_at).where(c.kind == "post", c.created_at > since)
-        async with self._engine.connect() as conn:
+        async with self._reading("the last hour's alerts") as conn:
             out: dict[str, list[datetime]] = {}
             for r in await conn.execute(query):
                 out.setdefault(r.channel, []).append(r.created_at)
