@@ -8,6 +8,7 @@ return value with a human-readable reason, logged here and kept on the feed's st
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -108,6 +109,15 @@ class _Fetched:
     out of ``items``."""
     count: int = 0
     """Items in the body, ``items`` and quiet ones, new and old."""
+
+
+def _moved_and_hold(
+    feed: FeedState, got: Fetched | NotModified, now: datetime
+) -> tuple[tuple[str, str] | None, datetime | None]:
+    """(from, to) of a permanent move, saved only now the final URL has answered 2xx/304 (a later
+    fetch of it is guarded again), and the server's hold on the next poll."""
+    moved = (feed.fetch_url, got.moved_to) if got.moved_to else None
+    return moved, cache_hold(now, feed.spec.interval, got.cache_control)
 
 
 def _text_key(item: FeedItem) -> TextKey:
@@ -282,10 +292,22 @@ class Engine:
         # all 1,000 feeds downloading together, bodies and parsed items piled up ahead of the
         # parser and the surveys, 30 to 60 MB at a cold round's peak (#20). A feed still at it
         # after ``TURN_HOLD`` seconds (a hung server, a hostile body) gives its turn back.
-        async with turn(self._in_flight, hold=TURN_HOLD):
-            return await self._fetch(feed, now)
+        # A feed asked conditionally most often answers 304, with no body to hold: it downloads
+        # without a turn, so a steady round's answers are not queued ten turns deep, and takes one
+        # only if a body comes.
+        conditional = bool(feed.validators.etag or feed.validators.last_modified)
+        async with contextlib.AsyncExitStack() as turns:
+            if not conditional:
+                await turns.enter_async_context(turn(self._in_flight, hold=TURN_HOLD))
+            fetched = await self._fetch(feed, now)
+            if not isinstance(fetched, Fetched):
+                return fetched
+            if conditional:
+                await turns.enter_async_context(turn(self._in_flight, hold=TURN_HOLD))
+            return await self._read_body(feed, fetched, now)
 
-    async def _fetch(self, feed: FeedState, now: datetime) -> _Fetched:
+    async def _fetch(self, feed: FeedState, now: datetime) -> _Fetched | Fetched:
+        """The feed's new body, or the outcome of a poll that brought none (304, unchanged, failed)."""
         fid = feed.spec.id
         try:
             # Config-file feeds are trusted; any other (added from Slack) goes through the SSRF guard,
@@ -294,9 +316,7 @@ class Engine:
             if fetcher is None:
                 raise FetchError(fid, "feeds not from the config file need the SSRF-guarded fetcher")
             got = await fetcher.fetch(fid, feed.fetch_url, feed.validators)
-            # Saved only now the final URL has answered 2xx/304; a later fetch of it is guarded again.
-            moved = (feed.fetch_url, got.moved_to) if got.moved_to else None
-            hold = cache_hold(now, feed.spec.interval, got.cache_control)
+            moved, hold = _moved_and_hold(feed, got, now)
             if moved is not None:
                 log.info("feed %s moved permanently: %s → %s", fid, *moved)
             if isinstance(got, NotModified):
@@ -306,19 +326,12 @@ class Engine:
         except FeedError as e:
             log.warning("feed %s: %s", fid, e.reason)
             return self._failed(feed, e, now)
-        return await self._read_body(feed, got, now, hold=hold, moved=moved)
+        return got
 
-    async def _read_body(
-        self,
-        feed: FeedState,
-        got: Fetched,
-        now: datetime,
-        *,
-        hold: datetime | None,
-        moved: tuple[str, str] | None,
-    ) -> _Fetched:
+    async def _read_body(self, feed: FeedState, got: Fetched, now: datetime) -> _Fetched:
         """Parse and survey one downloaded body, and record its quiet items."""
         fid = feed.spec.id
+        moved, hold = _moved_and_hold(feed, got, now)
         try:
             # Off the event loop: a hostile body within the size cap (100,000 items, megabytes of
             # entity references) takes feedparser seconds of CPU, and on the loop that would stall
