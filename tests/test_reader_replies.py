@@ -41,18 +41,22 @@ def rows(name: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in (READER / f"replies-{name}.jsonl").read_text().splitlines()]
 
 
-@pytest.mark.parametrize("name", sorted(SETS))
-def test_every_reply_is_a_verdict_for_the_shipped_prompt_on_a_labelled_item(name: str) -> None:
-    # Every match of a labelled item was asked, also for a watchlist it is not labelled for.
-    labelled = {label.link for label in load_labels(SETS[name][0])}
+def check_replies(replies: list[dict[str, Any]], labelled: set[str]) -> None:
+    """Each reply is a verdict for the shipped prompt, on a labelled item, once per watchlist."""
     seen: set[tuple[str, str]] = set()
-    for row in rows(name):
+    for row in replies:
         assert set(row) == {"watchlist", "link", "prompt_version", "reply"}, row
         assert row["prompt_version"] == PROMPT_VERSION, "the prompt changed: read the sets again"
         assert parse_answer(row["reply"]).verdict is not Verdict.UNKNOWN, row
         pair = (row["watchlist"], row["link"])
         assert row["link"] in labelled and pair not in seen, pair
         seen.add(pair)
+
+
+@pytest.mark.parametrize("name", sorted(SETS))
+def test_every_reply_is_a_verdict_for_the_shipped_prompt_on_a_labelled_item(name: str) -> None:
+    # Every match of a labelled item was asked, also for a watchlist it is not labelled for.
+    check_replies(rows(name), {label.link for label in load_labels(SETS[name][0])})
 
 
 def recording(

@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.reader import PROMPT_VERSION, Verdict, parse_answer
 from bot.match_evaluation import evaluate_matching, load_labels, read_reader_answers
 from tests.conftest import shared_path
-from tests.test_reader_replies import recording
+from tests.test_reader_replies import check_replies, recording
 
 REGIONS = Path(__file__).resolve().parent.parent / "eval" / "regions"
 CONFIG = REGIONS / "watchlists.toml"
@@ -29,16 +28,10 @@ DEV_FLOORS = {"donetsk": (0.90, 0.98), "darfur": (0.86, 0.98), "khartoum": (0.98
 
 
 def test_every_reply_is_a_verdict_for_the_shipped_prompt_on_a_labelled_item() -> None:
-    labelled = {label.link for label in [*load_labels(REGIONS), *load_labels(REGIONS / "sealed")]}
-    seen: set[tuple[str, str]] = set()
-    for line in REPLIES.read_text().splitlines():
-        row = json.loads(line)
-        assert set(row) == {"watchlist", "link", "prompt_version", "reply"}, row
-        assert row["prompt_version"] == PROMPT_VERSION, "the prompt changed: read the sets again"
-        assert parse_answer(row["reply"]).verdict is not Verdict.UNKNOWN, row
-        pair = (row["watchlist"], row["link"])
-        assert row["link"] in labelled and pair not in seen, pair
-        seen.add(pair)
+    replies = [json.loads(line) for line in REPLIES.read_text().splitlines()]
+    check_replies(
+        replies, {label.link for label in [*load_labels(REGIONS), *load_labels(REGIONS / "sealed")]}
+    )
 
 
 @pytest.mark.parametrize("labels", [REGIONS, REGIONS / "sealed"], ids=["dev", "sealed"])
