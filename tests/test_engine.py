@@ -623,3 +623,36 @@ async def test_quiet_items_that_cannot_be_recorded_early_are_not_lost(two_feed_r
     rig.clock.advance(600)
     # Nothing was marked seen: the next round finds every item new, and the report alerts.
     assert await poll_both(rig) == {"wire": ("new", 2, 1), "web": ("new", 1, 0)}
+
+
+async def test_a_round_wider_than_its_turns_polls_every_feed(
+    database_url: str, feed_server: FakeFeedServer, slack_api: FakeSlackApi, gazetteer: Gazetteer
+) -> None:
+    # One turn for three feeds: each waits for the one before it, cold (turn before the download)
+    # and warm (a conditional request takes a turn only when a body comes back).
+    store = await Store.open(database_url)
+    specs = [FeedSpec(f"f{n}", feed_server.url(f"f{n}.xml"), f"Outlet {n}", 300) for n in range(3)]
+    await store.sync_feeds(specs)
+    for n in range(3):
+        feed_server.set_feed(f"f{n}.xml", rss(replace(UNRELATED, guid=f"u{n}")))
+    clock = Clock()
+    async with Fetcher() as fetcher:
+        engine = Engine(
+            store=store,
+            fetcher=fetcher,
+            sink=SlackSink(make_web_client(DEFAULT_TOKEN, slack_api.url)),
+            rules=EngineRules((IDLIB,), Matcher((IDLIB,), gazetteer)),
+            clock=clock,
+            in_flight=1,
+        )
+        feeds = [f for f in [await store.feed(s.id) for s in specs] if f is not None]
+        assert [(r.status, r.new_items) for r in await engine.poll_round(feeds)] == [("new", 1)] * 3
+        feed_server.set_feed("f1.xml", rss(replace(UNRELATED, guid="u1"), IDLIB_FIRST))
+        clock.advance(600)
+        feeds = [f for f in [await store.feed(s.id) for s in specs] if f is not None]
+        assert [(r.status, r.new_items, r.alerts) for r in await engine.poll_round(feeds)] == [
+            ("not modified", 0, 0),
+            ("new", 1, 1),
+            ("not modified", 0, 0),
+        ]
+    await store.close()
