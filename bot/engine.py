@@ -46,7 +46,8 @@ _MAX_SKIP_LINES = 10
 DEFAULT_IN_FLIGHT = 100
 """Feeds of a round between download and survey at once: a bound on the bodies and parsed items
 held. Measured at 1,000 feeds (``bench/bench_cycle.py``): 64, 100 and 200 peaked at 155, 157 and
-164 MB; no bound, 253 MB. Warm rounds pay for it: 1,000 answers take ten turns' latencies."""
+164 MB; no bound, 253 MB. Conditional requests wait for a turn only once a body comes back, so a
+steady round of 304s is not queued behind them."""
 TURN_HOLD = 5.0
 """Seconds after which a feed still downloading or parsing gives its turn to the next one."""
 Clock = Callable[[], datetime]
@@ -393,8 +394,9 @@ class Engine:
 
         Nine in ten items of a round name no watched region. They can alert nowhere, but triage
         needed them all in hand until the round was recorded: at 1,000 feeds, the text of 45,000
-        items held for seconds (#20's memory). Recorded here, the round keeps only their story keys
-        and dates. If they cannot be recorded now they stay in the round, as before.
+        items held for seconds (#20's memory). Recorded here, the round keeps only a fingerprint of
+        each (triage reads their dates and story keys back from the store when a story needs them).
+        If they cannot be recorded now they stay in the round, as before.
         """
         quiet = [(i, s) for i, s in zip(items, stories, strict=True) if not surveys[_text_key(i)]]
         if not quiet:
