@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 
 from bot.adapters.fetch import Validators
 from bot.adapters.store import HEAD_REVISION, MIGRATIONS, FeedSpec, Store
@@ -91,6 +92,23 @@ async def test_sync_feeds_keeps_state(store: Store) -> None:
     assert feed is not None
     assert feed.spec.url.endswith("rss2") and feed.spec.interval == 600
     assert feed.validators.etag == '"v1"' and feed.last_success == NOW
+
+
+async def test_sync_feeds_writes_only_what_the_file_changed(store: Store) -> None:
+    updates: list[str] = []
+    event.listen(
+        store._engine.sync_engine,
+        "before_cursor_execute",
+        lambda _c, _cur, statement, *_: updates.append(statement) if statement.startswith("UPDATE") else None,
+    )
+    feed = await store.feed("wire")
+    assert feed is not None
+    await store.sync_feeds([feed.spec])  # a restart with the same file: nothing to write
+    assert updates == []
+    await store.sync_feeds([replace(feed.spec, name="Levant Wire (EN)")])
+    assert len(updates) == 1
+    renamed = await store.feed("wire")
+    assert renamed is not None and renamed.spec.name == "Levant Wire (EN)"
 
 
 async def test_record_poll_is_one_transaction(store: Store) -> None:
