@@ -238,7 +238,7 @@ class Engine:
     async def refresh_rules(self) -> bool:
         """Adopt the store's current watchlists if they differ from the rules in use; True if so.
 
-        Called before each round's triage and by the Slack handlers right after a change, so an
+        Called at the start of each round and by the Slack handlers right after a change, so an
         edit takes effect on the next poll without a restart. The matcher is rebuilt in a worker
         thread: with a big gazetteer that takes a noticeable fraction of a second.
         """
@@ -254,12 +254,6 @@ class Engine:
             self.rules = replace(self.rules, watchlists=watchlists, matcher=matcher, places=places)
             log.info("watchlists changed; now using %s", ", ".join(w.name for w in watchlists) or "none")
             return True
-
-    async def _refresh_rules_or_keep(self) -> None:
-        try:
-            await self.refresh_rules()
-        except StoreError as e:  # the rules in use are still valid; try again next round
-            log.warning("could not re-read the watchlists: %s", e)
 
     async def poll(self, feed: FeedState) -> PollResult:
         """Fetch, parse, triage and record one feed. Never raises for feed or network trouble."""
@@ -278,7 +272,10 @@ class Engine:
         # Before the downloads: items naming no watched region are recorded as their feed is
         # surveyed (``_record_quiet``), so the watchlists they were surveyed against must be the ones
         # in force. An edit made during the round applies from the next one.
-        await self._refresh_rules_or_keep()
+        try:
+            await self.refresh_rules()
+        except StoreError as e:  # the rules in use are still valid; try again next round
+            log.warning("could not re-read the watchlists: %s", e)
         fetched = await asyncio.gather(*(self._fetch_in_turn(f, now) for f in feeds))
         async with self._triage_lock:
             try:
@@ -398,7 +395,10 @@ class Engine:
         each (triage reads their dates and story keys back from the store when a story needs them).
         If they cannot be recorded now they stay in the round, as before.
         """
-        quiet = [(i, s) for i, s in zip(items, stories, strict=True) if not surveys[_text_key(i)]]
+        kept: list[tuple[FeedItem, str]] = []
+        quiet: list[tuple[FeedItem, str]] = []
+        for pair in zip(items, stories, strict=True):
+            (kept if surveys[_text_key(pair[0])] else quiet).append(pair)
         if not quiet:
             return items, stories, ()
         try:
@@ -406,7 +406,6 @@ class Engine:
         except StoreError as e:
             log.warning("feed %s: %s; its items wait for the round's own record", feed_id, e)
             return items, stories, ()
-        kept = [(i, s) for i, s in zip(items, stories, strict=True) if surveys[_text_key(i)]]
         return (
             tuple(i for i, _ in kept),
             tuple(s for _, s in kept),
@@ -464,7 +463,6 @@ class Engine:
         withheld: Counter[str] = Counter()
         recorded = {q for f in fetched for q in f.quiet}
         if items:
-            await self._refresh_rules_or_keep()
             names = {f.spec.id: f.spec.name for f in await self._store.feeds()}
             matcher: TextMatcher = self.rules.matcher
             ahead = {k: v for f in fetched if f.surveyed_by is matcher for k, v in f.surveys.items()}

@@ -687,8 +687,21 @@ class Store:
         """``unseen`` for each feed of a poll round, over one connection (a round has 1,000 feeds)."""
         if not item_ids:
             return {}
+        out: dict[str, set[str]] = {}
         async with self._reading("which items are new") as conn:
-            return await _unseen(conn, item_ids)
+            for feed_id, ids in item_ids.items():
+                wanted = set(ids)
+                seen: set[str] = set()
+                chunk = sorted(wanted)
+                for i in range(0, len(chunk), 500):
+                    rows = await conn.execute(
+                        select(t.items.c.item_id).where(
+                            t.items.c.feed_id == feed_id, t.items.c.item_id.in_(chunk[i : i + 500])
+                        )
+                    )
+                    seen.update(r.item_id for r in rows)
+                out[feed_id] = wanted - seen
+        return out
 
     async def record_items(
         self, items: Sequence[tuple[FeedItem, str]], *, now: datetime
@@ -1292,24 +1305,6 @@ async def _insert_many(conn: AsyncConnection, table: Table, rows: Iterable[dict[
     it = iter(rows)
     while batch := list(islice(it, _INSERT_BATCH)):
         await conn.execute(insert(table), batch)
-
-
-async def _unseen(conn: AsyncConnection, item_ids: Mapping[str, Sequence[str]]) -> dict[str, set[str]]:
-    """Per feed, which of ``item_ids`` are not stored yet."""
-    out: dict[str, set[str]] = {}
-    for feed_id, ids in item_ids.items():
-        wanted = set(ids)
-        seen: set[str] = set()
-        chunk = sorted(wanted)
-        for i in range(0, len(chunk), 500):
-            rows = await conn.execute(
-                select(t.items.c.item_id).where(
-                    t.items.c.feed_id == feed_id, t.items.c.item_id.in_(chunk[i : i + 500])
-                )
-            )
-            seen.update(r.item_id for r in rows)
-        out[feed_id] = wanted - seen
-    return out
 
 
 async def _enqueue(conn: AsyncConnection, entry: OutboxEntry, now: datetime) -> None:
